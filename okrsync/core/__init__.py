@@ -1,0 +1,1 @@
+"""The pure OKR core: layout detection, value parsing, achievement, status, colors. No I/O."""

@@ -1,0 +1,74 @@
+"""The sheet as the core sees it: a grid of values plus the merges and formulas."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from openpyxl.utils.cell import get_column_letter
+
+from okrsync.core.values import CellValue
+
+
+@dataclass(frozen=True)
+class Merge:
+    """A merged range, 0-based, end-exclusive."""
+
+    row0: int
+    col0: int
+    row1: int
+    col1: int
+
+    def __contains__(self, cell: tuple[int, int]) -> bool:
+        row, col = cell
+        return self.row0 <= row < self.row1 and self.col0 <= col < self.col1
+
+
+@dataclass(frozen=True)
+class Grid:
+    """One worksheet's content, 0-based rows and columns.
+
+    `values` may be ragged (backends drop trailing empty cells). A percentage cell
+    is already on its displayed scale (a cell showing 20% holds 20.0). `fills` has
+    the current solid background of the cells that have one, as `RRGGBB`.
+    """
+
+    values: Sequence[Sequence[CellValue]]
+    merges: Sequence[Merge] = ()
+    formulas: frozenset[tuple[int, int]] = frozenset()
+    fills: Mapping[tuple[int, int], str] = field(default_factory=dict)
+
+    @property
+    def height(self) -> int:
+        return len(self.values)
+
+    @property
+    def width(self) -> int:
+        return max((len(row) for row in self.values), default=0)
+
+    def get(self, row: int, col: int) -> CellValue:
+        if 0 <= row < len(self.values):
+            line = self.values[row]
+            if 0 <= col < len(line):
+                return line[col]
+        return None
+
+    def text(self, row: int, col: int) -> str:
+        """The cell as text, stripped; numbers without a trailing `.0`."""
+        value = self.get(row, col)
+        if value is None:
+            return ""
+        if isinstance(value, float):
+            return str(int(value)) if value.is_integer() else str(value)
+        return value.strip()
+
+    def merge_at(self, row: int, col: int) -> Merge | None:
+        for merge in self.merges:
+            if (row, col) in merge:
+                return merge
+        return None
+
+
+def a1(row: int, col: int) -> str:
+    """0-based (row, col) as an A1 address: (6, 7) → `H7`."""
+    return f"{get_column_letter(col + 1)}{row + 1}"

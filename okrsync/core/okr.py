@@ -1,0 +1,124 @@
+"""Key Results read from the grid, and what a pull computes for each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from okrsync.core.grid import Grid, a1
+from okrsync.core.layout import Column, Layout
+from okrsync.core.progress import NotComputable, Status, Thresholds, achievement, status
+from okrsync.core.values import parse_number
+from okrsync.errors import KRError
+
+_NOTE_MARKERS = ("※", "*", "#", "note", "참고", "주)", "주:", "비고")
+
+
+@dataclass
+class KeyResult:
+    """One row of the dashboard. `row` is 0-based; `sheet_row` is what people see."""
+
+    row: int
+    department: str
+    objective: str
+    text: str
+    description: str = ""
+    owner: str = ""
+    start: float | None = None
+    target: float | None = None
+    quarters: dict[int, float | None] = field(default_factory=dict)
+    link: str = ""
+    metric: str = ""
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def sheet_row(self) -> int:
+        return self.row + 1
+
+    @property
+    def linked(self) -> bool:
+        return bool(self.link)
+
+    @property
+    def current(self) -> float | None:
+        """The latest quarter that has a value."""
+        for quarter in sorted(self.quarters, reverse=True):
+            value = self.quarters[quarter]
+            if value is not None:
+                return value
+        return None
+
+    @property
+    def current_quarter(self) -> int | None:
+        for quarter in sorted(self.quarters, reverse=True):
+            if self.quarters[quarter] is not None:
+                return quarter
+        return None
+
+    def achievement(self) -> float | NotComputable:
+        return achievement(self.start, self.target, self.current)
+
+    def quarter_achievement(self, quarter: int) -> float | NotComputable:
+        return achievement(self.start, self.target, self.quarters.get(quarter))
+
+    def status(self, expected: float, thresholds: Thresholds) -> Status:
+        if self.errors:
+            return Status.NO_DATA
+        return status(self.achievement(), expected, thresholds)
+
+
+def _is_note(grid: Grid, row: int, col: int, text: str) -> bool:
+    """A note under the table: marked as one, or merged across several columns."""
+    if text.lower().startswith(_NOTE_MARKERS):
+        return True
+    merge = grid.merge_at(row, col)
+    return merge is not None and merge.col1 - merge.col0 > 1
+
+
+def read_key_results(grid: Grid, layout: Layout) -> list[KeyResult]:
+    """Every KR row below the header, with department and objective filled down.
+
+    Blank spacer rows, notes and repeated header rows are not KRs. A value that
+    cannot be read is recorded on its KR (with the cell address), not raised.
+    """
+    cols = layout.columns
+    header_texts = {grid.text(r, cols[Column.KEY_RESULT]) for r in layout.header_rows}
+    department = objective = ""
+    results: list[KeyResult] = []
+    for row in range(layout.first_data_row, grid.height):
+
+        def text(column: Column, row: int = row) -> str:
+            return grid.text(row, cols[column]) if column in cols else ""
+
+        kr_text = text(Column.KEY_RESULT)
+        if not kr_text or kr_text in header_texts:
+            continue
+        if _is_note(grid, row, cols[Column.KEY_RESULT], kr_text):
+            continue
+        if text(Column.DEPARTMENT) and text(Column.DEPARTMENT) != department:
+            department, objective = text(Column.DEPARTMENT), ""
+        if text(Column.OBJECTIVE):
+            objective = text(Column.OBJECTIVE)
+        kr = KeyResult(
+            row=row,
+            department=department,
+            objective=objective,
+            text=kr_text,
+            description=text(Column.DESCRIPTION),
+            owner=text(Column.OWNER),
+            link=text(Column.JIRA),
+            metric=text(Column.METRIC),
+        )
+        kr.start = _number(grid, kr, row, cols[Column.START])
+        kr.target = _number(grid, kr, row, cols[Column.TARGET])
+        for quarter, col in layout.quarters.items():
+            kr.quarters[quarter] = _number(grid, kr, row, col)
+        results.append(kr)
+    return results
+
+
+def _number(grid: Grid, kr: KeyResult, row: int, col: int) -> float | None:
+    try:
+        return parse_number(grid.get(row, col))
+    except KRError as error:
+        kr.errors.append(f"{a1(row, col)}: {error}")
+        return None

@@ -1,0 +1,98 @@
+"""Achievement, status against pace, and the red → yellow → green gradient."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Status(str, Enum):
+    """Where a KR stands against the pace expected for the date."""
+
+    DONE = "done"
+    ON_TRACK = "on track"
+    AT_RISK = "at risk"
+    OFF_TRACK = "off track"
+    NO_DATA = "no data"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class NotComputable(str, Enum):
+    """Why a KR has no achievement. Explicit, so it is never mistaken for 0%."""
+
+    NO_START = "no start value"
+    NO_TARGET = "no target value"
+    TARGET_EQUALS_START = "target equals start"
+    NO_VALUE = "no quarter has a value yet"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """How far behind the expected pace a KR may be before it is at risk / off track.
+
+    Both are in achievement points (0.10 = 10 percentage points of the whole KR).
+    """
+
+    on_track_margin: float = 0.10
+    at_risk_margin: float = 0.25
+
+
+def achievement(
+    start: float | None, target: float | None, current: float | None
+) -> float | NotComputable:
+    """(current − start) / (target − start): 1.0 means the target is reached.
+
+    Works for KRs that go down (target < start): from 5분 to 3분, 4분 is 0.5.
+    Not clamped: overshooting gives more than 1.0, going backwards less than 0.
+    """
+    if start is None:
+        return NotComputable.NO_START
+    if target is None:
+        return NotComputable.NO_TARGET
+    if target == start:
+        return NotComputable.TARGET_EQUALS_START
+    if current is None:
+        return NotComputable.NO_VALUE
+    return (current - start) / (target - start)
+
+
+def status(value: float | NotComputable, expected: float, thresholds: Thresholds) -> Status:
+    """The status of a KR with achievement `value` when `expected` of the year is over.
+
+    - done: achievement ≥ 100%
+    - on track: achievement ≥ expected − on_track_margin
+    - at risk: achievement ≥ expected − at_risk_margin
+    - off track: below that
+    - no data: achievement not computable
+    """
+    if isinstance(value, NotComputable):
+        return Status.NO_DATA
+    if value >= 1.0:
+        return Status.DONE
+    if value >= expected - thresholds.on_track_margin:
+        return Status.ON_TRACK
+    if value >= expected - thresholds.at_risk_margin:
+        return Status.AT_RISK
+    return Status.OFF_TRACK
+
+
+# Google Sheets' own colour-scale stops, so the dashboard looks as if a person had
+# set a conditional format.
+RED = (0xE6, 0x7C, 0x73)
+YELLOW = (0xFF, 0xD6, 0x66)
+GREEN = (0x57, 0xBB, 0x8A)
+
+
+def color(value: float) -> str:
+    """The fill for an achievement as `RRGGBB`: 0% red, 50% yellow, ≥100% green."""
+    value = min(1.0, max(0.0, value))
+    if value <= 0.5:
+        low, high, t = RED, YELLOW, value / 0.5
+    else:
+        low, high, t = YELLOW, GREEN, (value - 0.5) / 0.5
+    return "".join(f"{round(a + (b - a) * t):02X}" for a, b in zip(low, high, strict=True))

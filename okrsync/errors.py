@@ -1,0 +1,46 @@
+"""One exception hierarchy with user-facing messages, and the exit codes they map to."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes. Documented in the README; never renumber."""
+
+    OK = 0
+    """Everything was read, computed and written."""
+    PARTIAL = 1
+    """Some KRs failed (bad value, bad link); all the others were written."""
+    USAGE = 2
+    """Bad command line, config or sheet layout; nothing was written."""
+    COULD_NOT_RUN = 3
+    """A file, the network or the credentials failed; nothing was written."""
+
+
+class OkrsyncError(Exception):
+    """An error the user can act on. `str()` is the message shown to them."""
+
+    exit_code: ExitCode = ExitCode.COULD_NOT_RUN
+
+
+class ConfigError(OkrsyncError):
+    """The config file or a command-line option is wrong."""
+
+    exit_code = ExitCode.USAGE
+
+
+class LayoutError(OkrsyncError):
+    """The sheet's header could not be understood."""
+
+    exit_code = ExitCode.USAGE
+
+
+class SourceError(OkrsyncError):
+    """A sheet or JIRA source could not be read or written at all."""
+
+    exit_code = ExitCode.COULD_NOT_RUN
+
+
+class KRError(Exception):
+    """A problem confined to one Key Result: it is reported, and the others go on."""

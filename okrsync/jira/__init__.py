@@ -1,0 +1,1 @@
+"""Where a KR's progress comes from: JIRA issues, from an export file or a live server."""

@@ -1,0 +1,237 @@
+"""The common subset of JQL, evaluated over issues held locally (an export file).
+
+Supported: `=`, `!=`, `in`, `not in`, `is [not] empty`, `AND`, `OR`, `NOT`, and
+parentheses, over project, parent, labels, issuetype, status, statusCategory,
+component, fixVersion and key; `ORDER BY` is ignored. Anything else raises
+KRError saying that a JIRA server is needed to answer it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from okrsync.errors import KRError
+from okrsync.jira.model import Issue, category_key
+
+Predicate = Callable[[Issue], bool]
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+        (?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
+      | (?P<op>!=|=|~|!~|>=|<=|>|<|\(|\)|,)
+      | (?P<word>[^\s=!~<>(),"']+)
+    )""",
+    re.VERBOSE,
+)
+
+
+def _values(issue: Issue, name: str) -> tuple[str, ...]:
+    """The field's values on the issue, lower-cased; empty tuple when the field is empty."""
+    match name:
+        case "project":
+            values: tuple[str | None, ...] = (issue.project, issue.project_name)
+        case "parent":
+            values = (issue.parent, issue.epic)
+        case "epic link":
+            values = (issue.epic,)
+        case "labels":
+            values = issue.labels
+        case "issuetype":
+            values = (issue.issuetype,)
+        case "status":
+            values = (issue.status,)
+        case "statuscategory":
+            values = (issue.status_category,)
+        case "component":
+            values = issue.components
+        case "fixversion":
+            values = issue.fix_versions
+        case "key":
+            values = (issue.key,)
+        case _:
+            raise AssertionError(name)
+    return tuple(v.lower() for v in values if v)
+
+
+_FIELDS = {
+    "project": "project", "parent": "parent", "labels": "labels", "label": "labels",
+    "issuetype": "issuetype", "type": "issuetype", "status": "status",
+    "statuscategory": "statuscategory", "component": "component", "components": "component",
+    "fixversion": "fixversion", "key": "key", "issuekey": "key", "id": "key",
+    "epic link": "epic link", '"epic link"': "epic link",
+}
+
+
+@dataclass
+class _Token:
+    kind: str  # string | op | word
+    text: str
+
+    @property
+    def upper(self) -> str:
+        return self.text.upper() if self.kind == "word" else ""
+
+
+def _tokens(query: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    pos = 0
+    query = query.rstrip()
+    while pos < len(query):
+        match = _TOKEN.match(query, pos)
+        if not match or match.end() == pos:
+            raise KRError(f"JQL {query!r} cannot be read near {query[pos:pos + 20]!r}")
+        pos = match.end()
+        kind = match.lastgroup
+        assert kind is not None
+        text = match[kind]
+        if kind == "string":
+            text = re.sub(r"\\(.)", r"\1", text[1:-1])
+        tokens.append(_Token(kind, text))
+    return tokens
+
+
+class _Parser:
+    def __init__(self, query: str) -> None:
+        self.query = query
+        self.tokens = _tokens(query)
+        # ORDER BY only sorts; it never changes which issues match.
+        for index, token in enumerate(self.tokens[:-1]):
+            if token.upper == "ORDER" and self.tokens[index + 1].upper == "BY":
+                self.tokens = self.tokens[:index]
+                break
+        self.pos = 0
+
+    def _peek(self) -> _Token | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def _next(self) -> _Token:
+        token = self._peek()
+        if token is None:
+            raise KRError(f"JQL {self.query!r} ends too early")
+        self.pos += 1
+        return token
+
+    def _expect_op(self, op: str) -> None:
+        token = self._next()
+        if token.kind != "op" or token.text != op:
+            raise KRError(f"JQL {self.query!r}: expected {op!r} but found {token.text!r}")
+
+    def parse(self) -> Predicate:
+        if not self.tokens:
+            raise KRError("the JQL is empty")
+        predicate = self._or()
+        if self._peek() is not None:
+            raise KRError(f"JQL {self.query!r}: unexpected {self._peek().text!r}")  # type: ignore[union-attr]
+        return predicate
+
+    def _or(self) -> Predicate:
+        parts = [self._and()]
+        while (token := self._peek()) and token.upper == "OR":
+            self.pos += 1
+            parts.append(self._and())
+        return parts[0] if len(parts) == 1 else lambda issue: any(p(issue) for p in parts)
+
+    def _and(self) -> Predicate:
+        parts = [self._not()]
+        while (token := self._peek()) and token.upper == "AND":
+            self.pos += 1
+            parts.append(self._not())
+        return parts[0] if len(parts) == 1 else lambda issue: all(p(issue) for p in parts)
+
+    def _not(self) -> Predicate:
+        token = self._peek()
+        if token and (token.upper == "NOT" or (token.kind == "op" and token.text == "!")):
+            self.pos += 1
+            inner = self._not()
+            return lambda issue: not inner(issue)
+        return self._atom()
+
+    def _atom(self) -> Predicate:
+        token = self._next()
+        if token.kind == "op" and token.text == "(":
+            inner = self._or()
+            self._expect_op(")")
+            return inner
+        name = token.text.lower()
+        if name == "epic" and (nxt := self._peek()) and nxt.upper == "LINK":
+            self.pos += 1
+            name = "epic link"
+        field = _FIELDS.get(name)
+        if field is None:
+            raise KRError(
+                f"JQL field {token.text!r} is beyond what okrsync can evaluate on an export "
+                "(project, parent, labels, issuetype, status, statusCategory, component, "
+                "fixVersion, key); a JIRA server is needed for this query"
+            )
+        return self._clause(field, token.text)
+
+    def _clause(self, field: str, shown: str) -> Predicate:
+        op = self._next()
+        negate = False
+        if op.upper == "NOT":
+            following = self._next()
+            if following.upper != "IN":
+                raise KRError(f"JQL {self.query!r}: expected IN after NOT")
+            op, negate = following, True
+        if op.upper == "IS":
+            if (nxt := self._peek()) and nxt.upper == "NOT":
+                self.pos += 1
+                negate = True
+            empty = self._next()
+            if empty.upper not in ("EMPTY", "NULL"):
+                raise KRError(f"JQL {self.query!r}: expected EMPTY after IS")
+            return lambda issue: bool(_values(issue, field)) == negate
+        if op.upper == "IN":
+            wanted = self._list(field)
+        elif op.kind == "op" and op.text in ("=", "!="):
+            wanted = {self._value(field)}
+            negate = op.text == "!="
+        else:
+            raise KRError(
+                f"JQL operator {op.text!r} on {shown!r} is beyond what okrsync can evaluate "
+                "on an export (=, !=, in, not in, is empty); a JIRA server is needed for it"
+            )
+
+        def matches(issue: Issue) -> bool:
+            values = _values(issue, field)
+            if negate:
+                # As in JIRA, != and NOT IN never match an empty field.
+                return bool(values) and not wanted.intersection(values)
+            return bool(wanted.intersection(values))
+
+        return matches
+
+    def _list(self, field: str) -> set[str]:
+        self._expect_op("(")
+        values = {self._value(field)}
+        while (token := self._next()).kind == "op" and token.text == ",":
+            values.add(self._value(field))
+        if not (token.kind == "op" and token.text == ")"):
+            raise KRError(f"JQL {self.query!r}: expected ')' but found {token.text!r}")
+        return values
+
+    def _value(self, field: str) -> str:
+        token = self._next()
+        if token.kind == "op":
+            raise KRError(f"JQL {self.query!r}: expected a value but found {token.text!r}")
+        if token.kind == "word" and (nxt := self._peek()) and nxt.kind == "op" and nxt.text == "(":
+            raise KRError(
+                f"JQL function {token.text}() needs a JIRA server; okrsync cannot evaluate it "
+                "on an export"
+            )
+        value = token.text.lower()
+        if field == "statuscategory":
+            value = category_key(value) or value
+        return value
+
+
+def compile_jql(query: str) -> Predicate:
+    """A predicate for `query`, or KRError saying why it cannot be evaluated here."""
+    return _Parser(query).parse()
+
+
+def matching(query: str, issues: list[Issue]) -> Iterator[Issue]:
+    predicate = compile_jql(query)
+    return (issue for issue in issues if predicate(issue))

@@ -1,0 +1,66 @@
+"""What a KR's `JIRA` cell says to count: issue keys, a saved filter, or JQL."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from okrsync.errors import KRError
+
+_KEY = r"[A-Za-z][A-Za-z0-9_]*-\d+"
+_KEYS_ONLY = re.compile(
+    rf"^\s*(?:(?:https?://\S+/browse/)?{_KEY}\s*[,;\s]\s*)*(?:https?://\S+/browse/)?{_KEY}\s*$"
+)
+_FILTER = re.compile(r"^\s*filter\s*=\s*(\S+)\s*$", re.IGNORECASE)
+_FILTER_URL = re.compile(r"[?&]filter=(-?\d+)")
+
+
+@dataclass(frozen=True)
+class IssueKeys:
+    """Parent or epic keys: the KR counts their child issues."""
+
+    keys: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return ", ".join(self.keys)
+
+
+@dataclass(frozen=True)
+class SavedFilter:
+    id: int
+
+    def __str__(self) -> str:
+        return f"filter={self.id}"
+
+
+@dataclass(frozen=True)
+class Jql:
+    query: str
+
+    def __str__(self) -> str:
+        return self.query
+
+
+Link = IssueKeys | SavedFilter | Jql
+
+
+def parse_link(text: str) -> Link:
+    """Read a `JIRA` cell. Raises KRError for a malformed `filter=`."""
+    text = text.strip()
+    if _KEYS_ONLY.match(text):
+        bare = re.sub(r"https?://\S+/browse/", "", text)
+        keys = dict.fromkeys(key.upper() for key in re.findall(_KEY, bare))
+        return IssueKeys(tuple(keys))
+    match = _FILTER.match(text)
+    if match:
+        if not match[1].isdigit():
+            raise KRError(f"filter={match[1]!r}: a saved filter is given by its number, "
+                          "as in filter=12345")
+        return SavedFilter(int(match[1]))
+    match = _FILTER_URL.search(text)
+    if text.startswith("http") and match:
+        return SavedFilter(int(match[1]))
+    if text.startswith("http"):
+        raise KRError(f"{text!r} is a link JIRA cannot be asked about: give issue keys, "
+                      "filter=ID, or JQL")
+    return Jql(text)

@@ -1,0 +1,51 @@
+"""The interface every JIRA source implements, and the computation they share."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping, Sequence
+
+from okrsync.errors import KRError
+from okrsync.jira.links import Link
+from okrsync.jira.metrics import Metric, compute
+from okrsync.jira.model import Issue
+
+Measurement = tuple[Link, Metric]
+
+
+class IssueSource(ABC):
+    """Answers, for each link, the issues it counts; and from them, each metric's value.
+
+    Sources work on all links of a pull at once so that a live server can batch,
+    deduplicate and parallelise; one link's failure is returned as its KRError,
+    never raised.
+    """
+
+    @abstractmethod
+    def issues(
+        self, links: Iterable[Link], metrics: Iterable[Metric] = ()
+    ) -> Mapping[Link, Sequence[Issue] | KRError]:
+        """The issues of every link. `metrics` tells which fields are needed."""
+
+    @abstractmethod
+    def check_metric(self, metric: Metric) -> None:
+        """Raise KRError when this source cannot compute `metric` (an unknown field)."""
+
+    def measure(
+        self, wanted: Iterable[Measurement]
+    ) -> dict[Measurement, float | KRError]:
+        """The value of each (link, metric)."""
+        wanted = list(dict.fromkeys(wanted))
+        found = self.issues({link for link, _ in wanted}, {metric for _, metric in wanted})
+        results: dict[Measurement, float | KRError] = {}
+        for link, metric in wanted:
+            issues = found[link]
+            if isinstance(issues, KRError):
+                results[(link, metric)] = issues
+                continue
+            try:
+                self.check_metric(metric)
+                results[(link, metric)] = compute(metric, issues)
+            except KRError as error:
+                results[(link, metric)] = error
+        return results
