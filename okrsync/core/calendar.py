@@ -44,3 +44,24 @@ class OkrYear:
         total = (self.end - self.start).days
         done = (day - self.start).days + 1
         return min(1.0, max(0.0, done / total))
+
+
+@dataclass(frozen=True)
+class Period:
+    """The date a run works on, and what follows from it."""
+
+    as_of: date
+    year: OkrYear
+
+    @classmethod
+    def at(cls, as_of: date, fiscal_year_start_month: int = 1) -> Period:
+        return cls(as_of, OkrYear.containing(as_of, fiscal_year_start_month))
+
+    @property
+    def quarter(self) -> int:
+        return self.year.quarter(self.as_of)
+
+    @property
+    def expected(self) -> float:
+        """The achievement a KR on pace has reached by now: the share of the year passed."""
+        return self.year.elapsed(self.as_of)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 
 from openpyxl.utils.cell import get_column_letter
 
@@ -36,6 +37,8 @@ class Grid:
     values: Sequence[Sequence[CellValue]]
     merges: Sequence[Merge] = ()
     formulas: frozenset[tuple[int, int]] = frozenset()
+    percent: frozenset[tuple[int, int]] = frozenset()
+    """Cells formatted as a percentage (their value is already ×100)."""
     fills: Mapping[tuple[int, int], str] = field(default_factory=dict)
 
     @property
@@ -72,3 +75,26 @@ class Grid:
 def a1(row: int, col: int) -> str:
     """0-based (row, col) as an A1 address: (6, 7) → `H7`."""
     return f"{get_column_letter(col + 1)}{row + 1}"
+
+
+class ValueKind(str, Enum):
+    NUMBER = "number"
+    PERCENT = "percent"
+    """A number on the displayed scale (45 = 45%), stored as 0.45 with a % format."""
+    TEXT = "text"
+    """Always stored as text, never interpreted (a leading `=` stays text)."""
+
+
+@dataclass(frozen=True)
+class CellWrite:
+    """One owned cell to change. `value` is only written when `set_value` is true."""
+
+    row: int
+    col: int
+    set_value: bool = False
+    value: float | str | None = None
+    kind: ValueKind = ValueKind.NUMBER
+    fill: str | None = None
+    """New solid background as `RRGGBB`, or None to leave the fill alone."""
+    anchor: tuple[int, str] | None = None
+    """(column, text) of the KR cell on the same row, for backends that verify rows."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from okrsync.core.grid import Grid, a1
 from okrsync.core.layout import Column, Layout
 from okrsync.core.progress import NotComputable, Status, Thresholds, achievement, status
-from okrsync.core.values import parse_number
+from okrsync.core.values import parse_number, unit_of
 from okrsync.errors import KRError
 
 _NOTE_MARKERS = ("※", "*", "#", "note", "참고", "주)", "주:", "비고")
@@ -23,6 +23,8 @@ class KeyResult:
     text: str
     description: str = ""
     owner: str = ""
+    unit: str = ""
+    """The unit typed with start or target (`점`, `분`, `%`), for display."""
     start: float | None = None
     target: float | None = None
     quarters: dict[int, float | None] = field(default_factory=dict)
@@ -108,6 +110,10 @@ def read_key_results(grid: Grid, layout: Layout) -> list[KeyResult]:
             link=text(Column.JIRA),
             metric=text(Column.METRIC),
         )
+        for col in (cols[Column.START], cols[Column.TARGET]):
+            if (row, col) in grid.percent:
+                kr.unit = "%"
+            kr.unit = kr.unit or unit_of(grid.get(row, col))
         kr.start = _number(grid, kr, row, cols[Column.START])
         kr.target = _number(grid, kr, row, cols[Column.TARGET])
         for quarter, col in layout.quarters.items():

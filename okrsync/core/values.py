@@ -88,6 +88,17 @@ def parse_number(value: CellValue) -> float | None:
     return number
 
 
+def unit_of(value: CellValue) -> str:
+    """The unit typed with a number (`점`, `분`, `%`, `₩`), or "" when none."""
+    if not isinstance(value, str):
+        return ""
+    text = _QUALIFIERS.sub("", _COMPARATORS.sub("", _normalise(value)).strip()).strip()
+    match = _NUMBER.match(text)
+    if not match:
+        return ""
+    return match["unit"] or match["currency"] or ""
+
+
 def format_number(value: float) -> str:
     """A number as a person would read it: no trailing `.0`, at most 4 decimals."""
     if value == int(value) and abs(value) < 1e15:

@@ -1,0 +1,150 @@
+"""The command line: parse options, call the library, print. Nothing else lives here."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from okrsync.errors import ExitCode, OkrsyncError
+
+app = typer.Typer(
+    name="okrsync",
+    help="Keep an OKR dashboard (Google Sheets or .xlsx) true to the work tracked in JIRA.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ConfigOption = Annotated[
+    Path,
+    typer.Option("--config", "-c", help="The TOML config file.", envvar="OKRSYNC_CONFIG",
+                 dir_okay=False),
+]
+AsOfOption = Annotated[
+    datetime | None,
+    typer.Option("--as-of", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
+                 help="Work as if today were this date (quarter, pace, synced stamp)."),
+]
+
+
+class ReportFormat(str, Enum):
+    table = "table"
+    markdown = "markdown"
+    json = "json"
+    csv = "csv"
+
+
+class StatusChoice(str, Enum):
+    done = "done"
+    on_track = "on track"
+    at_risk = "at risk"
+    off_track = "off track"
+    no_data = "no data"
+
+
+def _errors_reported(command: F) -> F:
+    """Print an OkrsyncError as one line on stderr and exit with its code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except OkrsyncError as error:
+            from okrsync.render import make_console
+
+            make_console(stderr=True).print(f"[bold red]error:[/] {error}", markup=True,
+                                            highlight=False)
+            raise typer.Exit(error.exit_code) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _day(as_of: datetime | None) -> date | None:
+    return as_of.date() if as_of else None
+
+
+@app.command()
+@_errors_reported
+def pull(
+    config: ConfigOption = Path("okrsync.toml"),
+    as_of: AsOfOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Compute and show, write nothing.")]
+    = False,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", dir_okay=False,
+                     help="(.xlsx only) Write the updated workbook here; keep the original."),
+    ] = None,
+    show_report: Annotated[
+        bool, typer.Option("--report", help="Print the progress report after the pull.")
+    ] = False,
+) -> None:
+    """Read the sheet, fetch JIRA progress, and write values, achievement and colors back."""
+    from okrsync.config import load_config
+    from okrsync.pull import run_pull
+    from okrsync.render import make_console, render_pull, report_table
+
+    result = run_pull(load_config(config), _day(as_of), dry_run=dry_run, output=output)
+    console = make_console()
+    console.print(render_pull(result))
+    if show_report:
+        console.print(report_table(result.state.assessments, result.state.period))
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+@_errors_reported
+def report(
+    config: ConfigOption = Path("okrsync.toml"),
+    as_of: AsOfOption = None,
+    format: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ReportFormat.table,
+    department: Annotated[
+        str | None, typer.Option("--department", "-d", help="Only this department.")
+    ] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="Only this owner's KRs.")] = None,
+    status: Annotated[
+        list[StatusChoice] | None,
+        typer.Option("--status", help="Only KRs with this status (repeatable)."),
+    ] = None,
+) -> None:
+    """Show progress from the sheet as it stands. Reads only; never writes, never asks JIRA."""
+    from okrsync.config import load_config
+    from okrsync.core.progress import Status
+    from okrsync.pull import run_report
+    from okrsync.render import make_console, report_csv, report_json, report_markdown
+    from okrsync.render import report_table
+    from okrsync.report import select
+
+    state = run_report(load_config(config), _day(as_of))
+    chosen = select(state.assessments, department, owner,
+                    [Status(s.value) for s in status or ()])
+    if department and not chosen and not status and not owner:
+        known = sorted({a.kr.department for a in state.assessments if a.kr.department})
+        raise typer.BadParameter(
+            f"no department {department!r}; the sheet has: {', '.join(known)}",
+            param_hint="--department",
+        )
+    if format is ReportFormat.table:
+        make_console().print(report_table(chosen, state.period))
+    else:
+        render = {ReportFormat.markdown: lambda: report_markdown(chosen, state.period),
+                  ReportFormat.json: lambda: report_json(chosen),
+                  ReportFormat.csv: lambda: report_csv(chosen)}[format]
+        sys.stdout.write(render())
+    raise typer.Exit(ExitCode.PARTIAL if state.problems else ExitCode.OK)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,90 @@
+"""The TOML config file, validated; and the sheet and JIRA source it describes."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+
+from okrsync.core.progress import Thresholds
+from okrsync.errors import ConfigError
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SheetConfig(_Section):
+    spreadsheet: str = Field(min_length=1)
+    """An .xlsx path (relative to the config file)."""
+    worksheet: str | None = None
+    """The tab's title; default the first tab."""
+
+
+class JiraConfig(_Section):
+    export: str | None = None
+    """A JIRA export file (.json from the REST search, or .csv), relative to the config."""
+    story_points_field: str | None = None
+    """The story points field's name or id; default found by name."""
+
+
+class OkrConfig(_Section):
+    fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
+    on_track_margin: float = Field(default=0.10, ge=0, le=1)
+    at_risk_margin: float = Field(default=0.25, ge=0, le=1)
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return Thresholds(self.on_track_margin, self.at_risk_margin)
+
+
+class Config(_Section):
+    sheet: SheetConfig
+    jira: JiraConfig = JiraConfig()
+    okr: OkrConfig = OkrConfig()
+    _base: Path = PrivateAttr(default=Path("."))
+    """The config file's folder: relative paths are taken from here."""
+
+    def path(self, value: str) -> Path:
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else self._base / path
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    parts = [str(part) for part in loc]
+    if len(parts) >= 2:
+        return f"[{parts[0]}] {'.'.join(parts[1:])}"
+    return f"[{parts[0]}]" if parts else "(top level)"
+
+
+def _message(error: dict[str, Any]) -> str:
+    if error["type"] == "extra_forbidden":
+        return "unknown key"
+    if error["type"] == "missing":
+        return "required key is missing"
+    return str(error["msg"])
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate the config; every problem names its key."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"config file {path} not found (create one from config.example.toml)"
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"config file {path} cannot be read: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{_location(e['loc'])}: {_message(dict(e))}" for e in error.errors()
+        )
+        raise ConfigError(f"{path}: {problems}") from None
+    config._base = path.resolve().parent
+    return config

@@ -1,0 +1,175 @@
+"""`okrsync pull` and `okrsync report`: read the sheet, measure JIRA, assess, write."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from okrsync.config import Config
+from okrsync.core.calendar import Period
+from okrsync.core.grid import Grid, a1
+from okrsync.core.layout import Column, Layout, detect_layout
+from okrsync.core.okr import KeyResult, read_key_results
+from okrsync.core.plan import Assessment, Change, assess, plan_pull
+from okrsync.errors import ExitCode, KRError
+from okrsync.jira.links import Link, parse_link
+from okrsync.jira.metrics import Metric, parse_metric
+from okrsync.jira.source import IssueSource
+from okrsync.sheets.base import LogRecord, SheetBackend
+from okrsync.workspace import open_sheet, open_source
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int
+    key_result: str
+    message: str
+
+
+@dataclass
+class SheetState:
+    """The sheet as read and assessed: what both pull and report start from."""
+
+    backend: SheetBackend
+    grid: Grid
+    layout: Layout
+    period: Period
+    assessments: list[Assessment]
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [
+            Problem(a.kr.sheet_row, a.kr.text, message)
+            for a in self.assessments
+            for message in a.problems
+        ]
+
+
+@dataclass
+class PullResult:
+    state: SheetState
+    changes: list[Change] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    recolored: int = 0
+    written: bool = False
+    dry_run: bool = False
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.PARTIAL if self.problems else ExitCode.OK
+
+
+def _measure(
+    krs: Sequence[KeyResult], layout: Layout, period: Period, source: IssueSource | None
+) -> tuple[dict[int, float], dict[int, list[str]], dict[int, str]]:
+    """JIRA values of the linked KRs, by 0-based row; problems and sources likewise."""
+    values: dict[int, float] = {}
+    problems: dict[int, list[str]] = {}
+    sources: dict[int, str] = {}
+    wanted: dict[int, tuple[Link, Metric]] = {}
+    for kr in krs:
+        if not kr.linked or kr.errors:
+            continue
+        try:
+            if period.quarter not in layout.quarters:
+                raise KRError(f"the sheet has no column for Q{period.quarter}, the current "
+                              "quarter, so the JIRA value has nowhere to go")
+            if source is None:
+                raise KRError("the KR links JIRA but the config has no [jira] source")
+            jira_col = layout.columns[Column.JIRA]
+            try:
+                link = parse_link(kr.link)
+            except KRError as error:
+                raise KRError(f"{a1(kr.row, jira_col)}: {error}") from None
+            metric_col = layout.columns.get(Column.METRIC)
+            try:
+                metric = parse_metric(kr.metric)
+            except KRError as error:
+                where = a1(kr.row, metric_col) if metric_col is not None else "metric"
+                raise KRError(f"{where}: {error}") from None
+        except KRError as error:
+            problems.setdefault(kr.row, []).append(str(error))
+            continue
+        wanted[kr.row] = (link, metric)
+        sources[kr.row] = f"JIRA {link} ({metric})"
+    if source is not None and wanted:
+        measured = source.measure(wanted.values())
+        for row, key in wanted.items():
+            result = measured[key]
+            if isinstance(result, KRError):
+                problems.setdefault(row, []).append(f"JIRA: {result}")
+            else:
+                values[row] = round(result, 2)
+    return values, problems, sources
+
+
+def load_state(
+    config: Config,
+    as_of: date,
+    *,
+    with_jira: bool,
+    output: Path | None = None,
+) -> tuple[SheetState, dict[int, str]]:
+    """Read and assess the sheet; with JIRA, put fresh values in the current quarter."""
+    period = Period.at(as_of, config.okr.fiscal_year_start_month)
+    backend = open_sheet(config, output)
+    grid = backend.read()
+    layout = detect_layout(grid, period.year.label)
+    krs = read_key_results(grid, layout)
+    values: dict[int, float] = {}
+    problems: dict[int, list[str]] = {}
+    sources: dict[int, str] = {}
+    if with_jira and any(kr.linked for kr in krs):
+        values, problems, sources = _measure(krs, layout, period, open_source(config))
+        for kr in krs:
+            if kr.row in values:
+                kr.quarters[period.quarter] = values[kr.row]
+    thresholds = config.okr.thresholds
+    assessments = [
+        assess(kr, period, thresholds, problems.get(kr.row, ()), values.get(kr.row))
+        for kr in krs
+    ]
+    return SheetState(backend, grid, layout, period, assessments), sources
+
+
+def run_pull(
+    config: Config,
+    as_of: date | None = None,
+    *,
+    dry_run: bool = False,
+    output: Path | None = None,
+    now: datetime | None = None,
+) -> PullResult:
+    """One pull: read, measure, assess, write the owned cells that changed, log them."""
+    now = now or datetime.now().astimezone()
+    state, sources = load_state(config, as_of or now.date(), with_jira=True, output=output)
+    stamp = as_of.isoformat() if as_of else now.strftime("%Y-%m-%d %H:%M")
+    plan = plan_pull(state.grid, state.layout, state.assessments, state.period, stamp, sources)
+    problems = state.problems + [
+        Problem(row + 1, _kr_text(state, row), message)
+        for row, messages in plan.problems.items()
+        for message in messages
+    ]
+    result = PullResult(state, plan.changes, problems, plan.recolored, dry_run=dry_run)
+    if plan.writes and not dry_run:
+        pull_id = now.strftime("%Y%m%d-%H%M%S")
+        log = [
+            LogRecord(now.isoformat(timespec="seconds"), pull_id, c.row, c.key_result, c.cell,
+                      c.column, c.old, c.new, c.source)
+            for c in plan.changes
+        ]
+        state.backend.write(plan.writes, log)
+        result.written = True
+    return result
+
+
+def _kr_text(state: SheetState, row: int) -> str:
+    return next((a.kr.text for a in state.assessments if a.kr.row == row), "")
+
+
+def run_report(config: Config, as_of: date | None = None) -> SheetState:
+    """The sheet as it stands, assessed; nothing is written and JIRA is not asked."""
+    state, _ = load_state(config, as_of or date.today(), with_jira=False)
+    return state

@@ -1,0 +1,213 @@
+"""Turning results into what people read: rich tables, Markdown, JSON, CSV."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from itertools import groupby
+from typing import Any
+
+from rich import box
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from okrsync.core.calendar import Period
+from okrsync.core.okr import KeyResult
+from okrsync.core.plan import Assessment
+from okrsync.core.progress import NotComputable, Status
+from okrsync.core.values import format_number
+from okrsync.report import STATUS_ORDER, frame, overall, record, rollup
+
+STATUS_STYLE = {
+    Status.DONE: "bold green",
+    Status.ON_TRACK: "green",
+    Status.AT_RISK: "yellow",
+    Status.OFF_TRACK: "bold red",
+    Status.NO_DATA: "dim",
+}
+_SPARK = "▁▂▃▄▅▆▇█"
+
+
+def value(kr: KeyResult, number: float | None) -> str:
+    """A KR's number with the unit people typed: `4.2점`, `45%`, `₩1,000`."""
+    if number is None:
+        return "–"
+    text = format_number(round(number, 2))
+    if kr.unit in ("₩", "$", "€", "£", "¥"):
+        return kr.unit + text
+    return text + kr.unit
+
+
+def percent(achievement: float | NotComputable | None) -> str:
+    if achievement is None or isinstance(achievement, NotComputable):
+        return "–"
+    return f"{achievement * 100:.0f}%"
+
+
+def bar(achievement: float | NotComputable, width: int = 10) -> str:
+    if isinstance(achievement, NotComputable):
+        return "·" * width
+    filled = round(min(1.0, max(0.0, achievement)) * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+def trend(kr: KeyResult) -> str:
+    """One character per quarter, its height the quarter's achievement; `·` for no value."""
+    marks = []
+    for quarter in range(1, 5):
+        achieved = kr.quarter_achievement(quarter)
+        if kr.quarters.get(quarter) is None or isinstance(achieved, NotComputable):
+            marks.append("·")
+        else:
+            level = min(1.0, max(0.0, achieved))
+            marks.append(_SPARK[min(len(_SPARK) - 1, int(level * len(_SPARK)))])
+    return "".join(marks)
+
+
+def _status_counts(counts: dict[str, Any]) -> str:
+    parts = [f"{counts[str(s)]} {s}" for s in STATUS_ORDER if counts.get(str(s))]
+    return ", ".join(parts) or "no KRs"
+
+
+def _average(average: float | None) -> str:
+    return "–" if average is None or average != average else f"{average * 100:.0f}%"
+
+
+def report_table(assessments: Sequence[Assessment], period: Period) -> Group:
+    """Departments → objectives → KRs, with a summary per department and overall."""
+    parts: list[Any] = [Text(
+        f"OKR progress as of {period.as_of.isoformat()} · Q{period.quarter} · "
+        f"{period.expected * 100:.0f}% of the year passed", style="bold")]
+    table = frame(assessments)
+    summaries = {row.department: row for row in rollup(table).itertuples()}
+    for department, items in groupby(assessments, key=lambda a: a.kr.department):
+        members = list(items)
+        summary = summaries[department]
+        grid = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1),
+                     title_justify="left", title_style="bold",
+                     title=f"{department or '(no department)'} — {summary.krs} KRs, "
+                           f"average {_average(summary.average)}")
+        grid.add_column("Key Result (owner)", ratio=1, overflow="fold", min_width=14)
+        grid.add_column("Start→Now→Target", overflow="fold", max_width=20)
+        grid.add_column("Q1-4", no_wrap=True)
+        grid.add_column("Achievement", no_wrap=True)
+        grid.add_column("Status", no_wrap=True)
+        for objective, krs in groupby(members, key=lambda a: a.kr.objective):
+            grid.add_row(Text(objective or "(no objective)", style="bold cyan"))
+            for item in krs:
+                kr = item.kr
+                status = Text(str(item.status), style=STATUS_STYLE[item.status])
+                if item.problems:
+                    status.append(" !", style="bold red")
+                name = Text(" " + kr.text)
+                if kr.owner:
+                    name.append(f" ({kr.owner})", style="dim")
+                grid.add_row(
+                    name,
+                    f"{value(kr, kr.start)}→{value(kr, kr.current)}→{value(kr, kr.target)}",
+                    trend(kr),
+                    f"{bar(item.achievement, 8)}{percent(item.achievement):>5}",
+                    status,
+                )
+        parts.append(grid)
+    total = overall(table)
+    parts.append(Text(
+        f"All departments: {total['krs']} KRs, average {_average(total['average'])} — "
+        f"{_status_counts(total)}", style="bold"))
+    problems = [(a.kr, p) for a in assessments for p in a.problems]
+    if problems:
+        parts.append(Text("Problems:", style="bold red"))
+        for kr, problem in problems:
+            parts.append(Text(f"  row {kr.sheet_row} ({kr.text}): {problem}"))
+    return Group(*parts)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def report_markdown(assessments: Sequence[Assessment], period: Period) -> str:
+    """A review-document version: one section per department, a table per objective."""
+    table = frame(assessments)
+    summaries = {row.department: row for row in rollup(table).itertuples()}
+    lines = [f"# OKR progress — {period.as_of.isoformat()} (Q{period.quarter}, "
+             f"{period.expected * 100:.0f}% of the year passed)", ""]
+    for department, items in groupby(assessments, key=lambda a: a.kr.department):
+        summary = summaries[department]
+        lines += [f"## {_cell(department or '(no department)')}", "",
+                  f"{summary.krs} KRs, average achievement {_average(summary.average)}.", ""]
+        for objective, krs in groupby(items, key=lambda a: a.kr.objective):
+            lines += [f"### {_cell(objective or '(no objective)')}", "",
+                      "| Key Result | Owner | Start | Now | Target | Achievement | Status |",
+                      "|---|---|---:|---:|---:|---:|---|"]
+            for item in krs:
+                kr = item.kr
+                status = str(item.status) + (f" ⚠ {item.problems[0]}" if item.problems else "")
+                lines.append(
+                    f"| {_cell(kr.text)} | {_cell(kr.owner)} | {value(kr, kr.start)} | "
+                    f"{value(kr, kr.current)} | {value(kr, kr.target)} | "
+                    f"{percent(item.achievement)} | {_cell(status)} |"
+                )
+            lines.append("")
+    total = overall(table)
+    lines.append(f"**All departments:** {total['krs']} KRs, average achievement "
+                 f"{_average(total['average'])} — {_status_counts(total)}.")
+    return "\n".join(lines) + "\n"
+
+
+def report_json(assessments: Sequence[Assessment]) -> str:
+    return json.dumps([record(a) for a in assessments], ensure_ascii=False, indent=2) + "\n"
+
+
+def report_csv(assessments: Sequence[Assessment]) -> str:
+    return str(frame(assessments).to_csv(index=False))
+
+
+def make_console(stderr: bool = False, width: int | None = None) -> Console:
+    """A console that drops colour and box art when not writing to a terminal."""
+    return Console(stderr=stderr, width=width, highlight=False, soft_wrap=False)
+
+
+def render_pull(result: Any) -> Group:
+    """What a pull changed (old → new), what went wrong, and one summary line."""
+    parts: list[Any] = []
+    if result.changes:
+        table = Table(box=box.SIMPLE_HEAD, title="Changes" + (" (dry run)" if result.dry_run
+                                                               else ""),
+                      title_justify="left", title_style="bold")
+        table.add_column("Row", justify="right")
+        table.add_column("Key Result", ratio=1, overflow="fold", min_width=12)
+        table.add_column("Cell")
+        table.add_column("Old → New", overflow="fold")
+        for change in result.changes:
+            table.add_row(str(change.row), change.key_result, change.cell,
+                          f"{_shown(change.old, change.unit)} → {_shown(change.new, change.unit)}")
+        parts.append(table)
+    if result.problems:
+        parts.append(Text("Problems (these KRs were skipped or kept their old value):",
+                          style="bold red"))
+        for problem in result.problems:
+            parts.append(Text(f"  row {problem.row} ({problem.key_result}): {problem.message}"))
+    krs = len(result.state.assessments)
+    values = len(result.changes)
+    if result.dry_run:
+        summary = (f"Dry run: {values} value(s) and {result.recolored} color(s) would change "
+                   f"in {result.state.backend.name}; nothing was written.")
+    elif result.written:
+        summary = (f"Wrote {values} value(s) and {result.recolored} color(s) to "
+                   f"{result.state.backend.name}.")
+    else:
+        summary = f"Nothing to change in {result.state.backend.name}."
+    linked = sum(1 for a in result.state.assessments if a.kr.linked)
+    parts.append(Text(f"{summary} {krs} KRs ({linked} linked to JIRA), "
+                      f"{len(result.problems)} problem(s).", style="bold"))
+    return Group(*parts)
+
+
+def _shown(cell: object, unit: str = "") -> str:
+    if cell is None or cell == "":
+        return "(empty)"
+    if isinstance(cell, float):
+        return format_number(round(cell, 2)) + unit
+    return str(cell)

@@ -1,0 +1,1 @@
+"""Where the dashboard lives: an .xlsx workbook or a Google spreadsheet."""

@@ -1,0 +1,53 @@
+"""The interface every sheet backend implements."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from okrsync.core.grid import CellWrite, Grid
+
+LOG_TAB = "okrsync log"
+"""The tab (or sheet) where every pull appends what it changed."""
+
+LOG_HEADER = ("time", "pull", "row", "key result", "cell", "column", "old", "new", "source")
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    """One line of the change log: enough to audit and to undo a pull."""
+
+    time: str
+    pull: str
+    row: int
+    key_result: str
+    cell: str
+    column: str
+    old: float | str | None
+    new: float | str | None
+    source: str
+
+    def as_row(self) -> tuple[object, ...]:
+        return (self.time, self.pull, self.row, self.key_result, self.cell, self.column,
+                self.old, self.new, self.source)
+
+
+class SheetBackend(ABC):
+    """Reads one worksheet as a Grid, and writes owned cells plus log lines back."""
+
+    @property
+    @abstractmethod
+    def name(self) -> str:
+        """Where the sheet is, for messages."""
+
+    @abstractmethod
+    def read(self) -> Grid:
+        """The worksheet's values, merges, formulas, percent formats and fills."""
+
+    @abstractmethod
+    def write(self, writes: Sequence[CellWrite], log: Sequence[LogRecord]) -> None:
+        """Apply every write and append the log lines, all or nothing."""
+
+    @abstractmethod
+    def read_log(self) -> list[LogRecord]:
+        """Every change recorded by earlier pulls, oldest first."""

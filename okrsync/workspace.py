@@ -1,0 +1,31 @@
+"""Opening the sheet backend and the JIRA source a config describes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from okrsync.config import Config
+from okrsync.errors import ConfigError
+from okrsync.jira.source import IssueSource
+from okrsync.sheets.base import SheetBackend
+
+
+def open_sheet(config: Config, output: Path | None = None) -> SheetBackend:
+    """The backend for `[sheet] spreadsheet`. `output` (xlsx only) writes a copy elsewhere."""
+    target = config.sheet.spreadsheet
+    if target.lower().endswith((".xlsx", ".xlsm")):
+        from okrsync.sheets.xlsx import XlsxSheet
+
+        return XlsxSheet(config.path(target), config.sheet.worksheet, output)
+    raise ConfigError(
+        f"[sheet] spreadsheet: {target!r} is not an .xlsx workbook path"
+    )
+
+
+def open_source(config: Config) -> IssueSource | None:
+    """The JIRA source for `[jira]`, or None when the config links no JIRA."""
+    if config.jira.export:
+        from okrsync.jira.export import ExportSource
+
+        return ExportSource.load(config.path(config.jira.export), config.jira.story_points_field)
+    return None
