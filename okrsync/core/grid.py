@@ -61,9 +61,9 @@ class Grid:
         value = self.get(row, col)
         if value is None:
             return ""
-        if isinstance(value, float):
-            return str(int(value)) if value.is_integer() else str(value)
-        return value.strip()
+        if isinstance(value, int | float):
+            return str(int(value)) if float(value).is_integer() else str(value)
+        return str(value).strip()
 
     def merge_at(self, row: int, col: int) -> Merge | None:
         for merge in self.merges:

@@ -46,7 +46,7 @@ def is_blank(value: CellValue) -> bool:
     """True for a cell that holds no value: empty, `-`, `N/A` and the like."""
     if value is None:
         return True
-    if isinstance(value, float):
+    if not isinstance(value, str):
         return False
     return _normalise(value).lower() in _EMPTY
 
@@ -66,11 +66,11 @@ def parse_number(value: CellValue) -> float | None:
     """
     if value is None:
         return None
-    if isinstance(value, float):
+    if isinstance(value, int | float) and not isinstance(value, bool):
         if not math.isfinite(value):
             raise KRError(f"{value!r} is not a finite number")
-        return value
-    text = _normalise(value)
+        return float(value)
+    text = _normalise(str(value))
     if text.lower() in _EMPTY:
         return None
     compact = _COMPARATORS.sub("", text).strip()

@@ -204,6 +204,7 @@ class _Parser:
         return matches
 
     def _list(self, field: str) -> set[str]:
+        self._reject_function()
         self._expect_op("(")
         values = {self._value(field)}
         while (token := self._next()).kind == "op" and token.text == ",":
@@ -212,15 +213,21 @@ class _Parser:
             raise KRError(f"JQL {self.query!r}: expected ')' but found {token.text!r}")
         return values
 
-    def _value(self, field: str) -> str:
-        token = self._next()
-        if token.kind == "op":
-            raise KRError(f"JQL {self.query!r}: expected a value but found {token.text!r}")
-        if token.kind == "word" and (nxt := self._peek()) and nxt.kind == "op" and nxt.text == "(":
+    def _reject_function(self) -> None:
+        token = self._peek()
+        following = self.tokens[self.pos + 1] if self.pos + 1 < len(self.tokens) else None
+        if (token and token.kind == "word" and following
+                and following.kind == "op" and following.text == "("):
             raise KRError(
                 f"JQL function {token.text}() needs a JIRA server; okrsync cannot evaluate it "
                 "on an export"
             )
+
+    def _value(self, field: str) -> str:
+        self._reject_function()
+        token = self._next()
+        if token.kind == "op":
+            raise KRError(f"JQL {self.query!r}: expected a value but found {token.text!r}")
         value = token.text.lower()
         if field == "statuscategory":
             value = category_key(value) or value

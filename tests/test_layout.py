@@ -1,0 +1,107 @@
+import pytest
+
+from okrsync.core.grid import Grid, Merge
+from okrsync.core.layout import Column, detect_layout, quarter_of
+from okrsync.errors import LayoutError
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Q1", (1, None)),
+        ("1Q", (1, None)),
+        ("2분기", (2, None)),
+        ("24Q3", (3, 2024)),
+        ("2024 Q4", (4, 2024)),
+        ("Q1 실적", (1, None)),
+        ("2024년 1분기", (1, 2024)),
+        ("FY25 Q2", (2, 2025)),
+        ("q2 (actual)", (2, None)),
+    ],
+)
+def test_quarter_headers(text, expected):
+    assert quarter_of(text) == expected
+
+
+@pytest.mark.parametrize("text", ["Q5", "분기별 데이터", "Quarter", "목표"])
+def test_not_quarter_headers(text):
+    assert quarter_of(text) is None
+
+
+def test_english_single_row_any_order():
+    grid = Grid([
+        ["Owner", "Q2", "Target", "Key Result", "Notes", "Q1", "Start", "Department", "Q4", "Q3"],
+        ["Kim", 2, 10, "Ship it", "x", 1, 0, "Eng", None, None],
+    ])
+    layout = detect_layout(grid)
+    assert layout.header_rows == (0,)
+    assert layout.columns[Column.KEY_RESULT] == 3
+    assert layout.columns[Column.START] == 6
+    assert layout.columns[Column.TARGET] == 2
+    assert layout.columns[Column.DEPARTMENT] == 7
+    assert dict(layout.quarters) == {1: 5, 2: 1, 3: 9, 4: 8}
+    assert 4 not in layout.columns.values()  # "Notes" is unknown and left alone
+
+
+def test_korean_two_row_header_with_merged_groups():
+    top = ["부서", "목표", "Key Result", "담당자", "목표", None, "분기별 데이터", None, None, None,
+           "목표값 대비 달성률"]
+    sub = [None, None, None, None, "시작값", "목표값", "1Q", "2Q", "3Q", "4Q", None]
+    grid = Grid(
+        [["2024 OKR"], [], top, sub, ["CX실", "O", "KR", "김", "4점", "4.5점", "4.1점"]],
+        merges=[Merge(2, 4, 3, 6), Merge(2, 6, 3, 10), Merge(2, 0, 4, 1)],
+    )
+    layout = detect_layout(grid)
+    assert layout.header_rows == (2, 3)
+    assert layout.first_data_row == 4
+    assert layout.columns[Column.OBJECTIVE] == 1
+    assert layout.columns[Column.START] == 4
+    assert layout.columns[Column.TARGET] == 5
+    assert layout.columns[Column.ACHIEVEMENT] == 10
+    assert dict(layout.quarters) == {1: 6, 2: 7, 3: 8, 4: 9}
+
+
+def test_two_row_header_without_merges_spreads_the_group_cell():
+    top = ["Key Result", "목표", None, "분기별 데이터", None, None, None]
+    sub = [None, "시작값", "목표값", "Q1", "Q2", "Q3", "Q4"]
+    layout = detect_layout(Grid([top, sub, ["KR", 1, 2]]))
+    assert layout.columns[Column.START] == 1
+    assert layout.columns[Column.TARGET] == 2
+    assert Column.OBJECTIVE not in layout.columns
+
+
+def test_jira_columns_in_korean_and_english():
+    base = ["Key Result", "Start", "Target", "Q1"]
+    korean = detect_layout(Grid([[*base, "JIRA 연동", "JIRA 기준", "상태", "마지막 동기화"]]))
+    english = detect_layout(Grid([[*base, "JIRA", "JIRA metric", "Status", "Last synced"]]))
+    for layout in (korean, english):
+        assert [layout.columns[c] for c in (Column.JIRA, Column.METRIC, Column.STATUS,
+                                            Column.SYNCED)] == [4, 5, 6, 7]
+
+
+def test_quarter_columns_of_several_years_pick_the_year_worked_on():
+    grid = Grid([["Key Result", "Start", "Target", "24Q1", "24Q2", "25Q1", "25Q2"]])
+    assert dict(detect_layout(grid, 2025).quarters) == {1: 5, 2: 6}
+    assert dict(detect_layout(grid, 2024).quarters) == {1: 3, 2: 4}
+    with pytest.raises(LayoutError, match="OKR year 2026"):
+        detect_layout(grid, 2026)
+
+
+def test_missing_column_names_it_and_shows_what_was_seen():
+    grid = Grid([["부서", "목표", "Key Result", "담당자", "1Q", "2Q"]])
+    with pytest.raises(LayoutError) as caught:
+        detect_layout(grid)
+    message = str(caught.value)
+    assert "목표 시작값 (Start)" in message
+    assert "목표 목표값 (Target)" in message
+    assert "'담당자'" in message and "row 1" in message
+
+
+def test_empty_sheet():
+    with pytest.raises(LayoutError, match="No header row"):
+        detect_layout(Grid([["hello"], ["world"]]))
+
+
+def test_duplicate_quarter_is_an_error():
+    with pytest.raises(LayoutError, match="Quarter 1 appears in more than one column"):
+        detect_layout(Grid([["KR", "Start", "Target", "Q1", "1Q"]]))
