@@ -60,10 +60,7 @@ def _errors_reported(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except OkrsyncError as error:
-            from okrsync.render import make_console
-
-            make_console(stderr=True).print(f"[bold red]error:[/] {error}", markup=True,
-                                            highlight=False)
+            typer.secho(f"error: {error}", err=True, fg=typer.colors.RED)
             raise typer.Exit(error.exit_code) from None
 
     return wrapper  # type: ignore[return-value]

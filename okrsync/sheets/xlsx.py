@@ -46,7 +46,8 @@ def _value(cell: Cell | MergedCell) -> CellValue:
         return "TRUE" if value else "FALSE"
     if isinstance(value, int | float):
         number = float(value)
-        return number * 100 if _is_percent(cell.number_format or "") else number
+        # Rounded so that 0.55 formatted as 55% reads as 55, not 55.00000000000001.
+        return round(number * 100, 10) if _is_percent(cell.number_format or "") else number
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     return str(value)
@@ -74,7 +75,10 @@ class XlsxSheet(SheetBackend):
 
     @property
     def name(self) -> str:
-        return f"{self.path}" + (f" [{self.worksheet}]" if self.worksheet else "")
+        tab = f" [{self.worksheet}]" if self.worksheet else ""
+        if self.output is not None:
+            return f"{self.output} (a copy of {self.path}{tab})"
+        return f"{self.path}{tab}"
 
     def _load(self, data_only: bool) -> Workbook:
         try:

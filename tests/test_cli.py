@@ -1,0 +1,169 @@
+"""The commands as a user runs them: output, files and exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from okrsync.cli import app
+
+from .helpers import EN_HEADER, make_workbook, write_config
+
+runner = CliRunner()
+AS_OF = ["--as-of", "2024-08-20"]
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_pull_prints_changes_and_exits_0(example):
+    result = run("pull", "-c", str(example), *AS_OF)
+    assert result.exit_code == 0, result.output
+    assert "K8     (empty) → 55%" in result.output
+    assert "M6     (empty) → 45%" in result.output
+    assert "Wrote 22 value(s) and 31 color(s)" in result.output
+    assert "9 KRs (4 linked to JIRA), 0 problem(s)." in result.output
+    again = run("pull", "-c", str(example), *AS_OF)
+    assert "Nothing to change" in again.output and again.exit_code == 0
+
+
+def test_pull_dry_run_says_so(example):
+    result = run("pull", "-c", str(example), *AS_OF, "--dry-run")
+    assert result.exit_code == 0
+    assert "Dry run: 22 value(s) and 31 color(s) would change" in result.output
+    assert "nothing was written" in result.output
+    sheet = load_workbook(example.parent / "okr-dashboard.xlsx")["2024 OKR"]
+    assert sheet["K8"].value is None
+
+
+def test_pull_with_report(example):
+    result = run("pull", "-c", str(example), *AS_OF, "--report")
+    assert "All departments: 9 KRs, average 49% — 3 on track, 6 at risk" in result.output
+
+
+def test_report_json_shape(example):
+    run("pull", "-c", str(example), *AS_OF)
+    result = run("report", "-c", str(example), *AS_OF, "--format", "json")
+    assert result.exit_code == 0
+    rows = json.loads(result.output)
+    assert len(rows) == 9
+    first = rows[0]
+    assert first == {
+        "row": 5, "department": "CX실", "objective": "최고의 사용자 경험을 제공하는 배달 앱 만들기",
+        "key_result": "앱 사용자 만족도 점수 4.5점 이상 달성", "owner": "김민지",
+        "start": 4.0, "target": 4.5,
+        "quarters": {"Q1": 4.1, "Q2": 4.2, "Q3": None, "Q4": None},
+        "current": 4.2, "achievement": pytest.approx(0.4), "status": "at risk",
+        "jira": None, "metric": None, "error": None,
+    }
+    linked = next(r for r in rows if r["jira"] == "CX-100")
+    assert linked["quarters"]["Q3"] == 55.0 and linked["achievement"] == pytest.approx(0.55)
+    assert linked["metric"] == "완료율"
+
+
+def test_report_reads_without_asking_jira_or_writing(example):
+    workbook = example.parent / "okr-dashboard.xlsx"
+    before = workbook.read_bytes()
+    (example.parent / "jira-export.json").unlink()
+    result = run("report", "-c", str(example), *AS_OF, "--format", "json")
+    assert result.exit_code == 0
+    assert workbook.read_bytes() == before
+    linked = next(r for r in json.loads(result.output) if r["jira"] == "CX-100")
+    assert linked["current"] == 45.0  # the sheet as it stands: 2Q's value
+
+
+def test_report_table_fits_80_columns_and_shows_the_numbers(example):
+    run("pull", "-c", str(example), *AS_OF)
+    result = run("report", "-c", str(example), *AS_OF)
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert lines[0] == "OKR progress as of 2024-08-20 · Q3 · 64% of the year passed"
+    assert "CX실 — 4 KRs, average 46%" in result.output
+    assert "결제실 — 3 KRs, average 55%" in result.output
+    row = next(line for line in lines if "주문 완료까지" in line)
+    assert "5분→4.1분→3분" in row and "45%" in row and "at risk" in row
+    row = next(line for line in lines if "상담 자동화" in line)
+    assert "0%→55%→100%" in row and "on track" in row
+    assert "All departments: 9 KRs, average 49% — 3 on track, 6 at risk" in result.output
+
+
+def test_report_markdown(example):
+    run("pull", "-c", str(example), *AS_OF)
+    result = run("report", "-c", str(example), *AS_OF, "-f", "markdown", "-d", "결제실")
+    assert result.output.startswith("# OKR progress — 2024-08-20 (Q3, 64% of the year passed)")
+    assert "## 결제실" in result.output and "## CX실" not in result.output
+    assert ("| 결제 실패율 1% 이하로 낮추기 | 정하은 | 2.5% | 1.8% | 1% | 47% | at risk |"
+            in result.output)
+
+
+def test_report_csv_and_filters(example):
+    run("pull", "-c", str(example), *AS_OF)
+    result = run("report", "-c", str(example), *AS_OF, "-f", "csv", "--status", "on track")
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert [r["key_result"] for r in rows] == [
+        "상담 자동화 에픽 완료", "간편결제 리뉴얼 스토리 포인트 완료", "결제 장애 자동 대응(Andon) 12건 구축"]
+    assert rows[2]["Q3"] == "7.0"
+    owner = run("report", "-c", str(example), *AS_OF, "-f", "csv", "--owner", "정하은")
+    assert len(list(csv.DictReader(io.StringIO(owner.output)))) == 2
+
+
+def test_unknown_department_is_a_usage_error(example):
+    result = run("report", "-c", str(example), "-d", "마케팅실")
+    assert result.exit_code == 2
+    assert "CX실, 결제실, 플랫폼실" in result.output
+
+
+def test_bad_value_exits_1(tmp_path):
+    make_workbook(tmp_path / "okr.xlsx", [EN_HEADER, ["d", "o", "kr", "", 0, "ten"],
+                                          ["d", "o", "kr2", "", 0, 10, 5]])
+    config = write_config(tmp_path, "okr.xlsx")
+    result = run("pull", "-c", str(config), *AS_OF)
+    assert result.exit_code == 1
+    assert "row 2 (kr): F2: 'ten' is not a number" in result.output
+
+
+def test_config_errors_exit_2_and_name_the_key(tmp_path):
+    config = tmp_path / "okrsync.toml"
+    config.write_text('[sheet]\nspreadsheet = "a.xlsx"\ncolour = 1\n[okr]\n'
+                      'fiscal_year_start_month = "april"\n')
+    result = run("pull", "-c", str(config))
+    assert result.exit_code == 2
+    assert "[sheet] colour: unknown key" in result.output
+    assert "[okr] fiscal_year_start_month: Input should be a valid integer" in result.output
+
+
+def test_missing_config_exits_2(tmp_path):
+    result = run("report", "-c", str(tmp_path / "nope.toml"))
+    assert result.exit_code == 2 and "not found" in result.output
+
+
+def test_missing_workbook_exits_3(tmp_path):
+    config = write_config(tmp_path, "missing.xlsx")
+    result = run("pull", "-c", str(config))
+    assert result.exit_code == 3
+    assert "missing.xlsx does not exist" in result.output
+
+
+def test_unreadable_layout_exits_2(tmp_path):
+    make_workbook(tmp_path / "okr.xlsx", [["Key Result", "Owner", "Q1"], ["a", "b", 1]])
+    result = run("report", "-c", str(write_config(tmp_path, "okr.xlsx")))
+    assert result.exit_code == 2
+    assert "Required column not found: 목표 시작값 (Start), 목표 목표값 (Target)." in result.output
+    assert "Headers seen in row 1: 'Key Result', 'Owner', 'Q1'." in result.output
+
+
+def test_bad_date_is_a_usage_error(example):
+    result = run("pull", "-c", str(example), "--as-of", "20/08/2024")
+    assert result.exit_code == 2
+
+
+@pytest.mark.parametrize("command", ["pull", "report"])
+def test_every_command_has_help(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0 and "--config" in result.output
