@@ -113,7 +113,7 @@ def report_table(assessments: Sequence[Assessment], period: Period) -> Group:
         parts.append(grid)
     total = overall(table)
     parts.append(Text(
-        f"All departments: {total['krs']} KRs, average {_average(total['average'])} — "
+        f"Total: {total['krs']} KRs, average {_average(total['average'])} — "
         f"{_status_counts(total)}", style="bold"))
     problems = [(a.kr, p) for a in assessments for p in a.problems]
     if problems:
@@ -151,7 +151,7 @@ def report_markdown(assessments: Sequence[Assessment], period: Period) -> str:
                 )
             lines.append("")
     total = overall(table)
-    lines.append(f"**All departments:** {total['krs']} KRs, average achievement "
+    lines.append(f"**Total:** {total['krs']} KRs, average achievement "
                  f"{_average(total['average'])} — {_status_counts(total)}.")
     return "\n".join(lines) + "\n"
 

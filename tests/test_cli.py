@@ -44,7 +44,7 @@ def test_pull_dry_run_says_so(example):
 
 def test_pull_with_report(example):
     result = run("pull", "-c", str(example), *AS_OF, "--report")
-    assert "All departments: 9 KRs, average 49% — 3 on track, 6 at risk" in result.output
+    assert "Total: 9 KRs, average 49% — 3 on track, 6 at risk" in result.output
 
 
 def test_report_json_shape(example):
@@ -90,7 +90,7 @@ def test_report_table_fits_80_columns_and_shows_the_numbers(example):
     assert "5분→4.1분→3분" in row and "45%" in row and "at risk" in row
     row = next(line for line in lines if "상담 자동화" in line)
     assert "0%→55%→100%" in row and "on track" in row
-    assert "All departments: 9 KRs, average 49% — 3 on track, 6 at risk" in result.output
+    assert "Total: 9 KRs, average 49% — 3 on track, 6 at risk" in result.output
 
 
 def test_report_markdown(example):
