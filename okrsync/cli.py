@@ -6,7 +6,7 @@ import functools
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -37,14 +37,14 @@ AsOfOption = Annotated[
 ]
 
 
-class ReportFormat(str, Enum):
+class ReportFormat(StrEnum):
     table = "table"
     markdown = "markdown"
     json = "json"
     csv = "csv"
 
 
-class StatusChoice(str, Enum):
+class StatusChoice(StrEnum):
     done = "done"
     on_track = "on track"
     at_risk = "at risk"
@@ -120,8 +120,7 @@ def report(
     from okrsync.config import load_config
     from okrsync.core.progress import Status
     from okrsync.pull import run_report
-    from okrsync.render import make_console, report_csv, report_json, report_markdown
-    from okrsync.render import report_table
+    from okrsync.render import make_console, report_csv, report_json, report_markdown, report_table
     from okrsync.report import select
 
     state = run_report(load_config(config), _day(as_of))
@@ -144,4 +143,4 @@ def report(
 
 
 def main() -> None:
-    app()
+    app()  # type: ignore[no-untyped-call]

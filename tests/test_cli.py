@@ -107,7 +107,10 @@ def test_report_csv_and_filters(example):
     result = run("report", "-c", str(example), *AS_OF, "-f", "csv", "--status", "on track")
     rows = list(csv.DictReader(io.StringIO(result.output)))
     assert [r["key_result"] for r in rows] == [
-        "상담 자동화 에픽 완료", "간편결제 리뉴얼 스토리 포인트 완료", "결제 장애 자동 대응(Andon) 12건 구축"]
+        "상담 자동화 에픽 완료",
+        "간편결제 리뉴얼 스토리 포인트 완료",
+        "결제 장애 자동 대응(Andon) 12건 구축",
+    ]
     assert rows[2]["Q3"] == "7.0"
     owner = run("report", "-c", str(example), *AS_OF, "-f", "csv", "--owner", "정하은")
     assert len(list(csv.DictReader(io.StringIO(owner.output)))) == 2

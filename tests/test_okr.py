@@ -2,7 +2,8 @@ from okrsync.core.grid import Grid, Merge
 from okrsync.core.layout import detect_layout
 from okrsync.core.okr import read_key_results
 
-HEADER = ["부서", "목표", "Key Result", "담당자", "목표 시작값", "목표 목표값", "1Q", "2Q", "3Q", "4Q"]
+HEADER = ["부서", "목표", "Key Result", "담당자", "목표 시작값", "목표 목표값",
+          "1Q", "2Q", "3Q", "4Q"]
 
 
 def read(rows, merges=()):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from openpyxl.utils.cell import get_column_letter
 
@@ -77,7 +77,7 @@ def a1(row: int, col: int) -> str:
     return f"{get_column_letter(col + 1)}{row + 1}"
 
 
-class ValueKind(str, Enum):
+class ValueKind(StrEnum):
     NUMBER = "number"
     PERCENT = "percent"
     """A number on the displayed scale (45 = 45%), stored as 0.45 with a % format."""

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from okrsync.core.grid import Grid
 from okrsync.errors import LayoutError
@@ -18,7 +18,7 @@ from okrsync.errors import LayoutError
 HEADER_SEARCH_ROWS = 30
 
 
-class Column(str, Enum):
+class Column(StrEnum):
     """The columns the tool knows. Every other column is left alone."""
 
     DEPARTMENT = "department"

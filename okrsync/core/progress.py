@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """Where a KR stands against the pace expected for the date."""
 
     DONE = "done"
@@ -15,20 +15,14 @@ class Status(str, Enum):
     OFF_TRACK = "off track"
     NO_DATA = "no data"
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class NotComputable(str, Enum):
+class NotComputable(StrEnum):
     """Why a KR has no achievement. Explicit, so it is never mistaken for 0%."""
 
     NO_START = "no start value"
     NO_TARGET = "no target value"
     TARGET_EQUALS_START = "target equals start"
     NO_VALUE = "no quarter has a value yet"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)

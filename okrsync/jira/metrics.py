@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from okrsync.errors import KRError
 from okrsync.jira.model import Issue, field_name
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     DONE_RATIO = "done_ratio"
     DONE_COUNT = "done_count"
     COUNT = "count"
@@ -30,7 +30,9 @@ _ALIASES = {
 }
 _SUM_PREFIXES = ("sum:", "합계:")
 
-METRIC_NAMES = "done_ratio, done_count, count, points_done, points_ratio, sum:<field name>"
+METRIC_NAMES = (
+    "done_ratio, done_count, count, points_done, points_ratio, sum:<field name>"
+)
 
 
 @dataclass(frozen=True)

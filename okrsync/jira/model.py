@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 DONE = "done"
 """The key of JIRA's Done status category (id 3). "Done" is never a status name."""
 
-STORY_POINT_NAMES = ("story points", "story point estimate", "스토리 포인트", "스토리 포인트 추정치")
+STORY_POINT_NAMES = (
+    "story points", "story point estimate", "스토리 포인트", "스토리 포인트 추정치",
+)
 """Field names JIRA uses for story points (company-managed, team-managed, Korean UI)."""
 
 _CATEGORY_NAMES = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
+
 from okrsync.core.grid import CellWrite, Grid
 
 LOG_TAB = "okrsync log"
