@@ -143,4 +143,4 @@ def report(
 
 
 def main() -> None:
-    app()  # type: ignore[no-untyped-call]
+    app()

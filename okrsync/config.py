@@ -18,9 +18,22 @@ class _Section(BaseModel):
 
 class SheetConfig(_Section):
     spreadsheet: str = Field(min_length=1)
-    """An .xlsx path (relative to the config file)."""
+    """An .xlsx path (relative to the config file), or a Google spreadsheet id or URL."""
     worksheet: str | None = None
-    """The tab's title; default the first tab."""
+    """The tab's title; default the tab in the URL's #gid=, else the first."""
+
+
+class GoogleConfig(_Section):
+    credentials: str = "adc"
+    """A service-account key file, `oauth` (sign in as yourself) or `adc`."""
+    oauth_client: str | None = None
+    """For `oauth`: the OAuth client file (client_secret_….json) from Google Cloud."""
+    api_endpoint: str = "https://sheets.googleapis.com"
+    """Where Sheets API requests go (a proxy or private endpoint)."""
+    timeout: float = Field(default=60.0, gt=0)
+    """Seconds to wait for one Sheets request."""
+    max_retry_seconds: float = Field(default=120.0, ge=0)
+    """How long to keep retrying when Google answers 429 or 5xx before giving up."""
 
 
 class JiraConfig(_Section):
@@ -42,10 +55,15 @@ class OkrConfig(_Section):
 
 class Config(_Section):
     sheet: SheetConfig
+    google: GoogleConfig = GoogleConfig()
     jira: JiraConfig = JiraConfig()
     okr: OkrConfig = OkrConfig()
     _base: Path = PrivateAttr(default=Path("."))
     """The config file's folder: relative paths are taken from here."""
+
+    @property
+    def base(self) -> Path:
+        return self._base
 
     def path(self, value: str) -> Path:
         path = Path(value).expanduser()

@@ -160,8 +160,16 @@ def run_pull(
                       c.column, c.old, c.new, c.source)
             for c in plan.changes
         ]
-        state.backend.write(plan.writes, log)
+        report = state.backend.write(plan.writes, log)
         result.written = True
+        if report.skipped:
+            skipped_cells = {a1(r, c) for r, c in report.skipped}
+            result.changes = [c for c in result.changes if c.cell not in skipped_cells]
+            seen: set[tuple[int, str]] = set()
+            for (row, _), reason in sorted(report.skipped.items()):
+                if (row, reason) not in seen:
+                    seen.add((row, reason))
+                    result.problems.append(Problem(row + 1, _kr_text(state, row), reason))
     return result
 
 

@@ -17,9 +17,23 @@ def open_sheet(config: Config, output: Path | None = None) -> SheetBackend:
         from okrsync.sheets.xlsx import XlsxSheet
 
         return XlsxSheet(config.path(target), config.sheet.worksheet, output)
-    raise ConfigError(
-        f"[sheet] spreadsheet: {target!r} is not an .xlsx workbook path"
+    from okrsync.sheets.google import GoogleSheet, load_credentials, parse_spreadsheet
+
+    ref = parse_spreadsheet(target)
+    if ref is None:
+        raise ConfigError(
+            f"[sheet] spreadsheet: {target!r} is neither an .xlsx workbook path nor a Google "
+            "spreadsheet id or URL"
+        )
+    if output is not None:
+        raise ConfigError("--output works only with an .xlsx workbook")
+    google = config.google
+    credentials = load_credentials(
+        google.credentials, config.base,
+        config.path(google.oauth_client) if google.oauth_client else None,
     )
+    return GoogleSheet(ref, config.sheet.worksheet, credentials, endpoint=google.api_endpoint,
+                       timeout=google.timeout, max_retry_seconds=google.max_retry_seconds)
 
 
 def open_source(config: Config) -> IssueSource | None:

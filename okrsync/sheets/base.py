@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from okrsync.core.grid import CellWrite, Grid
 
@@ -33,6 +33,14 @@ class LogRecord:
                 self.old, self.new, self.source)
 
 
+@dataclass
+class WriteReport:
+    """What a backend did not write, and why (cells changed by someone during the run)."""
+
+    skipped: dict[tuple[int, int], str] = field(default_factory=dict)
+    """(row, col) → reason, 0-based."""
+
+
 class SheetBackend(ABC):
     """Reads one worksheet as a Grid, and writes owned cells plus log lines back."""
 
@@ -46,8 +54,13 @@ class SheetBackend(ABC):
         """The worksheet's values, merges, formulas, percent formats and fills."""
 
     @abstractmethod
-    def write(self, writes: Sequence[CellWrite], log: Sequence[LogRecord]) -> None:
-        """Apply every write and append the log lines, all or nothing."""
+    def write(self, writes: Sequence[CellWrite], log: Sequence[LogRecord]) -> WriteReport:
+        """Apply the writes and append the log lines of the cells written.
+
+        A backend that can tell re-checks the rows first: writes to a row whose KR moved
+        or to a cell someone changed since the read are skipped and reported, never
+        sent to the wrong place.
+        """
 
     @abstractmethod
     def read_log(self) -> list[LogRecord]:

@@ -27,7 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from okrsync.core.grid import CellWrite, Grid, Merge, ValueKind
 from okrsync.core.values import CellValue
 from okrsync.errors import SourceError
-from okrsync.sheets.base import LOG_HEADER, LOG_TAB, LogRecord, SheetBackend
+from okrsync.sheets.base import LOG_HEADER, LOG_TAB, LogRecord, SheetBackend, WriteReport
 
 PERCENT_FORMAT = "0.0%"
 
@@ -137,7 +137,7 @@ class XlsxSheet(SheetBackend):
         ]
         return Grid(rows, merges, frozenset(formulas), frozenset(percent), fills)
 
-    def write(self, writes: Sequence[CellWrite], log: Sequence[LogRecord]) -> None:
+    def write(self, writes: Sequence[CellWrite], log: Sequence[LogRecord]) -> WriteReport:
         if self._book is None:
             raise RuntimeError("read() must come before write()")
         if self.output is None and self._file_stamp() != self._stamp:
@@ -157,6 +157,7 @@ class XlsxSheet(SheetBackend):
         if log:
             _append_log(self._book, log)
         self._save(self._book)
+        return WriteReport()
 
     def _save(self, book: Workbook) -> None:
         target = self.output or self.path

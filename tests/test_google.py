@@ -1,0 +1,327 @@
+"""The Google Sheets backend against the local stand-in, through gspread and google-auth."""
+
+from __future__ import annotations
+
+import json
+import stat
+from datetime import date
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from okrsync.cli import app
+from okrsync.config import load_config
+from okrsync.errors import ExitCode, SourceError
+from okrsync.pull import run_pull, run_report
+from okrsync.sheets.google import parse_spreadsheet
+
+from .conftest import EXAMPLES
+from .helpers import EN_HEADER, issue
+from .standins.sheets import Fault, SheetsStandIn
+
+BOOK = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
+AS_OF = date(2024, 8, 20)
+runner = CliRunner()
+
+
+def xlsx_rows(path: Path, tab: str):
+    """The example workbook as a person would have typed it into Google Sheets."""
+    sheet = load_workbook(path)[tab]
+    rows, formats = [], {}
+    for r, row in enumerate(sheet.iter_rows()):
+        line = []
+        for c, cell in enumerate(row):
+            value = cell.value
+            if isinstance(value, str) and value.startswith("="):
+                value = {"formula": value, "value": "9개 KR"}
+            line.append(value)
+            if "%" in (cell.number_format or "") and isinstance(value, int | float):
+                formats[(r, c)] = {"numberFormat": {"type": "PERCENT", "pattern": "0%"}}
+        rows.append(line)
+    merges = [(m.min_row - 1, m.min_col - 1, m.max_row, m.max_col)
+              for m in sheet.merged_cells.ranges]
+    return rows, merges, formats
+
+
+@pytest.fixture
+def api():
+    with SheetsStandIn() as server:
+        yield server
+
+
+def _setup(api: SheetsStandIn, folder: Path, rows=None, *, tab="2024 OKR", merges=(),
+           formats=None, export="jira-export.json", shared=True, url=True) -> Path:
+    key = api.service_account()
+    (folder / "key.json").write_text(json.dumps(key))
+    (folder / "key.json").chmod(0o600)
+    api.add_spreadsheet(BOOK, "OKR 2024",
+                        shared_with={key["client_email"]} if shared else set())
+    if rows is None:
+        rows, merges, formats = xlsx_rows(EXAMPLES / "okr-dashboard.xlsx", "2024 OKR")
+        (folder / "jira-export.json").write_text(
+            (EXAMPLES / "jira-export.json").read_text(encoding="utf-8"), encoding="utf-8")
+    api.add_sheet(BOOK, "운영 가이드", [["가이드"]], sheet_id=0)
+    api.add_sheet(BOOK, tab, rows, sheet_id=777, merges=list(merges), formats=formats)
+    spreadsheet = (f"https://docs.google.com/spreadsheets/d/{BOOK}/edit#gid=777" if url
+                   else BOOK)
+    config = folder / "okrsync.toml"
+    config.write_text(
+        f'[sheet]\nspreadsheet = "{spreadsheet}"\n'
+        + ("" if url else f'worksheet = "{tab}"\n')
+        + f'[google]\ncredentials = "key.json"\napi_endpoint = "{api.url}"\n'
+        + "max_retry_seconds = 2\n"
+        + (f'[jira]\nexport = "{export}"\n' if export else ""),
+        encoding="utf-8")
+    return config
+
+
+def test_spreadsheet_references():
+    assert parse_spreadsheet(BOOK).id == BOOK
+    ref = parse_spreadsheet(f"https://docs.google.com/spreadsheets/d/{BOOK}/edit#gid=42")
+    assert (ref.id, ref.gid) == (BOOK, 42)
+    assert parse_spreadsheet(f"https://docs.google.com/spreadsheets/d/{BOOK}/").gid is None
+    assert parse_spreadsheet("okr.xlsx") is None
+
+
+def test_pull_on_google_gives_the_same_results_as_on_xlsx(api, tmp_path, example):
+    (tmp_path / "google").mkdir()
+    config = _setup(api, tmp_path / "google")
+    google = run_pull(load_config(config), AS_OF)
+    xlsx = run_pull(load_config(example), AS_OF)
+    assert google.exit_code is ExitCode.OK
+    assert [(c.cell, c.old, c.new) for c in google.changes] == [
+        (c.cell, c.old, c.new) for c in xlsx.changes]
+    assert google.recolored == xlsx.recolored
+    values = api.values(BOOK, "2024 OKR")
+    assert values[7][10] == pytest.approx(0.55)  # K8: 55%, stored as a percentage
+    assert values[11][10] == 7  # K12: done_count
+    assert values[4][12] == pytest.approx(0.4)  # M5: achievement
+    assert values[4][15] == "at risk" and values[7][16] == "2024-08-20"
+    cell = api.books[BOOK].sheet("2024 OKR").cells[(7, 12)]
+    assert cell["userEnteredFormat"]["backgroundColorStyle"]["rgbColor"]["red"] > 0
+    assert cell["userEnteredFormat"]["numberFormat"]["type"] == "PERCENT"
+    report = run_report(load_config(config), AS_OF)
+    assert [(a.kr.text, a.achievement, a.status) for a in report.assessments] == [
+        (a.kr.text, a.achievement, a.status) for a in run_report(load_config(example),
+                                                                 AS_OF).assessments]
+
+
+def test_request_count_does_not_grow_with_the_number_of_krs(api, tmp_path):
+    counts = []
+    for size in (1, 500):
+        api.books.clear()
+        api.requests.clear()
+        folder = tmp_path / str(size)
+        folder.mkdir()
+        rows = [EN_HEADER] + [
+            ["Eng", "O", f"KR {n}", "", "0%", "100%", None, None, None, None, None, f"E-{n}"]
+            for n in range(size)]
+        export = {"issues": [issue(f"C-{n}", "done" if n % 2 else "new", f"E-{n}")
+                             for n in range(size)]}
+        (folder / "export.json").write_text(json.dumps(export))
+        config = _setup(api, folder, rows, tab="OKR", export="export.json", url=False)
+        result = run_pull(load_config(config), AS_OF)
+        assert result.exit_code is ExitCode.OK and len(result.changes) == 3 * size
+        counts.append((len(api.sheets_requests("GET")), len(api.sheets_requests("POST"))))
+    assert counts[0] == counts[1] == (3, 1)
+    assert api.token_requests <= 2
+
+
+def test_nothing_outside_the_owned_cells_changes(api, tmp_path):
+    config = _setup(api, tmp_path)
+    def cells():
+        sheet = api.books[BOOK].sheet("2024 OKR")
+        return {k: json.dumps(v, sort_keys=True) for k, v in sheet.cells.items()}
+
+    def values_of(cells, key):
+        return json.loads(cells.get(key, "{}")).get("userEnteredValue")
+
+    before = cells()
+    run_pull(load_config(config), AS_OF)
+    after = cells()
+    changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+    owned = {8, 9, 10, 11, 12, 15, 16}  # quarters, achievement, status, synced
+    assert changed and all(col in owned for _, col in changed), changed
+    quarter_values = {(r, c) for r, c in changed if c in (8, 9, 10, 11)
+                      and values_of(before, (r, c)) != values_of(after, (r, c))}
+    assert quarter_values == {(7, 10), (10, 10), (11, 10), (14, 10)}  # 3Q of linked KRs
+    assert api.books[BOOK].sheet("운영 가이드").cells == {(0, 0): {
+        "userEnteredValue": {"stringValue": "가이드"},
+        "effectiveValue": {"stringValue": "가이드"}, "formattedValue": "가이드"}}
+
+
+def test_second_pull_writes_nothing_and_dry_run_sends_no_write(api, tmp_path):
+    config = _setup(api, tmp_path)
+    run_pull(load_config(config), AS_OF, dry_run=True)
+    assert api.sheets_requests("POST") == []
+    run_pull(load_config(config), AS_OF)
+    assert len(api.sheets_requests("POST")) == 1
+    again = run_pull(load_config(config), AS_OF)
+    assert again.changes == [] and again.recolored == 0
+    assert len(api.sheets_requests("POST")) == 1
+
+
+def test_change_log_tab_is_created_and_appended(api, tmp_path):
+    config = _setup(api, tmp_path)
+    run_pull(load_config(config), AS_OF)
+    log = api.values(BOOK, "okrsync log")
+    assert log[0] == ["time", "pull", "row", "key result", "cell", "column", "old", "new",
+                      "source"]
+    k8 = next(row for row in log if row[4] == "K8")
+    assert k8[2] == 8 and k8[7] == 55 and k8[8] == "JIRA CX-100 (done_ratio)"
+    first = len(log)
+    api.books[BOOK].sheet("2024 OKR").set(5, 9, {"userEnteredValue": {"stringValue": "3.9분"}})
+    run_pull(load_config(config), AS_OF)
+    log = api.values(BOOK, "okrsync log")
+    assert [(row[4], row[6], row[7]) for row in log[first:]] == [
+        ("M6", 45, 55), ("P6", "at risk", "on track")]
+    backend_log = load_config(config)
+    from okrsync.workspace import open_sheet
+
+    records = open_sheet(backend_log).read_log()
+    assert len(records) == len(log) - 1 and records[0].cell == "M5"
+
+
+def test_text_starting_with_equals_stays_text(api, tmp_path):
+    rows = [EN_HEADER, ["Eng", "O", "=1+1 KR", "", 0, 10, 5, None, None, None, None,
+                        "E-1", "=2+2"]]
+    config = _setup(api, tmp_path, rows, tab="OKR", export="export.json", url=False)
+    (tmp_path / "export.json").write_text(json.dumps({"issues": [issue("C-1", "done", "E-1")]}))
+    result = run_pull(load_config(config), AS_OF)
+    assert result.exit_code is ExitCode.PARTIAL
+    status = api.books[BOOK].sheet("OKR").cells[(1, 13)]["userEnteredValue"]
+    assert status == {"stringValue": "at risk · M2: unknown JIRA metric '=2+2'; use one of "
+                      "done_ratio, done_count, count, points_done, points_ratio, "
+                      "sum:<field name>"}
+
+
+def test_a_row_inserted_between_read_and_write_is_caught(api, tmp_path):
+    config = _setup(api, tmp_path)
+
+    def person_inserts_a_row(server):
+        server.books[BOOK].sheet("2024 OKR").cells  # noqa: B018
+        book = server.books[BOOK]
+        server._apply(book, "insertDimension", {"range": {
+            "sheetId": 777, "dimension": "ROWS", "startIndex": 9, "endIndex": 10}}, 0)
+
+    api.hooks[3] = person_inserts_a_row  # after the two reads, before the check
+    result = run_pull(load_config(config), AS_OF)
+    assert result.exit_code is ExitCode.PARTIAL
+    refused = {p.row for p in result.problems}
+    assert refused == {10, 11, 12, 14, 15}  # every KR at or below the new row
+    assert all("a row was inserted, deleted or moved" in p.message for p in result.problems)
+    values = api.values(BOOK, "2024 OKR")
+
+    def at(r, c):
+        return values[r][c] if r < len(values) and c < len(values[r]) else None
+
+    assert at(7, 10) == pytest.approx(0.55)  # rows above were written
+    assert at(11, 10) is None and at(12, 10) is None  # nothing landed one row off
+    assert at(13, 15) is None and at(14, 15) is None  # nor on a status cell
+    assert at(10, 2) == "결제 실패율 1% 이하로 낮추기"  # the person's row stands
+
+
+def test_a_cell_edited_between_read_and_write_keeps_the_persons_value(api, tmp_path):
+    config = _setup(api, tmp_path)
+
+    def person_types(server):
+        server.books[BOOK].sheet("2024 OKR").set(7, 10, {"userEnteredValue": {"numberValue": 0.5},
+                                                          "userEnteredFormat": {"numberFormat": {
+                                                              "type": "PERCENT"}}})
+
+    api.hooks[3] = person_types
+    result = run_pull(load_config(config), AS_OF)
+    assert [p.message for p in result.problems] == [
+        "not written: K8 was changed by someone during the pull; their value is kept"]
+    assert api.values(BOOK, "2024 OKR")[7][10] == 0.5
+    assert "K8" not in [c.cell for c in result.changes]
+
+
+def test_quota_errors_are_retried(api, tmp_path):
+    config = _setup(api, tmp_path)
+    api.faults.append(Fault(429, times=2, headers={"Retry-After": "0"}))
+    api.faults.append(Fault(503, times=1, method="POST"))
+    result = run_pull(load_config(config), AS_OF)
+    assert result.exit_code is ExitCode.OK and result.written
+
+
+def test_quota_exhausted_is_a_clear_failure_and_writes_nothing(api, tmp_path):
+    config = _setup(api, tmp_path)
+    api.faults.append(Fault(429, times=10_000, headers={"Retry-After": "1"}))
+    with pytest.raises(SourceError, match="quota exceeded"):
+        run_pull(load_config(config), AS_OF)
+    api.faults.clear()
+    assert api.values(BOOK, "2024 OKR")[7][10] is None
+
+
+def test_expired_token_is_refreshed(api, tmp_path):
+    config = _setup(api, tmp_path)
+    api.expire_tokens_after = 1
+    result = run_pull(load_config(config), AS_OF)
+    assert result.written and api.token_requests == 2
+
+
+def _cli(config, *args):
+    return runner.invoke(app, ["pull", "-c", str(config), "--as-of", "2024-08-20", *args])
+
+
+def test_not_shared_says_which_account_needs_access(api, tmp_path):
+    config = _setup(api, tmp_path, shared=False)
+    result = _cli(config)
+    assert result.exit_code == 3
+    assert ("share it with the service account okrsync@acme-okr.iam.gserviceaccount.com "
+            "as Editor") in result.output
+
+
+def test_unknown_spreadsheet_and_tab(api, tmp_path):
+    config = _setup(api, tmp_path)
+    text = config.read_text()
+    config.write_text(text.replace(BOOK, "1ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ"))
+    result = _cli(config)
+    assert result.exit_code == 3 and "not found: check [sheet] spreadsheet" in result.output
+    config.write_text(text.replace("#gid=777", "") + "")
+    config.write_text(config.read_text().replace("[google]", 'worksheet = "없는 탭"\n[google]')
+                      .replace("[sheet]\n", "[sheet]\n"))
+    result = _cli(config)
+    assert result.exit_code in (2, 3)
+    assert "no tab '없는 탭'; its tabs are: '운영 가이드', '2024 OKR'" in result.output
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "key file"),
+        ("not json", "is not a JSON key file"),
+        ('{"type": "authorized_user"}', "is not a service-account key"),
+        ('{"type": "service_account"}', "incomplete or damaged"),
+    ],
+)
+def test_bad_credentials_file(api, tmp_path, content, message):
+    config = _setup(api, tmp_path)
+    key = tmp_path / "key.json"
+    if content is None:
+        key.unlink()
+    else:
+        key.write_text(content)
+    result = _cli(config)
+    assert result.exit_code == 3 and message in result.output
+
+
+def test_revoked_key_exits_3_and_never_prints_the_key(api, tmp_path):
+    config = _setup(api, tmp_path)
+    api.keys.clear()  # the key was deleted in Google Cloud
+    result = _cli(config)
+    assert result.exit_code == 3
+    assert "Google rejected the credentials" in result.output
+    private = json.loads((tmp_path / "key.json").read_text())["private_key"]
+    assert private.splitlines()[1] not in result.output
+    assert stat.S_IMODE((tmp_path / "key.json").stat().st_mode) == 0o600
+
+
+def test_unreachable_endpoint_exits_3(tmp_path):
+    with SheetsStandIn() as server:
+        config = _setup(server, tmp_path)
+    result = _cli(config)
+    assert result.exit_code == 3 and "cannot reach Google Sheets" in result.output
