@@ -142,5 +142,24 @@ def report(
     raise typer.Exit(ExitCode.PARTIAL if state.problems else ExitCode.OK)
 
 
+@app.command()
+@_errors_reported
+def check(
+    config: ConfigOption = Path("okrsync.toml"),
+    as_of: AsOfOption = None,
+) -> None:
+    """Check config, credentials, the sheet's columns and every KR's values and JIRA link.
+
+    Writes nothing. Exits 0 only when a pull would be clean.
+    """
+    from okrsync.config import load_config
+    from okrsync.pull import run_pull
+    from okrsync.render import make_console, render_check
+
+    result = run_pull(load_config(config), _day(as_of), dry_run=True)
+    make_console().print(render_check(result))
+    raise typer.Exit(result.exit_code)
+
+
 def main() -> None:
     app()

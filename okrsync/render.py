@@ -211,3 +211,34 @@ def _shown(cell: object, unit: str = "") -> str:
     if isinstance(cell, float):
         return format_number(round(cell, 2)) + unit
     return str(cell)
+
+
+def render_check(result: Any) -> Group:
+    """What `check` found: where the sheet is, the column mapping, every problem."""
+    state = result.state
+    layout = state.layout
+    rows = "–".join(str(r + 1) for r in (layout.header_rows[0], layout.header_rows[-1]))
+    parts: list[Any] = [
+        Text(f"Sheet: {state.backend.name} — header in row {rows}", style="bold"),
+    ]
+    mapping = Table(box=box.SIMPLE_HEAD, title="Columns found", title_justify="left",
+                    title_style="bold")
+    mapping.add_column("Column")
+    mapping.add_column("Header in the sheet")
+    mapping.add_column("Read as")
+    for role, (letter, header) in layout.describe().items():
+        mapping.add_row(letter, header, role)
+    parts.append(mapping)
+    linked = sum(1 for a in state.assessments if a.kr.linked)
+    parts.append(Text(f"{len(state.assessments)} KRs, {linked} linked to JIRA; "
+                      f"Q{state.period.quarter} is the current quarter."))
+    if result.problems:
+        parts.append(Text("Problems:", style="bold red"))
+        for problem in result.problems:
+            parts.append(Text(f"  row {problem.row} ({problem.key_result}): {problem.message}"))
+        parts.append(Text(f"{len(result.problems)} problem(s): a pull would be partial.",
+                          style="bold"))
+    else:
+        parts.append(Text(f"OK: a pull would be clean ({len(result.changes)} value(s) "
+                          "would change).", style="bold green"))
+    return Group(*parts)

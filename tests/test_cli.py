@@ -170,3 +170,28 @@ def test_bad_date_is_a_usage_error(example):
 def test_every_command_has_help(command):
     result = run(command, "--help")
     assert result.exit_code == 0 and "--config" in result.output
+
+
+def test_check_shows_the_mapping_and_exits_0_when_clean(example):
+    result = run("check", "-c", str(example), *AS_OF)
+    assert result.exit_code == 0, result.output
+    assert "header in row 3–4" in result.output
+    assert "  G        목표 시작값           start" in result.output
+    assert "  K        분기별 데이터 3Q      Q3" in result.output
+    assert "9 KRs, 4 linked to JIRA; Q3 is the current quarter." in result.output
+    assert "OK: a pull would be clean (22 value(s) would change)." in result.output
+    sheet = load_workbook(example.parent / "okr-dashboard.xlsx")["2024 OKR"]
+    assert sheet["K8"].value is None  # check writes nothing
+
+
+def test_check_lists_problems_and_exits_1(tmp_path):
+    make_workbook(tmp_path / "okr.xlsx", [
+        EN_HEADER,
+        ["d", "o", "kr", "", 0, "ten"],
+        ["d", "o", "linked", "", 0, 10, None, None, None, None, None, "X-1"],
+    ])
+    result = run("check", "-c", str(write_config(tmp_path, "okr.xlsx")), *AS_OF)
+    assert result.exit_code == 1
+    assert "row 2 (kr): F2: 'ten' is not a number" in result.output
+    assert "row 3 (linked): the KR links JIRA but the config has no [jira] source" in result.output
+    assert "2 problem(s): a pull would be partial." in result.output

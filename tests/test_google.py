@@ -325,3 +325,27 @@ def test_unreachable_endpoint_exits_3(tmp_path):
         config = _setup(server, tmp_path)
     result = _cli(config)
     assert result.exit_code == 3 and "cannot reach Google Sheets" in result.output
+
+
+def test_check_and_report_work_on_google(api, tmp_path):
+    config = _setup(api, tmp_path)
+    checked = runner.invoke(app, ["check", "-c", str(config), "--as-of", "2024-08-20"])
+    assert checked.exit_code == 0, checked.output
+    assert f"Google spreadsheet {BOOK} [2024 OKR]" in checked.output
+    assert api.sheets_requests("POST") == []
+    _cli(config)
+    report = runner.invoke(app, ["report", "-c", str(config), "--as-of", "2024-08-20",
+                                 "-f", "json"])
+    rows = json.loads(report.output)
+    assert [r["achievement"] for r in rows] == pytest.approx(
+        [0.4, 0.45, 0.45, 0.55, 0.7 / 1.5, 0.6, 7 / 12, 0.5, 0.45])
+
+
+def test_oauth_without_a_terminal_says_to_sign_in_once(api, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    config = _setup(api, tmp_path)
+    config.write_text(config.read_text().replace('credentials = "key.json"',
+                                                 'credentials = "oauth"'))
+    result = _cli(config)
+    assert result.exit_code == 3
+    assert "Run `okrsync check` once in a terminal to sign in" in result.output

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from openpyxl.utils.cell import get_column_letter
+
 from okrsync.core.grid import Grid
 from okrsync.errors import LayoutError
 
@@ -109,12 +111,12 @@ class Layout:
     def has(self, column: Column) -> bool:
         return column in self.columns
 
-    def describe(self) -> dict[str, str]:
-        """The detected mapping, as header text per role, for `okrsync check`."""
-        found = {column.value: self.labels[index] for column, index in self.columns.items()}
-        for quarter, index in sorted(self.quarters.items()):
-            found[f"Q{quarter}"] = self.labels[index]
-        return found
+    def describe(self) -> dict[str, tuple[str, str]]:
+        """The detected mapping, role → (column letter, header text), for `okrsync check`."""
+        found = [(column.value, index) for column, index in self.columns.items()]
+        found += [(f"Q{quarter}", index) for quarter, index in sorted(self.quarters.items())]
+        return {role: (get_column_letter(index + 1), self.labels[index])
+                for role, index in sorted(found, key=lambda item: item[1])}
 
 
 @dataclass

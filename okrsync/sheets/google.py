@@ -17,6 +17,7 @@ errors are read as they are displayed; text as typed.
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import re
@@ -136,7 +137,7 @@ def service_account_credentials(path: Path) -> Credentials:
             "(its \"type\" is not \"service_account\")"
         )
     try:
-        return service_account.Credentials.from_service_account_info(info, scopes=SCOPES)  # type: ignore[no-any-return]
+        return service_account.Credentials.from_service_account_info(info, scopes=SCOPES)
     except (ValueError, KeyError) as error:
         field = str(error).split(":")[0]
         raise SourceError(
@@ -178,17 +179,12 @@ def _oauth_credentials(client_file: Path | None) -> Credentials:
             "[google] oauth_client: set it to the OAuth client file (client_secret_….json) "
             "from Google Cloud → APIs & Services → Credentials"
         )
-    try:
-        from google_auth_oauthlib.flow import InstalledAppFlow
-    except ImportError:
-        raise SourceError(
-            "signing in with credentials = \"oauth\" needs google-auth-oauthlib: "
-            "pip install google-auth-oauthlib"
-        ) from None
+    from google_auth_oauthlib.flow import InstalledAppFlow
+
     flow = InstalledAppFlow.from_client_secrets_file(str(client_file), SCOPES)
     credentials = flow.run_local_server(port=0, open_browser=True)
     _save_token(cache, credentials.to_json())
-    return credentials  # type: ignore[no-any-return]
+    return credentials
 
 
 def _save_token(path: Path, text: str) -> None:
@@ -519,8 +515,9 @@ class GoogleSheet(SheetBackend):
         requests_ = self._cell_requests(kept) + self._log_requests(lines)
         http = self.client.http_client
         for batch in _chunks(requests_):
-            self._call("writing to the sheet",
-                       lambda batch=batch: http.batch_update(self.ref.id, {"requests": batch}))
+            body = {"requests": batch}
+            self._call("writing to the sheet", functools.partial(http.batch_update, self.ref.id,
+                                                                 body))
         return report
 
     def _cell_requests(self, writes: Sequence[CellWrite]) -> list[dict[str, Any]]:

@@ -166,10 +166,7 @@ def _display(cell: Cell) -> Cell:
               if k not in ("effectiveValue", "formattedValue", "effectiveFormat")}
     if entered is None:
         return result
-    if "formulaValue" in entered:
-        effective = cell.get("effectiveValue", {})
-    else:
-        effective = dict(entered)
+    effective = cell.get("effectiveValue", {}) if "formulaValue" in entered else dict(entered)
     fmt = (cell.get("userEnteredFormat") or {}).get("numberFormat")
     if effective:
         result["effectiveValue"] = effective
