@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
 
 from okrsync.core.progress import Thresholds
 from okrsync.errors import ConfigError
@@ -39,8 +46,30 @@ class GoogleConfig(_Section):
 class JiraConfig(_Section):
     export: str | None = None
     """A JIRA export file (.json from the REST search, or .csv), relative to the config."""
+    server: str | None = Field(default=None, pattern=r"^https?://")
+    """A live JIRA: https://acme.atlassian.net or your Server / Data Center URL."""
+    auth: Literal["basic", "pat"] = "basic"
+    """basic: e-mail + API token (Cloud); pat: personal access token (Server / DC)."""
+    email: str | None = None
+    """For auth = "basic": the account's e-mail."""
+    token_env: str = "JIRA_API_TOKEN"
+    """The environment variable holding the API token or PAT (never the config file)."""
     story_points_field: str | None = None
     """The story points field's name or id; default found by name."""
+    max_workers: int = Field(default=4, ge=1, le=32)
+    """How many searches run at once against the server."""
+    timeout: float = Field(default=30.0, gt=0)
+    """Seconds to wait for one JIRA request."""
+    max_retry_seconds: float = Field(default=60.0, ge=0)
+    """How long to keep retrying when JIRA answers 429 or 503."""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> JiraConfig:
+        if self.export and self.server:
+            raise ValueError("set either export or server, not both")
+        if self.server and self.auth == "basic" and not self.email:
+            raise ValueError('email is required with auth = "basic" (JIRA Cloud)')
+        return self
 
 
 class OkrConfig(_Section):
@@ -82,7 +111,7 @@ def _message(error: dict[str, Any]) -> str:
         return "unknown key"
     if error["type"] == "missing":
         return "required key is missing"
-    return str(error["msg"])
+    return str(error["msg"]).removeprefix("Value error, ")
 
 
 def load_config(path: Path) -> Config:

@@ -42,4 +42,8 @@ def open_source(config: Config) -> IssueSource | None:
         from okrsync.jira.export import ExportSource
 
         return ExportSource.load(config.path(config.jira.export), config.jira.story_points_field)
+    if config.jira.server:
+        from okrsync.jira.live import open_live
+
+        return open_live(config)
     return None

@@ -112,7 +112,8 @@ JQL_ISSUES = [
         ("statusCategory = Done", ["PAY-1"]),
         ("statusCategory in ('In Progress', \"To Do\")", ["PAY-2", "CX-1"]),
         ("status = 'in review' OR (issuetype = Bug AND component = API)", ["PAY-1", "CX-1"]),
-        ("parent = PAY-100 OR parent = CX-9", ["PAY-1", "CX-1"]),
+        ("parent = PAY-100 OR parent = CX-9", ["PAY-1"]),  # parent is not the Epic Link
+        ('parent = PAY-100 OR "Epic Link" = CX-9', ["PAY-1", "CX-1"]),
         ("fixVersion = 1.0", ["PAY-1"]),
         ("key in (PAY-2, CX-1)", ["PAY-2", "CX-1"]),
     ],

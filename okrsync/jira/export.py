@@ -19,7 +19,15 @@ from okrsync.errors import KRError, SourceError
 from okrsync.jira.jql import compile_jql
 from okrsync.jira.links import IssueKeys, Jql, Link, SavedFilter
 from okrsync.jira.metrics import Kind, Metric
-from okrsync.jira.model import STORY_POINT_NAMES, Issue, category_key, field_name
+from okrsync.jira.model import (
+    STORY_POINT_NAMES,
+    Issue,
+    as_number,
+    category_key,
+    field_name,
+    issue_from_rest,
+    points_field_of,
+)
 from okrsync.jira.source import IssueSource
 
 
@@ -91,33 +99,6 @@ class ExportSource(IssueSource):
         return [issue for issue in self.all if predicate(issue)]
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.replace(",", ""))
-        except ValueError:
-            return None
-    return None
-
-
-def _points_field(candidates: Mapping[str, str], configured: str | None) -> str | None:
-    """The id/column of the story points field: configured by name or id, else by name."""
-    by_name = {field_name(name): key for key, name in candidates.items()}
-    if configured:
-        wanted = field_name(configured)
-        if configured in candidates:
-            return configured
-        return by_name.get(wanted, configured)
-    for name in STORY_POINT_NAMES:
-        if name in by_name:
-            return by_name[name]
-    return None
-
-
 # ---------------------------------------------------------------- JSON (REST search)
 
 
@@ -144,7 +125,7 @@ def _from_json(document: Any, points_field: str | None) -> Parsed:
     for page in pages:
         names.update(page.get("names") or {})
     raw = [issue for page in pages for issue in page.get("issues") or []]
-    points = _points_field(names, points_field)
+    points = points_field_of(names, points_field)
     epic_field = next((key for key, name in names.items() if field_name(name) == "epic link"),
                       None)
     fields: set[str] = set()
@@ -152,56 +133,10 @@ def _from_json(document: Any, points_field: str | None) -> Parsed:
     for position, item in enumerate(raw):
         if not isinstance(item, Mapping) or "key" not in item:
             raise SourceError(f"issue #{position + 1} in the JIRA export has no key")
-        issues.append(_issue_from_rest(item, names, points, epic_field, fields))
+        issues.append(issue_from_rest(item, names, points, epic_field, fields))
     if points and field_name(points) not in fields:
         points = None
     return issues, fields, points
-
-
-def _name(value: Any) -> str:
-    if isinstance(value, Mapping):
-        return str(value.get("name") or value.get("key") or value.get("value") or "")
-    return "" if value is None else str(value)
-
-
-def _issue_from_rest(
-    item: Mapping[str, Any],
-    names: Mapping[str, str],
-    points_field: str | None,
-    epic_field: str | None,
-    seen_fields: set[str],
-) -> Issue:
-    fields: Mapping[str, Any] = item.get("fields") or {}
-    status = fields.get("status") or {}
-    category = (status.get("statusCategory") or {}).get("key") or ""
-    numbers: dict[str, float] = {}
-    for field_id, value in fields.items():
-        label = names.get(field_id, field_id)
-        seen_fields.update({field_name(field_id), field_name(label)})
-        number = _number(value) if not isinstance(value, str) else None
-        if number is not None:
-            numbers[field_name(field_id)] = number
-            numbers[field_name(label)] = number
-    parent = fields.get("parent")
-    epic = fields.get(epic_field) if epic_field else None
-    project = fields.get("project") or {}
-    return Issue(
-        key=str(item["key"]).upper(),
-        status_category=category_key(category) or category,
-        status=_name(status),
-        summary=str(fields.get("summary") or ""),
-        project=str(project.get("key") or ""),
-        project_name=str(project.get("name") or ""),
-        issuetype=_name(fields.get("issuetype")),
-        parent=str(parent["key"]).upper() if isinstance(parent, Mapping) and parent.get("key")
-        else None,
-        epic=str(epic).upper() if isinstance(epic, str) and epic else None,
-        labels=tuple(str(label) for label in fields.get("labels") or ()),
-        components=tuple(_name(c) for c in fields.get("components") or ()),
-        fix_versions=tuple(_name(v) for v in fields.get("fixVersions") or ()),
-        story_points=_number(fields.get(points_field)) if points_field else None,
-        numbers=numbers,
-    )
 
 
 # ---------------------------------------------------------------- CSV (Export issues)
@@ -232,7 +167,7 @@ def _from_csv(rows: Iterator[list[str]], points_field: str | None) -> Parsed:
             "told apart (okrsync never guesses from status names); export all fields, or "
             "use a JSON export"
         )
-    points = _points_field({c: c for c in columns}, points_field)
+    points = points_field_of({c: c for c in columns}, points_field)
     if points is not None and field_name(points) not in columns:
         points = None
     records = []
@@ -262,7 +197,7 @@ def _from_csv(rows: Iterator[list[str]], points_field: str | None) -> Parsed:
 
     issues = []
     for single, multi in records:
-        numbers = {name: n for name, value in single.items() if (n := _number(value)) is not None}
+        numbers = {name: n for name, value in single.items() if (n := as_number(value)) is not None}
         category = single.get("status category", "")
         issues.append(Issue(
             key=single["issue key"].upper(),
@@ -278,7 +213,7 @@ def _from_csv(rows: Iterator[list[str]], points_field: str | None) -> Parsed:
             labels=tuple(multi["labels"]),
             components=tuple(multi["components"]),
             fix_versions=tuple(multi["fix_versions"]),
-            story_points=_number(single.get(points)) if points else None,
+            story_points=as_number(single.get(points)) if points else None,
             numbers=numbers,
         ))
     return issues, set(columns), points

@@ -33,7 +33,7 @@ def _values(issue: Issue, name: str) -> tuple[str, ...]:
         case "project":
             values: tuple[str | None, ...] = (issue.project, issue.project_name)
         case "parent":
-            values = (issue.parent, issue.epic)
+            values = (issue.parent,)
         case "epic link":
             values = (issue.epic,)
         case "labels":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 DONE = "done"
 """The key of JIRA's Done status category (id 3). "Done" is never a status name."""
@@ -59,3 +60,82 @@ class Issue:
 
 
 ISSUE_KEY = re.compile(r"\b([A-Za-z][A-Za-z0-9_]*-\d+)\b")
+
+
+def as_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.replace(",", ""))
+        except ValueError:
+            return None
+    return None
+
+
+def _name(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return str(value.get("name") or value.get("key") or value.get("value") or "")
+    return "" if value is None else str(value)
+
+
+def issue_from_rest(
+    item: Mapping[str, Any],
+    names: Mapping[str, str],
+    points_field: str | None,
+    epic_field: str | None,
+    seen_fields: set[str] | None = None,
+) -> Issue:
+    """An issue as JIRA's REST API returns it (`{"key", "fields": {...}}`).
+
+    `names` maps field ids to names (`expand=names` or `GET /field`); `seen_fields`,
+    when given, collects every field id and name met.
+    """
+    fields: Mapping[str, Any] = item.get("fields") or {}
+    status = fields.get("status") or {}
+    category = (status.get("statusCategory") or {}).get("key") or ""
+    numbers: dict[str, float] = {}
+    for field_id, value in fields.items():
+        label = names.get(field_id, field_id)
+        if seen_fields is not None:
+            seen_fields.update({field_name(field_id), field_name(label)})
+        number = as_number(value) if not isinstance(value, str) else None
+        if number is not None:
+            numbers[field_name(field_id)] = number
+            numbers[field_name(label)] = number
+    parent = fields.get("parent")
+    epic = fields.get(epic_field) if epic_field else None
+    project = fields.get("project") or {}
+    return Issue(
+        key=str(item["key"]).upper(),
+        status_category=category_key(category) or category,
+        status=_name(status),
+        summary=str(fields.get("summary") or ""),
+        project=str(project.get("key") or ""),
+        project_name=str(project.get("name") or ""),
+        issuetype=_name(fields.get("issuetype")),
+        parent=str(parent["key"]).upper() if isinstance(parent, Mapping) and parent.get("key")
+        else None,
+        epic=str(epic).upper() if isinstance(epic, str) and epic else None,
+        labels=tuple(str(label) for label in fields.get("labels") or ()),
+        components=tuple(_name(c) for c in fields.get("components") or ()),
+        fix_versions=tuple(_name(v) for v in fields.get("fixVersions") or ()),
+        story_points=as_number(fields.get(points_field)) if points_field else None,
+        numbers=numbers,
+    )
+
+
+def points_field_of(candidates: Mapping[str, str], configured: str | None) -> str | None:
+    """The id/column of the story points field: configured by name or id, else by name."""
+    by_name = {field_name(name): key for key, name in candidates.items()}
+    if configured:
+        wanted = field_name(configured)
+        if configured in candidates:
+            return configured
+        return by_name.get(wanted, configured)
+    for name in STORY_POINT_NAMES:
+        if name in by_name:
+            return by_name[name]
+    return None

@@ -20,16 +20,16 @@ import copy
 import json
 import re
 import secrets
-import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs
 
 from google.auth import jwt
+
+from .base import Fault, HttpError, Recorded, StandIn
+
+__all__ = ["Fault", "Recorded", "SheetsStandIn", "entered"]
 
 REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
 DISCOVERY = json.loads((REFERENCE / "sheets.v4.discovery.json").read_text(encoding="utf-8"))
@@ -39,25 +39,23 @@ STANDARD_PARAMS = set(DISCOVERY.get("parameters", {}))
 Cell = dict[str, Any]
 
 
-class ApiError(Exception):
+def google_error(code: int, message: str, status: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "status": status}}
+
+
+class ApiError(HttpError):
+    """An error in Google's shape: {"error": {"code", "message", "status"}}."""
+
     def __init__(self, code: int, message: str, status: str,
                  headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.code, self.message, self.status = code, message, status
-        self.headers = headers or {}
-
-    def body(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message, "status": self.status}}
+        super().__init__(code, google_error(code, message, status), headers)
 
 
-class OAuthError(ApiError):
+class OAuthError(HttpError):
     """The token endpoint's own error shape: {"error": ..., "error_description": ...}."""
 
     def __init__(self, error: str, description: str) -> None:
-        super().__init__(400, description, error)
-
-    def body(self) -> dict[str, Any]:
-        return {"error": self.status, "error_description": self.message}
+        super().__init__(400, {"error": error, "error_description": description})
 
 
 def _snake(name: str) -> str:
@@ -330,54 +328,30 @@ def _set_path(target: dict[str, Any], source: dict[str, Any], path: list[str]) -
 # ---------------------------------------------------------------- the server
 
 
-@dataclass
-class Fault:
-    """Answer `status` instead of serving, `times` times, for requests matching `match`."""
-
-    status: int
-    times: int = 1
-    match: str = ""
-    method: str = ""
-    headers: dict[str, str] = field(default_factory=dict)
-    message: str = "The service is currently unavailable."
-    delay: float = 0.0
-
-
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    params: dict[str, list[str]]
-    body: Any
-
-
-class SheetsStandIn:
+class SheetsStandIn(StandIn):
     """Start with `with SheetsStandIn() as api:`; `api.url` is the endpoint."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.books: dict[str, Spreadsheet] = {}
         self.keys: dict[str, tuple[str, str]] = {}  # client_email → (public PEM, private key id)
         self.tokens: dict[str, str] = {}  # access token → account
-        self.requests: list[Recorded] = []
         self.token_requests = 0
-        self.faults: list[Fault] = []
-        self.latency = 0.0
-        self.hooks: dict[int, Callable[[SheetsStandIn], None]] = {}
-        """Run before answering the sheets request with this 1-based number."""
         self.expire_tokens_after: int | None = None
-        self.lock = threading.RLock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> SheetsStandIn:
-        self.thread.start()
-        return self
+    def recorded(self, raw_path: str) -> bool:
+        return raw_path != "/token"
 
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
+    def fault_body(self, fault: Fault) -> Any:
+        if fault.body is not None:
+            return fault.body
+        if fault.status == 429:
+            return google_error(429, "Quota exceeded for quota metric 'Read requests' and limit "
+                                "'Read requests per minute per user' of service "
+                                "'sheets.googleapis.com'", "RESOURCE_EXHAUSTED")
+        status = {500: "INTERNAL", 503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED"}.get(
+            fault.status, "UNKNOWN")
+        return google_error(fault.status, "The service is currently unavailable.", status)
 
     # -- test set-up
 
@@ -446,62 +420,12 @@ class SheetsStandIn:
 
     # -- serving
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _answer(self, status: int, body: Any, headers: dict[str, str] | None = None
-                        ) -> None:
-                data = json.dumps(body, ensure_ascii=False).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=UTF-8")
-                self.send_header("Content-Length", str(len(data)))
-                for key, value in (headers or {}).items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(data)
-
-            def _serve(self, method: str) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                try:
-                    status, body = api.handle(method, self.path, dict(self.headers), raw)
-                except ApiError as error:
-                    self._answer(error.code, error.body(), error.headers)
-                    return
-                self._answer(status, body)
-
-            def do_GET(self) -> None:  # noqa: N802
-                self._serve("GET")
-
-            def do_POST(self) -> None:  # noqa: N802
-                self._serve("POST")
-
-        return Handler
-
-    def handle(self, method: str, target: str, headers: dict[str, str], raw: bytes
-               ) -> tuple[int, Any]:
-        url = urlsplit(target)
-        if url.path == "/token" and method == "POST":
-            return 200, self._token(raw)
-        params = parse_qs(url.query, keep_blank_values=True)
-        body = json.loads(raw) if raw else None
-        with self.lock:
-            self.requests.append(Recorded(method, unquote(url.path), params, body))
-            number = len(self.requests)
-            hook = self.hooks.pop(number, None)
-        if hook:
-            hook(self)
-        if self.latency:
-            time.sleep(self.latency)
-        self._inject(method, url.path)
+    def route(self, method: str, path: str, params: dict[str, list[str]],
+              headers: dict[str, str], body: Any) -> Any:
+        if path == "/token" and method == "POST":
+            return self._token(body or "")
         account = self._authenticate(headers)
-        match = re.fullmatch(r"/v4/spreadsheets/([^/:]+)(.*)", unquote(url.path))
+        match = re.fullmatch(r"/v4/spreadsheets/([^/:]+)(.*)", path)
         if not match:
             raise ApiError(404, "Method not found.", "NOT_FOUND")
         book_id, rest = match[1], match[2]
@@ -513,29 +437,15 @@ class SheetsStandIn:
             if account not in book.shared_with:
                 raise ApiError(403, "The caller does not have permission", "PERMISSION_DENIED")
             if method == "GET" and rest == "":
-                return 200, self._get(book, params)
+                return self._get(book, params)
             if method == "POST" and rest == ":batchUpdate":
-                return 200, self._batch_update(book, body)
+                return self._batch_update(book, body)
             if method == "GET" and rest == "/values:batchGet":
-                return 200, self._values_batch_get(book, params)
+                return self._values_batch_get(book, params)
         raise ApiError(404, "Method not found.", "NOT_FOUND")
 
-    def _inject(self, method: str, path: str) -> None:
-        with self.lock:
-            for fault in self.faults:
-                if fault.times > 0 and fault.match in path and fault.method in ("", method):
-                    fault.times -= 1
-                    if fault.delay:
-                        time.sleep(fault.delay)
-                    status = {429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE",
-                              504: "DEADLINE_EXCEEDED"}.get(fault.status, "UNKNOWN")
-                    message = fault.message if fault.status != 429 else (
-                        "Quota exceeded for quota metric 'Read requests' and limit 'Read "
-                        "requests per minute per user' of service 'sheets.googleapis.com'")
-                    raise ApiError(fault.status, message, status, fault.headers)
-
-    def _token(self, raw: bytes) -> dict[str, Any]:
-        form = parse_qs(raw.decode())
+    def _token(self, raw: str) -> dict[str, Any]:
+        form = parse_qs(raw)
         if form.get("grant_type") != ["urn:ietf:params:oauth:grant-type:jwt-bearer"]:
             raise OAuthError("unsupported_grant_type", "Invalid grant_type.")
         assertion = form["assertion"][0]

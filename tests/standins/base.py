@@ -1,0 +1,155 @@
+"""What every local stand-in server shares: a threaded HTTP server on 127.0.0.1 that
+records requests and can inject latency and faulty answers."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+
+class HttpError(Exception):
+    """An answer other than 200: status, JSON body, extra headers."""
+
+    def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        super().__init__(str(body))
+        self.status, self.body, self.headers = status, body, headers or {}
+
+
+@dataclass
+class Fault:
+    """Answer `status` (with `body` and `headers`) instead of serving, `times` times,
+    to requests whose path contains `match` (and whose method is `method`, if set);
+    `delay` seconds first. `times=-1` is forever; status 0 drops the connection."""
+
+    status: int
+    times: int = 1
+    match: str = ""
+    method: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    delay: float = 0.0
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    params: dict[str, list[str]]
+    body: Any
+
+
+class StandIn:
+    """Subclasses implement `route(method, path, params, headers, body) -> JSON`."""
+
+    def __init__(self) -> None:
+        self.requests: list[Recorded] = []
+        self.faults: list[Fault] = []
+        self.latency = 0.0
+        self.hooks: dict[int, Callable[[Any], None]] = {}
+        """Run before answering the recorded request with this 1-based number."""
+        self.lock = threading.RLock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Any:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+    def recorded(self, raw_path: str) -> bool:
+        """Whether a request to this path counts as an API request (not e.g. a token)."""
+        return True
+
+    def fault_body(self, fault: Fault) -> Any:
+        return fault.body
+
+    def route(self, method: str, path: str, params: dict[str, list[str]],
+              headers: dict[str, str], body: Any) -> Any:
+        raise NotImplementedError
+
+    def _serve(self, method: str, target: str, headers: dict[str, str], raw: bytes
+               ) -> tuple[int, Any, dict[str, str]]:
+        url = urlsplit(target)
+        path = unquote(url.path)
+        params = parse_qs(url.query, keep_blank_values=True)
+        content_type = headers.get("Content-Type") or headers.get("content-type") or ""
+        if raw and "json" in content_type or raw[:1] in (b"{", b"["):
+            try:
+                body: Any = json.loads(raw)
+            except ValueError:
+                return 400, {"error": "malformed JSON"}, {}
+        else:
+            body = raw.decode() if raw else None
+        if self.recorded(path):
+            with self.lock:
+                self.requests.append(Recorded(method, path, params, body))
+                hook = self.hooks.pop(len(self.requests), None)
+            if hook:
+                hook(self)
+            if self.latency:
+                time.sleep(self.latency)
+            with self.lock:
+                fault = next((f for f in self.faults if f.times != 0 and f.match in path
+                              and f.method in ("", method)), None)
+                if fault is not None and fault.times > 0:
+                    fault.times -= 1
+            if fault is not None:
+                if fault.delay:
+                    time.sleep(fault.delay)
+                if fault.status == 0:
+                    return 0, None, {}
+                return fault.status, self.fault_body(fault), fault.headers
+        try:
+            return 200, self.route(method, path, params, headers, body), {}
+        except HttpError as error:
+            return error.status, error.body, error.headers
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _go(self, method: str) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                status, body, extra = stand_in._serve(method, self.path, dict(self.headers),
+                                                      raw)
+                if status == 0:  # drop the connection mid-answer
+                    self.close_connection = True
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n{")
+                    return
+                data = b"" if body is None else json.dumps(body, ensure_ascii=False).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json;charset=UTF-8")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in extra.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:  # noqa: N802
+                self._go("GET")
+
+            def do_POST(self) -> None:  # noqa: N802
+                self._go("POST")
+
+            def do_PUT(self) -> None:  # noqa: N802
+                self._go("PUT")
+
+        return Handler
