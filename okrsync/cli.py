@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
@@ -60,7 +61,11 @@ def _errors_reported(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except OkrsyncError as error:
-            typer.secho(f"error: {error}", err=True, fg=typer.colors.RED)
+            if kwargs.get("log_format") == "json":
+                event = {"event": "error", "message": str(error), "exit_code": error.exit_code}
+                typer.echo(json.dumps(event, ensure_ascii=False), err=True)
+            else:
+                typer.secho(f"error: {error}", err=True, fg=typer.colors.RED)
             raise typer.Exit(error.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
@@ -68,6 +73,17 @@ def _errors_reported(command: F) -> F:
 
 def _day(as_of: datetime | None) -> date | None:
     return as_of.date() if as_of else None
+
+
+class FailOn(StrEnum):
+    off_track = "off-track"
+    regressed = "regressed"
+    stale = "stale"
+
+
+class LogFormat(StrEnum):
+    text = "text"
+    json = "json"
 
 
 @app.command()
@@ -85,18 +101,45 @@ def pull(
     show_report: Annotated[
         bool, typer.Option("--report", help="Print the progress report after the pull.")
     ] = False,
+    fail_on: Annotated[
+        list[FailOn] | None,
+        typer.Option("--fail-on", help="Exit with code 4 when a KR went backwards "
+                     "(regressed), fell off track (off-track) or went stale (repeatable)."),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only problems and alerts (for cron).")
+    ] = False,
+    log_format: Annotated[
+        LogFormat, typer.Option("--log-format", help="text, or json: one JSON object per line.")
+    ] = LogFormat.text,
 ) -> None:
     """Read the sheet, fetch JIRA progress, and write values, achievement and colors back."""
+    from okrsync.alerts import post_alerts
     from okrsync.config import load_config
     from okrsync.pull import run_pull
-    from okrsync.render import make_console, render_pull, report_table
+    from okrsync.render import make_console, pull_events, render_pull, report_table
+    from okrsync.workspace import locked
 
-    result = run_pull(load_config(config), _day(as_of), dry_run=dry_run, output=output)
-    console = make_console()
-    console.print(render_pull(result))
-    if show_report:
-        console.print(report_table(result.state.assessments, result.state.period))
-    raise typer.Exit(result.exit_code)
+    settings = load_config(config)
+    with locked(settings):
+        result = run_pull(settings, _day(as_of), dry_run=dry_run, output=output)
+    warnings = []
+    if result.alerts and settings.alerts.webhook and not dry_run:
+        warning = post_alerts(settings.alerts.webhook, result.alerts, result.state.backend.name)
+        if warning:
+            warnings.append(warning)
+    code = result.exit_code
+    if fail_on and any(alert.alarm.value in {f.value for f in fail_on} for alert in result.alerts):
+        code = ExitCode.ANDON
+    if log_format is LogFormat.json:
+        for event in pull_events(result, warnings, code, quiet=quiet):
+            sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
+    else:
+        console = make_console()
+        console.print(render_pull(result, warnings, quiet=quiet))
+        if show_report and not quiet:
+            console.print(report_table(result.state.assessments, result.state.period))
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -159,6 +202,44 @@ def check(
     result = run_pull(load_config(config), _day(as_of), dry_run=True)
     make_console().print(render_check(result))
     raise typer.Exit(result.exit_code)
+
+
+@app.command()
+@_errors_reported
+def history(
+    config: ConfigOption = Path("okrsync.toml"),
+    kr: Annotated[str | None, typer.Option("--kr", help="Only KRs whose text contains this.")]
+    = None,
+    row: Annotated[int | None, typer.Option("--row", help="Only the KR on this sheet row.")]
+    = None,
+) -> None:
+    """Show what earlier pulls changed: each value over time, from the change log."""
+    from okrsync.config import load_config
+    from okrsync.history import history as read_history
+    from okrsync.render import make_console, render_history
+
+    records = read_history(load_config(config), kr, row)
+    make_console().print(render_history(records))
+
+
+@app.command()
+@_errors_reported
+def undo(
+    config: ConfigOption = Path("okrsync.toml"),
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be reverted.")]
+    = False,
+) -> None:
+    """Revert the last pull's writes, keeping every cell a person changed since."""
+    from okrsync.config import load_config
+    from okrsync.history import undo as run_undo
+    from okrsync.render import make_console, render_undo
+    from okrsync.workspace import locked
+
+    settings = load_config(config)
+    with locked(settings):
+        result = run_undo(settings, dry_run=dry_run)
+    make_console().print(render_undo(result, dry_run))
+    raise typer.Exit(ExitCode.PARTIAL if result.refused else ExitCode.OK)
 
 
 def main() -> None:

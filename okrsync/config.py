@@ -82,11 +82,19 @@ class OkrConfig(_Section):
         return Thresholds(self.on_track_margin, self.at_risk_margin)
 
 
+class AlertsConfig(_Section):
+    webhook: str | None = Field(default=None, pattern=r"^https?://")
+    """Where to post Andon alerts as Slack-compatible JSON {"text": ...}."""
+    stale_after_days: int = Field(default=30, ge=0, le=92)
+    """A KR with no value for the current quarter this many days into it is stale."""
+
+
 class Config(_Section):
     sheet: SheetConfig
     google: GoogleConfig = GoogleConfig()
     jira: JiraConfig = JiraConfig()
     okr: OkrConfig = OkrConfig()
+    alerts: AlertsConfig = AlertsConfig()
     _base: Path = PrivateAttr(default=Path("."))
     """The config file's folder: relative paths are taken from here."""
 

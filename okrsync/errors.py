@@ -16,6 +16,10 @@ class ExitCode(IntEnum):
     """Bad command line, config or sheet layout; nothing was written."""
     COULD_NOT_RUN = 3
     """A file, the network or the credentials failed; nothing was written."""
+    ANDON = 4
+    """The pull worked, and found KRs matching --fail-on (went backwards, off track, stale)."""
+    LOCKED = 5
+    """Another okrsync run on the same sheet is in progress; this one did nothing."""
 
 
 class OkrsyncError(Exception):
@@ -40,6 +44,12 @@ class SourceError(OkrsyncError):
     """A sheet or JIRA source could not be read or written at all."""
 
     exit_code = ExitCode.COULD_NOT_RUN
+
+
+class LockedError(OkrsyncError):
+    """Another run holds the sheet's lock."""
+
+    exit_code = ExitCode.LOCKED
 
 
 class KRError(Exception):

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from okrsync.config import Config
+from okrsync.core.andon import Alert, Before, find_alerts, status_in_cell
 from okrsync.core.calendar import Period
 from okrsync.core.grid import Grid, a1
 from okrsync.core.layout import Column, Layout, detect_layout
@@ -37,6 +38,8 @@ class SheetState:
     layout: Layout
     period: Period
     assessments: list[Assessment]
+    before: dict[int, Before] = field(default_factory=dict)
+    """Each KR as the previous pull left it (by 0-based row), for Andon."""
 
     @property
     def problems(self) -> list[Problem]:
@@ -55,6 +58,7 @@ class PullResult:
     recolored: int = 0
     written: bool = False
     dry_run: bool = False
+    alerts: list[Alert] = field(default_factory=list)
 
     @property
     def exit_code(self) -> ExitCode:
@@ -118,6 +122,13 @@ def load_state(
     grid = backend.read()
     layout = detect_layout(grid, period.year.label)
     krs = read_key_results(grid, layout)
+    thresholds = config.okr.thresholds
+    before: dict[int, Before] = {}
+    status_col = layout.columns.get(Column.STATUS)
+    for kr in krs:
+        written = status_in_cell(grid.text(kr.row, status_col)) if status_col is not None else None
+        before[kr.row] = Before(kr.achievement(), written or kr.status(period.expected,
+                                                                      thresholds))
     values: dict[int, float] = {}
     problems: dict[int, list[str]] = {}
     sources: dict[int, str] = {}
@@ -126,12 +137,11 @@ def load_state(
         for kr in krs:
             if kr.row in values:
                 kr.quarters[period.quarter] = values[kr.row]
-    thresholds = config.okr.thresholds
     assessments = [
         assess(kr, period, thresholds, problems.get(kr.row, ()), values.get(kr.row))
         for kr in krs
     ]
-    return SheetState(backend, grid, layout, period, assessments), sources
+    return SheetState(backend, grid, layout, period, assessments, before), sources
 
 
 def run_pull(
@@ -153,6 +163,8 @@ def run_pull(
         for message in messages
     ]
     result = PullResult(state, plan.changes, problems, plan.recolored, dry_run=dry_run)
+    result.alerts = find_alerts(state.before, state.assessments, state.period,
+                                config.alerts.stale_after_days)
     if plan.writes and not dry_run:
         pull_id = now.strftime("%Y%m%d-%H%M%S")
         log = [

@@ -166,13 +166,13 @@ def report_csv(assessments: Sequence[Assessment]) -> str:
 
 def make_console(stderr: bool = False, width: int | None = None) -> Console:
     """A console that drops colour and box art when not writing to a terminal."""
-    return Console(stderr=stderr, width=width, highlight=False, soft_wrap=False)
+    return Console(stderr=stderr, width=width, highlight=False, soft_wrap=True)
 
 
-def render_pull(result: Any) -> Group:
-    """What a pull changed (old → new), what went wrong, and one summary line."""
+def render_pull(result: Any, warnings: Sequence[str] = (), quiet: bool = False) -> Group:
+    """What a pull changed (old → new), what went wrong, Andon alerts, one summary line."""
     parts: list[Any] = []
-    if result.changes:
+    if result.changes and not quiet:
         table = Table(box=box.SIMPLE_HEAD, title="Changes" + (" (dry run)" if result.dry_run
                                                                else ""),
                       title_justify="left", title_style="bold")
@@ -189,20 +189,54 @@ def render_pull(result: Any) -> Group:
                           style="bold red"))
         for problem in result.problems:
             parts.append(Text(f"  row {problem.row} ({problem.key_result}): {problem.message}"))
-    krs = len(result.state.assessments)
+    if result.alerts:
+        parts.append(Text("Andon — KRs that need attention:", style="bold yellow"))
+        for alert in result.alerts:
+            parts.append(Text(f"  row {alert.row} ({alert.key_result}) [{alert.alarm}]: "
+                              f"{alert.detail}"))
+    for warning in warnings:
+        parts.append(Text(f"warning: {warning}", style="yellow"))
+    if not quiet:
+        parts.append(Text(_summary(result), style="bold"))
+    return Group(*parts)
+
+
+def _summary(result: Any) -> str:
     values = len(result.changes)
+    name = result.state.backend.name
     if result.dry_run:
         summary = (f"Dry run: {values} value(s) and {result.recolored} color(s) would change "
-                   f"in {result.state.backend.name}; nothing was written.")
+                   f"in {name}; nothing was written.")
     elif result.written:
-        summary = (f"Wrote {values} value(s) and {result.recolored} color(s) to "
-                   f"{result.state.backend.name}.")
+        summary = f"Wrote {values} value(s) and {result.recolored} color(s) to {name}."
     else:
-        summary = f"Nothing to change in {result.state.backend.name}."
+        summary = f"Nothing to change in {name}."
+    krs = len(result.state.assessments)
     linked = sum(1 for a in result.state.assessments if a.kr.linked)
-    parts.append(Text(f"{summary} {krs} KRs ({linked} linked to JIRA), "
-                      f"{len(result.problems)} problem(s).", style="bold"))
-    return Group(*parts)
+    return (f"{summary} {krs} KRs ({linked} linked to JIRA), {len(result.problems)} "
+            f"problem(s).")
+
+
+def pull_events(result: Any, warnings: Sequence[str], exit_code: int, quiet: bool = False
+                ) -> list[dict[str, Any]]:
+    """The pull as JSON events, one per line, for log collectors."""
+    events: list[dict[str, Any]] = []
+    if not quiet:
+        events += [{"event": "change", "row": c.row, "key_result": c.key_result,
+                    "cell": c.cell, "column": c.column, "old": c.old, "new": c.new,
+                    "source": c.source} for c in result.changes]
+    events += [{"event": "problem", "row": p.row, "key_result": p.key_result,
+                "message": p.message} for p in result.problems]
+    events += [{"event": "alert", "alarm": str(a.alarm), "row": a.row,
+                "key_result": a.key_result, "department": a.department, "owner": a.owner,
+                "detail": a.detail} for a in result.alerts]
+    events += [{"event": "warning", "message": w} for w in warnings]
+    events.append({"event": "summary", "sheet": result.state.backend.name,
+                   "dry_run": result.dry_run, "written": result.written,
+                   "changes": len(result.changes), "recolored": result.recolored,
+                   "krs": len(result.state.assessments), "problems": len(result.problems),
+                   "alerts": len(result.alerts), "exit_code": int(exit_code)})
+    return events
 
 
 def _shown(cell: object, unit: str = "") -> str:
@@ -241,4 +275,42 @@ def render_check(result: Any) -> Group:
     else:
         parts.append(Text(f"OK: a pull would be clean ({len(result.changes)} value(s) "
                           "would change).", style="bold green"))
+    return Group(*parts)
+
+
+def render_history(records: Sequence[Any]) -> Any:
+    """The change log as a table, oldest first."""
+    if not records:
+        return Text("No changes recorded yet (the change log is empty or nothing matched).")
+    table = Table(box=box.SIMPLE_HEAD, title="Change log", title_justify="left",
+                  title_style="bold")
+    table.add_column("Time", no_wrap=True)
+    table.add_column("Row", justify="right")
+    table.add_column("Key Result", ratio=1, overflow="fold", min_width=10)
+    table.add_column("Cell")
+    table.add_column("Old → New", overflow="fold")
+    table.add_column("Source", overflow="fold", max_width=24)
+    for record in records:
+        unit = "%" if "달성률" in record.column or "chievement" in record.column else ""
+        table.add_row(record.time[:16].replace("T", " "), str(record.row), record.key_result,
+                      record.cell, f"{_shown(record.old, unit)} → {_shown(record.new, unit)}",
+                      record.source)
+    return table
+
+
+def render_undo(result: Any, dry_run: bool) -> Group:
+    if result.pull is None:
+        return Group(Text("Nothing to undo: every pull in the change log has been undone, "
+                          "or none has written yet."))
+    verb = "Would revert" if dry_run else "Reverted"
+    parts: list[Any] = [Text(f"{verb} {len(result.reverted)} cell(s) written by pull "
+                             f"{result.pull} in {result.sheet}.", style="bold")]
+    for record in result.reverted:
+        parts.append(Text(f"  {record.cell} (row {record.row}, {record.key_result}): "
+                          f"{_shown(record.new)} → {_shown(record.old)}"))
+    if result.refused:
+        parts.append(Text("Kept (not reverted):", style="bold yellow"))
+        for record, reason in result.refused:
+            parts.append(Text(f"  {record.cell} (row {record.row}, {record.key_result}): "
+                              f"{reason}"))
     return Group(*parts)

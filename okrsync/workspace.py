@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from okrsync.config import Config
-from okrsync.errors import ConfigError
+from okrsync.errors import ConfigError, LockedError
 from okrsync.jira.source import IssueSource
 from okrsync.sheets.base import SheetBackend
 
@@ -34,6 +37,45 @@ def open_sheet(config: Config, output: Path | None = None) -> SheetBackend:
     )
     return GoogleSheet(ref, config.sheet.worksheet, credentials, endpoint=google.api_endpoint,
                        timeout=google.timeout, max_retry_seconds=google.max_retry_seconds)
+
+
+def sheet_lock(config: Config) -> Any:
+    """A lock held while okrsync changes one sheet: two pulls never overlap.
+
+    It is an OS file lock, so a run that dies releases it.
+    """
+    import hashlib
+
+    import typer
+    from filelock import FileLock
+
+    target = config.sheet.spreadsheet
+    if target.lower().endswith((".xlsx", ".xlsm")):
+        target = str(config.path(target).resolve())
+    identity = f"{target}#{config.sheet.worksheet or ''}"
+    folder = Path(typer.get_app_dir("okrsync")) / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    return FileLock(folder / (hashlib.sha256(identity.encode()).hexdigest()[:20] + ".lock"),
+                    timeout=0)
+
+
+@contextmanager
+def locked(config: Config) -> Iterator[None]:
+    """Hold the sheet's lock, or raise LockedError at once."""
+    from filelock import Timeout
+
+    lock = sheet_lock(config)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise LockedError(
+            f"another okrsync run is changing {config.sheet.spreadsheet} right now; this one "
+            "did nothing. (The lock is released when that run ends.)"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def open_source(config: Config) -> IssueSource | None:

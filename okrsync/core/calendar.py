@@ -39,6 +39,10 @@ class OkrYear:
         months = (day.year - self.start.year) * 12 + day.month - self.start.month
         return months // 3 + 1
 
+    def quarter_start(self, quarter: int) -> date:
+        months = self.start.month - 1 + (quarter - 1) * 3
+        return date(self.start.year + months // 12, months % 12 + 1, 1)
+
     def elapsed(self, day: date) -> float:
         """Share of the year passed by the end of `day`, 0.0–1.0."""
         total = (self.end - self.start).days
@@ -60,6 +64,10 @@ class Period:
     @property
     def quarter(self) -> int:
         return self.year.quarter(self.as_of)
+
+    @property
+    def days_into_quarter(self) -> int:
+        return (self.as_of - self.year.quarter_start(self.quarter)).days
 
     @property
     def expected(self) -> float:

@@ -86,7 +86,8 @@ class Plan:
         return sum(1 for write in self.writes if write.fill is not None)
 
 
-def _same(old: CellValue, new: float | str | None) -> bool:
+def same_value(old: CellValue, new: float | str | None) -> bool:
+    """Whether a cell holding `old` already shows `new` (numbers compare as numbers)."""
     if new is None:
         return is_blank(old)
     if isinstance(new, str):
@@ -129,12 +130,12 @@ class _Builder:
         """Set an owned cell, unless it already shows `new` or holds a formula."""
         old = self.grid.get(kr.row, col)
         if (kr.row, col) in self.grid.formulas:
-            if not formula_ok and not _same(old, new):
+            if not formula_ok and not same_value(old, new):
                 self.plan.problems.setdefault(kr.row, []).append(
                     f"{a1(kr.row, col)} holds a formula; okrsync leaves formulas alone"
                 )
             return
-        if _same(old, new):
+        if same_value(old, new):
             return
         self._merge(CellWrite(kr.row, col, True, new, kind, anchor=self.anchor(kr)))
         if logged:

@@ -1,0 +1,104 @@
+"""`okrsync history` and `okrsync undo`: the change log, read back and reverted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+from okrsync.config import Config
+from okrsync.core.grid import CellWrite, ValueKind
+from okrsync.core.layout import Column, detect_layout
+from okrsync.core.plan import same_value
+from okrsync.errors import LayoutError
+from okrsync.sheets.base import LogRecord
+from okrsync.workspace import open_sheet
+
+UNDO = "undo"
+
+
+def history(config: Config, kr: str | None = None, row: int | None = None) -> list[LogRecord]:
+    """Every logged change, oldest first; only one KR's when `kr` (text) or `row` is given."""
+    records = open_sheet(config).read_log()
+    if kr:
+        wanted = kr.casefold()
+        records = [r for r in records if wanted in r.key_result.casefold()]
+    if row is not None:
+        records = [r for r in records if r.row == row]
+    return records
+
+
+def last_pull(records: list[LogRecord]) -> str | None:
+    """The newest pull that wrote something and has not been undone."""
+    undone = {r.source.removeprefix("undo of pull ") for r in records
+              if r.source.startswith("undo of pull ")}
+    for record in reversed(records):
+        if not record.pull.startswith(UNDO) and record.pull not in undone:
+            return record.pull
+    return None
+
+
+@dataclass
+class UndoResult:
+    pull: str | None
+    reverted: list[LogRecord] = field(default_factory=list)
+    refused: list[tuple[LogRecord, str]] = field(default_factory=list)
+    sheet: str = ""
+
+
+def _cell(address: str) -> tuple[int, int]:
+    letters, number = coordinate_from_string(address)
+    return number - 1, column_index_from_string(letters) - 1
+
+
+def undo(config: Config, now: datetime | None = None, dry_run: bool = False) -> UndoResult:
+    """Put back the old values of the last pull's writes.
+
+    A cell someone changed since that pull (it no longer shows what the pull wrote)
+    keeps the person's value and is reported; so is a row whose KR moved.
+    """
+    now = now or datetime.now().astimezone()
+    backend = open_sheet(config)
+    grid = backend.read()
+    records = backend.read_log()
+    pull = last_pull(records)
+    result = UndoResult(pull, sheet=backend.name)
+    if pull is None:
+        return result
+    try:
+        kr_col = detect_layout(grid).columns[Column.KEY_RESULT]
+    except LayoutError:
+        kr_col = None
+    writes: list[CellWrite] = []
+    log: list[LogRecord] = []
+    undo_id = f"{UNDO}-{now:%Y%m%d-%H%M%S}"
+    for record in reversed([r for r in records if r.pull == pull]):
+        row, col = _cell(record.cell)
+        if kr_col is not None and grid.text(row, kr_col) != record.key_result:
+            result.refused.append((record, "its row no longer holds this KR (rows moved)"))
+            continue
+        if not same_value(grid.get(row, col), record.new):
+            result.refused.append((record, "someone changed it since the pull; kept"))
+            continue
+        old = record.old
+        if isinstance(old, str) or isinstance(record.new, str):
+            kind = ValueKind.TEXT
+        elif (row, col) in grid.percent:
+            kind = ValueKind.PERCENT
+        else:
+            kind = ValueKind.NUMBER
+        anchor = (kr_col, record.key_result) if kr_col is not None else None
+        writes.append(CellWrite(row, col, True, old, kind, anchor=anchor))
+        log.append(LogRecord(now.isoformat(timespec="seconds"), undo_id, record.row,
+                             record.key_result, record.cell, record.column, record.new, old,
+                             f"undo of pull {pull}"))
+        result.reverted.append(record)
+    if writes and not dry_run:
+        report = backend.write(writes, log)
+        for (row, col), reason in report.skipped.items():
+            for record in list(result.reverted):
+                if _cell(record.cell) == (row, col):
+                    result.reverted.remove(record)
+                    result.refused.append((record, reason))
+    return result
