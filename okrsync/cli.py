@@ -43,6 +43,7 @@ class ReportFormat(StrEnum):
     markdown = "markdown"
     json = "json"
     csv = "csv"
+    html = "html"
 
 
 class StatusChoice(StrEnum):
@@ -158,30 +159,59 @@ def report(
         list[StatusChoice] | None,
         typer.Option("--status", help="Only KRs with this status (repeatable)."),
     ] = None,
+    since: Annotated[
+        datetime | None,
+        typer.Option("--since", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
+                     help="Only KRs that moved since this date, with what changed "
+                          "(from the change log)."),
+    ] = None,
 ) -> None:
     """Show progress from the sheet as it stands. Reads only; never writes, never asks JIRA."""
     from okrsync.config import load_config
     from okrsync.core.progress import Status
     from okrsync.pull import run_report
-    from okrsync.render import make_console, report_csv, report_json, report_markdown, report_table
+    from okrsync.render import (
+        make_console,
+        markdown_moved,
+        render_moved,
+        report_csv,
+        report_html,
+        report_json,
+        report_markdown,
+        report_table,
+    )
     from okrsync.report import select
 
     state = run_report(load_config(config), _day(as_of))
     chosen = select(state.assessments, department, owner,
                     [Status(s.value) for s in status or ()])
-    if department and not chosen and not status and not owner:
+    moved = None
+    if since is not None:
+        from okrsync.report import moved_since
+
+        moved = moved_since(state.backend.read_log(), since.date().isoformat())
+        chosen = [a for a in chosen if moved.get(a.kr.text)]
+    if department and not chosen and not status and not owner and since is None:
         known = sorted({a.kr.department for a in state.assessments if a.kr.department})
         raise typer.BadParameter(
             f"no department {department!r}; the sheet has: {', '.join(known)}",
             param_hint="--department",
         )
+    day = since.date().isoformat() if since else ""
     if format is ReportFormat.table:
-        make_console().print(report_table(chosen, state.period))
+        console = make_console()
+        console.print(report_table(chosen, state.period))
+        if moved is not None:
+            console.print(render_moved(moved, day))
+    elif format is ReportFormat.markdown:
+        text = report_markdown(chosen, state.period)
+        sys.stdout.write(text + ("\n" + markdown_moved(moved, day) if moved is not None else ""))
+    elif format is ReportFormat.json:
+        sys.stdout.write(report_json(chosen, moved))
+    elif format is ReportFormat.csv:
+        sys.stdout.write(report_csv(chosen))
     else:
-        render = {ReportFormat.markdown: lambda: report_markdown(chosen, state.period),
-                  ReportFormat.json: lambda: report_json(chosen),
-                  ReportFormat.csv: lambda: report_csv(chosen)}[format]
-        sys.stdout.write(render())
+        sys.stdout.write(report_html(chosen, state.period))
     raise typer.Exit(ExitCode.PARTIAL if state.problems else ExitCode.OK)
 
 
@@ -198,8 +228,11 @@ def check(
     from okrsync.config import load_config
     from okrsync.pull import run_pull
     from okrsync.render import make_console, render_check
+    from okrsync.workspace import open_source
 
-    result = run_pull(load_config(config), _day(as_of), dry_run=True)
+    settings = load_config(config)
+    open_source(settings)  # the JIRA source must load or answer, even with no KR linked yet
+    result = run_pull(settings, _day(as_of), dry_run=True)
     make_console().print(render_check(result))
     raise typer.Exit(result.exit_code)
 
@@ -240,6 +273,103 @@ def undo(
         result = run_undo(settings, dry_run=dry_run)
     make_console().print(render_undo(result, dry_run))
     raise typer.Exit(ExitCode.PARTIAL if result.refused else ExitCode.OK)
+
+
+@app.command()
+@_errors_reported
+def overlaps(
+    config: ConfigOption = Path("okrsync.toml"),
+    threshold: Annotated[
+        float, typer.Option("--threshold", min=0, max=100,
+                            help="How alike two KR texts must read, 0–100.")
+    ] = 85.0,
+) -> None:
+    """Find KRs of different departments that count the same JIRA issues or read alike."""
+    from okrsync.config import load_config
+    from okrsync.overlaps import find_overlaps
+    from okrsync.render import make_console, render_overlaps
+
+    result = find_overlaps(load_config(config), threshold=threshold)
+    make_console().print(render_overlaps(result))
+    raise typer.Exit(ExitCode.PARTIAL if result.problems else ExitCode.OK)
+
+
+class Lang(StrEnum):
+    ko = "ko"
+    en = "en"
+
+
+@app.command()
+@_errors_reported
+def init(
+    config: Annotated[Path, typer.Option("--config", "-c", dir_okay=False,
+                                         help="Where to write the config.")]
+    = Path("okrsync.toml"),
+    spreadsheet: Annotated[str | None, typer.Option(
+        "--spreadsheet", help="The dashboard: an .xlsx path or a Google Sheets URL or id.")]
+    = None,
+    worksheet: Annotated[str | None, typer.Option("--worksheet", help="The tab's title.")]
+    = None,
+    export: Annotated[str | None, typer.Option("--export", help="A JIRA export file.")] = None,
+    jira_server: Annotated[str | None, typer.Option("--jira-server", help="A live JIRA's URL.")]
+    = None,
+    email: Annotated[str | None, typer.Option("--email", help="JIRA Cloud account e-mail.")]
+    = None,
+    credentials: Annotated[str | None, typer.Option(
+        "--credentials", help="Google: a service-account key file, oauth or adc.")] = None,
+    create_workbook: Annotated[bool, typer.Option(
+        "--create-workbook", help="Also create the .xlsx with an empty dashboard.")] = False,
+    create_sheet: Annotated[bool, typer.Option(
+        "--create-sheet", help="Also add a tab with an empty dashboard to the Google "
+                               "spreadsheet.")] = False,
+    lang: Annotated[Lang, typer.Option("--lang", help="Headers in Korean or English.")]
+    = Lang.ko,
+    force: Annotated[bool, typer.Option("--force", help="Replace existing files.")] = False,
+) -> None:
+    """Write a config to start from (asking on a terminal), and optionally an empty
+    dashboard in the blog's format."""
+    from okrsync.config import load_config
+    from okrsync.core.template import dashboard
+    from okrsync.init import Answers, write_config
+    from okrsync.init import create_workbook as make_workbook
+
+    if spreadsheet is None:
+        if not sys.stdin.isatty():
+            raise typer.BadParameter("required when not on a terminal",
+                                     param_hint="--spreadsheet")
+        spreadsheet = typer.prompt("Dashboard (an .xlsx path or a Google Sheets URL)")
+        source = typer.prompt("JIRA: an export file, a server URL, or blank for none",
+                              default="", show_default=False)
+        if source.startswith("http"):
+            jira_server = source
+            email = typer.prompt("JIRA Cloud e-mail (blank for a Server/DC token)",
+                                 default="", show_default=False) or None
+        elif source:
+            export = source
+    answers = Answers(spreadsheet, worksheet, export, jira_server, email, credentials)
+    write_config(config, answers, force)
+    typer.echo(f"Wrote {config}.")
+    settings = load_config(config)
+    title = worksheet or "OKR"
+    if create_workbook:
+        if not spreadsheet.lower().endswith(".xlsx"):
+            raise typer.BadParameter("needs --spreadsheet to be an .xlsx path",
+                                     param_hint="--create-workbook")
+        path = settings.path(spreadsheet)
+        make_workbook(path, title, lang.value, force)
+        typer.echo(f"Created {path} with an empty dashboard in tab {title!r}.")
+    if create_sheet:
+        from okrsync.sheets.google import GoogleSheet
+        from okrsync.workspace import open_sheet
+
+        backend = open_sheet(settings.model_copy(
+            update={"sheet": settings.sheet.model_copy(update={"worksheet": None})}))
+        if not isinstance(backend, GoogleSheet):
+            raise typer.BadParameter("needs --spreadsheet to be a Google spreadsheet",
+                                     param_hint="--create-sheet")
+        backend.create_tab(title, dashboard(lang.value))
+        typer.echo(f"Added tab {title!r} with an empty dashboard to {backend.ref.id}.")
+    typer.echo(f"Next: okrsync check -c {config}")
 
 
 def main() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import groupby
 from typing import Any
 
@@ -156,8 +156,10 @@ def report_markdown(assessments: Sequence[Assessment], period: Period) -> str:
     return "\n".join(lines) + "\n"
 
 
-def report_json(assessments: Sequence[Assessment]) -> str:
-    return json.dumps([record(a) for a in assessments], ensure_ascii=False, indent=2) + "\n"
+def report_json(assessments: Sequence[Assessment],
+                moved: Mapping[str, list[dict[str, Any]]] | None = None) -> str:
+    return json.dumps([record(a, moved) for a in assessments], ensure_ascii=False,
+                      indent=2) + "\n"
 
 
 def report_csv(assessments: Sequence[Assessment]) -> str:
@@ -290,11 +292,11 @@ def render_history(records: Sequence[Any]) -> Any:
     table.add_column("Cell")
     table.add_column("Old → New", overflow="fold")
     table.add_column("Source", overflow="fold", max_width=24)
-    for record in records:
-        unit = "%" if "달성률" in record.column or "chievement" in record.column else ""
-        table.add_row(record.time[:16].replace("T", " "), str(record.row), record.key_result,
-                      record.cell, f"{_shown(record.old, unit)} → {_shown(record.new, unit)}",
-                      record.source)
+    for entry in records:
+        unit = "%" if "달성률" in entry.column or "chievement" in entry.column else ""
+        table.add_row(entry.time[:16].replace("T", " "), str(entry.row), entry.key_result,
+                      entry.cell, f"{_shown(entry.old, unit)} → {_shown(entry.new, unit)}",
+                      entry.source)
     return table
 
 
@@ -305,12 +307,135 @@ def render_undo(result: Any, dry_run: bool) -> Group:
     verb = "Would revert" if dry_run else "Reverted"
     parts: list[Any] = [Text(f"{verb} {len(result.reverted)} cell(s) written by pull "
                              f"{result.pull} in {result.sheet}.", style="bold")]
-    for record in result.reverted:
-        parts.append(Text(f"  {record.cell} (row {record.row}, {record.key_result}): "
-                          f"{_shown(record.new)} → {_shown(record.old)}"))
+    for entry in result.reverted:
+        parts.append(Text(f"  {entry.cell} (row {entry.row}, {entry.key_result}): "
+                          f"{_shown(entry.new)} → {_shown(entry.old)}"))
     if result.refused:
         parts.append(Text("Kept (not reverted):", style="bold yellow"))
-        for record, reason in result.refused:
-            parts.append(Text(f"  {record.cell} (row {record.row}, {record.key_result}): "
+        for entry, reason in result.refused:
+            parts.append(Text(f"  {entry.cell} (row {entry.row}, {entry.key_result}): "
                               f"{reason}"))
+    return Group(*parts)
+
+
+def render_moved(moved: Mapping[str, list[dict[str, Any]]], since: str) -> Group:
+    """What moved since a date, per KR, from the change log."""
+    parts: list[Any] = [Text(f"Moved since {since}:", style="bold")]
+    if not any(moved.values()):
+        parts.append(Text("  nothing"))
+    for kr, cells in moved.items():
+        for cell in cells:
+            unit = "%" if "달성률" in cell["column"] or "chievement" in cell["column"] else ""
+            parts.append(Text(f"  {kr} — {cell['column']} ({cell['cell']}): "
+                              f"{_shown(cell['old'], unit)} → {_shown(cell['new'], unit)}"))
+    return Group(*parts)
+
+
+def markdown_moved(moved: Mapping[str, list[dict[str, Any]]], since: str) -> str:
+    lines = [f"## Moved since {since}", ""]
+    for kr, cells in moved.items():
+        for cell in cells:
+            lines.append(f"- {_cell(kr)} — {_cell(cell['column'])}: {_shown(cell['old'])} → "
+                         f"{_shown(cell['new'])}")
+    if len(lines) == 2:
+        lines.append("Nothing moved.")
+    return "\n".join(lines) + "\n"
+
+
+def report_html(assessments: Sequence[Assessment], period: Period) -> str:
+    """One self-contained HTML page with the table's content and colors, safe to mail.
+
+    Every text from the sheet is escaped: a KR named `<script>` shows as text.
+    """
+    from html import escape
+
+    from okrsync.core.progress import color
+
+    table = frame(assessments)
+    summaries = {row.department: row for row in rollup(table).itertuples()}
+    total = overall(table)
+    style = {Status.DONE: "#1e7b45", Status.ON_TRACK: "#2e8b57", Status.AT_RISK: "#b7791f",
+             Status.OFF_TRACK: "#c0392b", Status.NO_DATA: "#888888"}
+    out = [
+        "<!DOCTYPE html>", '<html lang="ko"><head><meta charset="utf-8">',
+        f"<title>OKR progress {escape(period.as_of.isoformat())}</title>",
+        "<style>body{font-family:-apple-system,'Segoe UI','Malgun Gothic',sans-serif;"
+        "margin:24px;color:#222}table{border-collapse:collapse;width:100%;margin-bottom:18px}"
+        "th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;font-size:14px}"
+        "th{background:#f2f2f2}td.n{text-align:right;white-space:nowrap}"
+        ".bar{background:#eee;width:120px;height:10px;display:inline-block}"
+        ".bar span{display:block;height:10px}.obj td{background:#f7fbff;font-weight:bold}"
+        "</style></head><body>",
+        f"<h1>OKR progress — {escape(period.as_of.isoformat())}</h1>",
+        f"<p>Q{period.quarter}, {period.expected * 100:.0f}% of the year passed. "
+        f"{total['krs']} KRs, average achievement {_average(total['average'])} — "
+        f"{escape(_status_counts(total))}.</p>",
+    ]
+    for department, items in groupby(assessments, key=lambda a: a.kr.department):
+        summary = summaries[department]
+        out.append(f"<h2>{escape(department or '(no department)')}</h2>")
+        out.append(f"<p>{summary.krs} KRs, average achievement "
+                   f"{_average(summary.average)}.</p>")
+        out.append("<table><tr><th>Key Result</th><th>Owner</th><th>Start</th><th>Now</th>"
+                   "<th>Target</th><th>Achievement</th><th>Status</th></tr>")
+        for objective, krs in groupby(items, key=lambda a: a.kr.objective):
+            out.append(f'<tr class="obj"><td colspan="7">'
+                       f"{escape(objective or '(no objective)')}</td></tr>")
+            for item in krs:
+                kr = item.kr
+                achieved = item.achievement
+                if isinstance(achieved, NotComputable):
+                    cell = "–"
+                else:
+                    width = round(min(1.0, max(0.0, achieved)) * 100)
+                    cell = (f'<span class="bar"><span style="width:{width}%;background:#'
+                            f'{color(achieved)}"></span></span> {percent(achieved)}')
+                status = escape(str(item.status))
+                if item.problems:
+                    status += f"<br><small>{escape(item.problems[0])}</small>"
+                out.append(
+                    f"<tr><td>{escape(kr.text)}</td><td>{escape(kr.owner)}</td>"
+                    f'<td class="n">{escape(value(kr, kr.start))}</td>'
+                    f'<td class="n">{escape(value(kr, kr.current))}</td>'
+                    f'<td class="n">{escape(value(kr, kr.target))}</td>'
+                    f'<td class="n">{cell}</td>'
+                    f'<td style="color:{style[item.status]}">{status}</td></tr>')
+        out.append("</table>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+def render_overlaps(result: Any) -> Group:
+    """Pairs of KRs across departments that share JIRA issues or read alike."""
+    parts: list[Any] = []
+
+    def name(kr: KeyResult) -> str:
+        return f"{kr.department or '(no department)'} · row {kr.sheet_row} · {kr.text}"
+
+    if result.shared:
+        table = Table(box=box.SIMPLE_HEAD, title="KRs counting the same JIRA issues",
+                      title_justify="left", title_style="bold")
+        table.add_column("KR", ratio=1, overflow="fold")
+        table.add_column("KR", ratio=1, overflow="fold")
+        table.add_column("Shared", justify="right")
+        table.add_column("For example", overflow="fold")
+        for pair in result.shared:
+            more = ", …" if pair.count > len(pair.sample) else ""
+            table.add_row(name(pair.first), name(pair.second), str(pair.count),
+                          ", ".join(pair.sample) + more)
+        parts.append(table)
+    if result.similar:
+        table = Table(box=box.SIMPLE_HEAD, title="KRs that read nearly the same",
+                      title_justify="left", title_style="bold")
+        table.add_column("KR", ratio=1, overflow="fold")
+        table.add_column("KR", ratio=1, overflow="fold")
+        table.add_column("Alike", justify="right")
+        for similar in result.similar:
+            table.add_row(name(similar.first), name(similar.second), f"{similar.score:.0f}%")
+        parts.append(table)
+    if not result.shared and not result.similar:
+        parts.append(Text("No overlaps: no two departments count the same JIRA issues or "
+                          "set KRs that read alike."))
+    for kr, problem in result.problems:
+        parts.append(Text(f"  row {kr.sheet_row} ({kr.text}): {problem}", style="yellow"))
     return Group(*parts)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from okrsync.core.plan import Assessment
@@ -33,9 +33,14 @@ def select(
     return [item for item in assessments if keep(item)]
 
 
-def record(item: Assessment) -> dict[str, Any]:
-    """One KR as the JSON report shows it. `achievement` is a fraction (1.0 = 100%)."""
+def record(item: Assessment, moved: Mapping[str, list[dict[str, Any]]] | None = None
+           ) -> dict[str, Any]:
+    """One KR as the JSON report shows it. `achievement` is a fraction (1.0 = 100%).
+
+    With `moved` (from `moved_since`), the KR also lists its `changes`.
+    """
     kr = item.kr
+    extra = {} if moved is None else {"changes": moved.get(kr.text, [])}
     return {
         "row": kr.sheet_row,
         "department": kr.department,
@@ -51,6 +56,7 @@ def record(item: Assessment) -> dict[str, Any]:
         "jira": kr.link or None,
         "metric": (kr.metric or "done_ratio") if kr.link else None,
         "error": "; ".join(item.problems) or None,
+        **extra,
     }
 
 
@@ -94,3 +100,20 @@ def overall(table: pd.DataFrame) -> dict[str, Any]:
         "average": None if average is None or average != average else float(average),
         **{str(s): int(statuses.get(str(s), 0)) for s in STATUS_ORDER},
     }
+
+
+def moved_since(records: Iterable[Any], since: str) -> dict[str, list[dict[str, Any]]]:
+    """Per KR text: each cell that changed since `since` (ISO date), first old → last new."""
+    moved: dict[str, dict[str, dict[str, Any]]] = {}
+    for record in records:
+        if record.time[:10] < since:
+            continue
+        cells = moved.setdefault(record.key_result, {})
+        if record.cell in cells:
+            cells[record.cell]["new"] = record.new
+            cells[record.cell]["time"] = record.time
+        else:
+            cells[record.cell] = {"cell": record.cell, "column": record.column,
+                                  "old": record.old, "new": record.new, "time": record.time}
+    return {kr: [c for c in cells.values() if c["old"] != c["new"]]
+            for kr, cells in moved.items()}

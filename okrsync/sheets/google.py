@@ -38,6 +38,7 @@ from gspread.exceptions import APIError
 from gspread.utils import absolute_range_name, rowcol_to_a1
 
 from okrsync.core.grid import CellWrite, Grid, Merge, ValueKind, a1
+from okrsync.core.template import Template
 from okrsync.core.values import CellValue
 from okrsync.errors import ConfigError, SourceError
 from okrsync.sheets.base import LOG_HEADER, LOG_TAB, LogRecord, SheetBackend, WriteReport
@@ -471,6 +472,58 @@ class GoogleSheet(SheetBackend):
             if sheet["properties"]["title"] != LOG_TAB:
                 return sheet
         raise SourceError(f"spreadsheet {self.ref.id} has no tab")
+
+    # -- laying out a new dashboard
+
+    def create_tab(self, title: str, template: Template) -> None:
+        """Add a tab with an empty dashboard: headers, merges, widths, frozen header."""
+        http = self.client.http_client
+        meta = self._call("reading the spreadsheet's tabs", lambda: http.fetch_sheet_metadata(
+            self.ref.id, params={"fields": _STRUCTURE_FIELDS}))
+        sheets = meta.get("sheets") or []
+        if any(s["properties"]["title"] == title for s in sheets):
+            raise SourceError(f"spreadsheet {self.ref.id} already has a tab {title!r}; choose "
+                              "another --worksheet")
+        taken = {s["properties"].get("sheetId", 0) for s in sheets}
+        new_id = next(i for i in iter(lambda: random.randint(1_000_000, 2_000_000_000), None)  # noqa: S311
+                      if i not in taken)
+        header_format = {"textFormat": {"bold": True},
+                         "backgroundColorStyle": {"rgbColor": _color("D9D9D9")},
+                         "horizontalAlignment": "CENTER", "verticalAlignment": "MIDDLE",
+                         "wrapStrategy": "WRAP"}
+        rows = [{"values": [({"userEnteredValue": {"stringValue": text}} if text else {})
+                            | {"userEnteredFormat": header_format} for text in row]}
+                for row in template.rows]
+        requests_: list[dict[str, Any]] = [
+            {"addSheet": {"properties": {"sheetId": new_id, "title": title, "gridProperties": {
+                "frozenRowCount": len(template.rows), "frozenColumnCount": 3}}}},
+            {"updateCells": {"range": {"sheetId": new_id, "startRowIndex": 0,
+                                       "endRowIndex": len(rows), "startColumnIndex": 0,
+                                       "endColumnIndex": template.width},
+                             "rows": rows,
+                             "fields": "userEnteredValue,userEnteredFormat.textFormat.bold,"
+                                       "userEnteredFormat.backgroundColorStyle,"
+                                       "userEnteredFormat.horizontalAlignment,"
+                                       "userEnteredFormat.verticalAlignment,"
+                                       "userEnteredFormat.wrapStrategy"}},
+        ]
+        requests_ += [{"mergeCells": {"mergeType": "MERGE_ALL", "range": {
+            "sheetId": new_id, "startRowIndex": r0, "endRowIndex": r1, "startColumnIndex": c0,
+            "endColumnIndex": c1}}} for r0, c0, r1, c1 in template.merges]
+        requests_ += [{"updateDimensionProperties": {
+            "range": {"sheetId": new_id, "dimension": "COLUMNS", "startIndex": c,
+                      "endIndex": c + 1},
+            "properties": {"pixelSize": width * 7 + 10}, "fields": "pixelSize"}}
+            for c, width in enumerate(template.widths)]
+        requests_ += [{"repeatCell": {
+            "range": {"sheetId": new_id, "startRowIndex": len(template.rows),
+                      "endRowIndex": 1000, "startColumnIndex": c, "endColumnIndex": c + 1},
+            "cell": {"userEnteredFormat": {"numberFormat": {"type": "PERCENT",
+                                                            "pattern": "0%"}}},
+            "fields": "userEnteredFormat.numberFormat"}} for c in template.percent_columns]
+        body = {"requests": requests_}
+        self._call("creating the dashboard tab",
+                   functools.partial(http.batch_update, self.ref.id, body))
 
     # -- writing
 

@@ -195,6 +195,7 @@ class Sheet:
     rows: int = 1000
     columns: int = 26
     frozen_rows: int = 0
+    widths: dict[int, int] = field(default_factory=dict)
 
     def properties(self, index: int) -> dict[str, Any]:
         grid = {"rowCount": self.rows, "columnCount": self.columns}
@@ -643,6 +644,29 @@ class SheetsStandIn(StandIn):
                           frozen_rows=(props.get("gridProperties") or {}).get("frozenRowCount", 0))
             book.sheets.append(sheet)
             return {"addSheet": {"properties": sheet.properties(len(book.sheets) - 1)}}
+        if kind == "mergeCells":
+            rng = payload["range"]
+            sheet = book.sheet(sheet_id=rng.get("sheetId", 0))
+            sheet.merges.append((rng.get("startRowIndex", 0), rng.get("startColumnIndex", 0),
+                                 rng["endRowIndex"], rng["endColumnIndex"]))
+            return {}
+        if kind == "updateDimensionProperties":
+            rng = payload["range"]
+            sheet = book.sheet(sheet_id=rng.get("sheetId", 0))
+            for index in range(rng.get("startIndex", 0), rng["endIndex"]):
+                sheet.widths[index] = payload["properties"]["pixelSize"]
+            return {}
+        if kind == "repeatCell":
+            rng = payload["range"]
+            sheet = book.sheet(sheet_id=rng.get("sheetId", 0))
+            paths = [p.strip().split(".") for p in payload["fields"].split(",")]
+            for r in range(rng.get("startRowIndex", 0), rng["endRowIndex"]):
+                for c in range(rng.get("startColumnIndex", 0), rng["endColumnIndex"]):
+                    cell = copy.deepcopy(sheet.cells.get((r, c), {}))
+                    for path in paths:
+                        _set_path(cell, payload["cell"], path)
+                    sheet.set(r, c, cell)
+            return {}
         if kind == "insertDimension":
             rng = payload["range"]
             sheet = book.sheet(sheet_id=rng.get("sheetId", 0))

@@ -1,0 +1,96 @@
+"""`okrsync init`: a config to start from, and optionally an empty dashboard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from okrsync.config import load_config
+from okrsync.core.template import dashboard
+from okrsync.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Answers:
+    spreadsheet: str
+    worksheet: str | None = None
+    export: str | None = None
+    server: str | None = None
+    email: str | None = None
+    credentials: str | None = None
+
+
+def _quoted(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def config_text(answers: Answers) -> str:
+    """A commented config holding the answers; every other key shown with its default."""
+    def line(key: str, value: str | None, default: str, note: str) -> str:
+        prefix = "" if value else "# "
+        return f"# {note}\n{prefix}{key} = {_quoted(value or default)}\n"
+
+    google = not answers.spreadsheet.lower().endswith((".xlsx", ".xlsm"))
+    parts = [
+        "# okrsync configuration (see config.example.toml for every key).\n"
+        "# Paths are relative to this file.\n\n[sheet]\n",
+        line("spreadsheet", answers.spreadsheet, "", "The dashboard: an .xlsx path or a "
+             "Google spreadsheet id or URL."),
+        line("worksheet", answers.worksheet, "OKR", "The tab's title (default: the first "
+             "tab, or the one in the URL)."),
+    ]
+    if google:
+        parts += ["\n[google]\n", line(
+            "credentials", answers.credentials, "okrsync-key.json",
+            "A service-account key file (share the sheet with its client_email), "
+            "\"oauth\" or \"adc\".")]
+    parts.append("\n[jira]\n")
+    if answers.server:
+        parts += [line("server", answers.server, "", "Your JIRA."),
+                  line("email", answers.email, "you@example.com",
+                       "JIRA Cloud: the account's e-mail (the API token goes in "
+                       "$JIRA_API_TOKEN, never here)."),
+                  '# For Server / Data Center with a personal access token:\n# auth = "pat"\n']
+    else:
+        parts += [line("export", answers.export, "jira-export.json",
+                       "A JIRA export (.json or .csv), or set server = \"https://…\" instead."),
+                  ]
+    parts.append("\n[okr]\n# The month your OKR year starts.\nfiscal_year_start_month = 1\n")
+    return "".join(parts)
+
+
+def write_config(path: Path, answers: Answers, force: bool = False) -> None:
+    if path.exists() and not force:
+        raise ConfigError(f"{path} already exists; pass --force to replace it")
+    path.write_text(config_text(answers), encoding="utf-8")
+    load_config(path)  # what init writes must load
+
+
+def create_workbook(path: Path, title: str, lang: str, force: bool = False) -> None:
+    """An .xlsx with an empty dashboard: headers, merges, widths, frozen header, formats."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    if path.exists() and not force:
+        raise ConfigError(f"{path} already exists; pass --force to replace it")
+    template = dashboard(lang)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title
+    grey = PatternFill("solid", fgColor="FFD9D9D9")
+    for r, row in enumerate(template.rows, start=1):
+        for c, text in enumerate(row, start=1):
+            cell = sheet.cell(r, c, text or None)
+            cell.font = Font(bold=True)
+            cell.fill = grey
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for r0, c0, r1, c1 in template.merges:
+        sheet.merge_cells(start_row=r0 + 1, start_column=c0 + 1, end_row=r1, end_column=c1)
+    for c, width in enumerate(template.widths, start=1):
+        sheet.column_dimensions[get_column_letter(c)].width = width
+    for col in template.percent_columns:
+        for r in range(3, 203):
+            sheet.cell(r, col + 1).number_format = "0%"
+    sheet.freeze_panes = "D3"
+    book.save(path)

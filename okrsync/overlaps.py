@@ -1,0 +1,96 @@
+"""The silo finder: KRs of different departments that chase the same work.
+
+Two signals: their JIRA links resolve to overlapping issues, or their texts read
+nearly the same (rapidfuzz's token-set ratio, which ignores word order and
+repeated words).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from itertools import combinations
+
+from rapidfuzz import fuzz
+
+from okrsync.config import Config
+from okrsync.core.okr import KeyResult
+from okrsync.errors import KRError
+from okrsync.jira.links import Link, parse_link
+from okrsync.pull import load_state
+from okrsync.workspace import open_source
+
+SAMPLE = 5
+
+
+@dataclass(frozen=True)
+class SharedIssues:
+    first: KeyResult
+    second: KeyResult
+    count: int
+    sample: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SimilarText:
+    first: KeyResult
+    second: KeyResult
+    score: float
+
+
+@dataclass
+class Overlaps:
+    shared: list[SharedIssues]
+    similar: list[SimilarText]
+    problems: list[tuple[KeyResult, str]]
+
+
+def similar_texts(krs: list[KeyResult], threshold: float) -> list[SimilarText]:
+    """Pairs from different departments whose texts score at least `threshold` (0–100)."""
+    found = []
+    for first, second in combinations(krs, 2):
+        if first.department == second.department:
+            continue
+        score = fuzz.token_set_ratio(first.text, second.text)
+        if score >= threshold:
+            found.append(SimilarText(first, second, round(score, 1)))
+    return sorted(found, key=lambda pair: -pair.score)
+
+
+def shared_issues(issue_keys: dict[int, tuple[KeyResult, set[str]]]) -> list[SharedIssues]:
+    found = []
+    for (first, a), (second, b) in combinations(issue_keys.values(), 2):
+        if first.department == second.department:
+            continue
+        common = a & b
+        if common:
+            sample = tuple(sorted(common)[:SAMPLE])
+            found.append(SharedIssues(first, second, len(common), sample))
+    return sorted(found, key=lambda pair: -pair.count)
+
+
+def find_overlaps(config: Config, as_of: date | None = None, threshold: float = 85.0
+                  ) -> Overlaps:
+    state, _ = load_state(config, as_of or date.today(), with_jira=False)
+    krs = [a.kr for a in state.assessments]
+    problems: list[tuple[KeyResult, str]] = []
+    links: dict[int, Link] = {}
+    for kr in krs:
+        if kr.linked:
+            try:
+                links[kr.row] = parse_link(kr.link)
+            except KRError as error:
+                problems.append((kr, str(error)))
+    issue_keys: dict[int, tuple[KeyResult, set[str]]] = {}
+    source = open_source(config) if links else None
+    if source is not None:
+        found = source.issues(set(links.values()))
+        for kr in krs:
+            if kr.row not in links:
+                continue
+            answer = found[links[kr.row]]
+            if isinstance(answer, KRError):
+                problems.append((kr, f"JIRA: {answer}"))
+            else:
+                issue_keys[kr.row] = (kr, {issue.key for issue in answer})
+    return Overlaps(shared_issues(issue_keys), similar_texts(krs, threshold), problems)
