@@ -349,3 +349,29 @@ def test_oauth_without_a_terminal_says_to_sign_in_once(api, tmp_path, monkeypatc
     result = _cli(config)
     assert result.exit_code == 3
     assert "Run `okrsync check` once in a terminal to sign in" in result.output
+
+
+def test_init_create_sheet_lays_out_a_dashboard_tab(api, tmp_path):
+    config = _setup(api, tmp_path)
+    result = runner.invoke(app, [
+        "init", "-c", str(tmp_path / "new.toml"), "--spreadsheet", BOOK,
+        "--worksheet", "2025 OKR", "--credentials", "key.json", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "new.toml").read_text()
+    (tmp_path / "new.toml").write_text(text.replace(
+        "[google]\n", f'[google]\napi_endpoint = "{api.url}"\n'))
+    from okrsync.core.template import dashboard
+    from okrsync.workspace import open_sheet
+
+    backend = open_sheet(load_config(tmp_path / "new.toml"))
+    backend.create_tab("2025 OKR", dashboard("en"))
+    sheet = api.books[BOOK].sheet("2025 OKR")
+    assert sheet.frozen_rows == 2
+    assert (0, 6, 1, 8) in sheet.merges and (0, 8, 1, 12) in sheet.merges
+    assert api.values(BOOK, "2025 OKR")[1][6:12] == ["Start", "Target", "Q1", "Q2", "Q3", "Q4"]
+    assert sheet.cells[(5, 12)]["userEnteredFormat"]["numberFormat"]["type"] == "PERCENT"
+    checked = runner.invoke(app, ["check", "-c", str(tmp_path / "new.toml"), "--as-of",
+                                  "2025-02-01"])
+    assert checked.exit_code == 0, checked.output
+    assert "0 KRs" in checked.output
+    assert config.exists()

@@ -368,6 +368,7 @@ class GoogleSheet(SheetBackend):
     def _call(self, what: str, send: Callable[[], T]) -> T:
         deadline = time.monotonic() + self.max_retry_seconds
         delay = 1.0
+        connection_attempts = 0
         while True:
             try:
                 return send()
@@ -400,7 +401,8 @@ class GoogleSheet(SheetBackend):
                     "Check [google] credentials (a revoked or deleted key?)."
                 ) from None
             except (requests.ConnectionError, requests.Timeout, TransportError) as error:
-                if time.monotonic() + delay <= deadline:
+                connection_attempts += 1
+                if connection_attempts < 3 and time.monotonic() + delay <= deadline:
                     self.sleep(delay)
                     delay = min(delay * 2, 64.0)
                     continue

@@ -1,0 +1,238 @@
+"""Running okrsync every week and every night: Andon, cron, history, undo, silos, init."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from okrsync.cli import app
+from okrsync.config import load_config
+from okrsync.workspace import sheet_lock
+
+from .helpers import EN_HEADER, issue, make_workbook
+from .standins.base import Fault, StandIn
+
+runner = CliRunner()
+AS_OF = ["--as-of", "2024-08-20"]
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+class Webhook(StandIn):
+    """A chat webhook that records what it is sent."""
+
+    def route(self, method, path, params, headers, body):
+        return {"ok": True}
+
+
+@pytest.fixture(autouse=True)
+def private_config_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config-home"))
+
+
+def _team(tmp_path: Path, done: int, *, webhook: str | None = None, stale: int = 30) -> Path:
+    """One JIRA-linked KR (10 stories under E-1, `done` of them done) and one manual KR."""
+    make_workbook(tmp_path / "okr.xlsx", [
+        EN_HEADER,
+        ["Eng", "Ship", "Stories done", "Kim", "0%", "100%", "20%", "50%", None, None, None,
+         "E-1"],
+        ["Eng", "Ship", "Manual KR", "Lee", 0, 10, 3, 6],
+    ]) if not (tmp_path / "okr.xlsx").exists() else None
+    export = {"issues": [issue(f"S-{n}", "done" if n < done else "new", "E-1")
+                         for n in range(10)]}
+    (tmp_path / "export.json").write_text(json.dumps(export))
+    lines = ['[sheet]\nspreadsheet = "okr.xlsx"', '[jira]\nexport = "export.json"',
+             f"[alerts]\nstale_after_days = {stale}"]
+    if webhook:
+        lines.append(f'webhook = "{webhook}"')
+    config = tmp_path / "okrsync.toml"
+    config.write_text("\n".join(lines) + "\n")
+    return config
+
+
+def test_andon_flags_a_kr_that_went_backwards_and_posts_to_the_webhook(tmp_path):
+    with Webhook() as hook:
+        config = _team(tmp_path, 7, webhook=f"{hook.url}/hooks/okr", stale=90)
+        first = run("pull", "-c", str(config), *AS_OF, "--fail-on", "regressed")
+        assert first.exit_code == 0 and "Andon" not in first.output
+        config = _team(tmp_path, 3, webhook=f"{hook.url}/hooks/okr", stale=90)  # reopened
+        second = run("pull", "-c", str(config), *AS_OF, "--fail-on", "regressed")
+    assert second.exit_code == 4
+    assert ("row 2 (Stories done) [regressed]: achievement went from 70% to 30%"
+            in second.output)
+    assert ("row 2 (Stories done) [off-track]: fell off track (was on track; 30% against "
+            "64% expected)") in second.output
+    posted = [r.body for r in hook.requests]
+    assert len(posted) == 1 and set(posted[0]) == {"text"}
+    assert "[regressed] row 2 Eng — Stories done (Kim): achievement went from 70% to 30%" in (
+        posted[0]["text"])
+    assert f"{hook.url}" not in second.output  # the webhook URL is a secret
+
+
+def test_a_webhook_that_is_down_never_fails_the_pull(tmp_path, monkeypatch):
+    monkeypatch.setattr("okrsync.alerts.time.sleep", lambda seconds: None)
+    with Webhook() as hook:
+        hook.faults.append(Fault(503, times=-1))
+        config = _team(tmp_path, 7, webhook=f"{hook.url}/hooks/okr", stale=90)
+        run("pull", "-c", str(config), *AS_OF)
+        config = _team(tmp_path, 4, webhook=f"{hook.url}/hooks/okr", stale=90)
+        result = run("pull", "-c", str(config), *AS_OF)
+    assert result.exit_code == 0
+    assert "warning: the alert webhook did not take the alerts (HTTP 503)" in result.output
+    assert len(hook.requests) == 3  # retried, then given up
+    assert load_workbook(tmp_path / "okr.xlsx").active["I2"].value == pytest.approx(0.4)
+
+
+def test_stale_krs(tmp_path):
+    config = _team(tmp_path, 7)
+    result = run("pull", "-c", str(config), *AS_OF, "--fail-on", "stale")
+    assert result.exit_code == 4
+    assert "row 3 (Manual KR) [stale]: no value for Q3 yet, 50 days into the quarter" in (
+        result.output)
+    assert "Stories done) [stale]" not in result.output  # JIRA filled its Q3
+    relaxed = _team(tmp_path, 7, stale=60)
+    assert run("pull", "-c", str(relaxed), *AS_OF, "--fail-on", "stale").exit_code == 0
+
+
+def test_a_second_pull_of_the_same_sheet_waits_for_nobody(tmp_path):
+    config = _team(tmp_path, 7)
+    lock = sheet_lock(load_config(config))
+    lock.acquire()
+    try:
+        result = run("pull", "-c", str(config), *AS_OF)
+    finally:
+        lock.release()
+    assert result.exit_code == 5
+    assert "another okrsync run is changing okr.xlsx right now; this one did nothing" in (
+        result.output)
+    assert load_workbook(tmp_path / "okr.xlsx").active["I2"].value is None
+    assert run("pull", "-c", str(config), *AS_OF).exit_code == 0
+
+
+def test_quiet_prints_only_problems_and_alerts(tmp_path):
+    config = _team(tmp_path, 7, stale=90)
+    assert run("pull", "-c", str(config), *AS_OF, "--quiet").output == ""
+    make_workbook(tmp_path / "okr.xlsx", [EN_HEADER, ["Eng", "Ship", "Bad", "", 0, "?"]])
+    result = run("pull", "-c", str(config), *AS_OF, "--quiet")
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "Problems (these KRs were skipped or kept their old value):",
+        "  row 2 (Bad): F2: '?' is not a number"]
+
+
+def test_json_log_lines(tmp_path):
+    config = _team(tmp_path, 7)
+    result = run("pull", "-c", str(config), *AS_OF, "--log-format", "json")
+    events = [json.loads(line) for line in result.output.splitlines()]
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "change" and kinds[-1] == "summary" and "alert" in kinds
+    change = next(e for e in events if e["event"] == "change" and e["cell"] == "I2")
+    assert change["old"] is None and change["new"] == 70.0
+    assert events[-1]["written"] is True and events[-1]["exit_code"] == 0
+    broken = run("pull", "-c", str(tmp_path / "nope.toml"), "--log-format", "json")
+    assert broken.exit_code == 2
+    error = json.loads(broken.output.strip().splitlines()[-1])
+    assert error["event"] == "error" and error["exit_code"] == 2
+
+
+def test_history_and_undo(tmp_path):
+    config = _team(tmp_path, 7)
+    run("pull", "-c", str(config), *AS_OF)
+    history = run("history", "-c", str(config), "--kr", "stories")
+    assert "I2" in history.output and "(empty) → 70" in history.output
+    assert "Manual KR" not in history.output
+    assert "J3" not in run("history", "-c", str(config), "--row", "3").output
+    # Someone corrects the achievement of the manual KR by hand after the pull.
+    book = load_workbook(tmp_path / "okr.xlsx")
+    book.active["K3"] = 0.99
+    book.save(tmp_path / "okr.xlsx")
+    result = run("undo", "-c", str(config))
+    assert result.exit_code == 1
+    assert "K3 (row 3, Manual KR): someone changed it since the pull; kept" in result.output
+    sheet = load_workbook(tmp_path / "okr.xlsx").active
+    assert sheet["I2"].value is None and sheet["K2"].value is None  # reverted
+    assert sheet["K3"].value == 0.99  # the person's value stays
+    again = run("undo", "-c", str(config))
+    assert "Nothing to undo" in again.output
+    log = list(load_workbook(tmp_path / "okr.xlsx")["okrsync log"].iter_rows(values_only=True))
+    assert any(str(row[8]).startswith("undo of pull ") for row in log[1:])
+
+
+def test_report_since_shows_what_moved(tmp_path):
+    config = _team(tmp_path, 7)
+    run("pull", "-c", str(config), *AS_OF)
+    moved = json.loads(run("report", "-c", str(config), *AS_OF, "-f", "json", "--since",
+                           "2000-01-01").output)
+    assert [r["key_result"] for r in moved] == ["Stories done", "Manual KR"]
+    cells = {c["cell"]: (c["old"], c["new"]) for c in moved[0]["changes"]}
+    assert cells["I2"] == (None, 70.0)
+    later = json.loads(run("report", "-c", str(config), *AS_OF, "-f", "json", "--since",
+                           "2999-01-01").output)
+    assert later == []
+
+
+def test_html_report_is_self_contained_and_inert(tmp_path):
+    make_workbook(tmp_path / "okr.xlsx", [
+        EN_HEADER, ["<b>Eng</b>", "Ship", "<script>alert(1)</script>", "Kim", 0, 10, 5]])
+    (tmp_path / "okrsync.toml").write_text('[sheet]\nspreadsheet = "okr.xlsx"\n')
+    page = run("report", "-c", str(tmp_path / "okrsync.toml"), *AS_OF, "-f", "html").output
+    assert page.startswith("<!DOCTYPE html>") and "<script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;b&gt;Eng&lt;/b&gt;" in page
+    assert "background:#FFD666" in page  # 50%: yellow
+    assert "http" not in page.replace("https://", "")  # nothing loaded from elsewhere
+
+
+def test_overlaps_between_departments(tmp_path):
+    make_workbook(tmp_path / "okr.xlsx", [
+        EN_HEADER,
+        ["Payments", "Stable", "결제 장애 자동 대응 12건 구축", "", 0, 12, None, None, None,
+         None, None, "labels = andon"],
+        ["Platform", "Ops", "결제 장애 자동 대응 체계 12건 구축", "", 0, 12, None, None, None,
+         None, None, "E-1"],
+        ["Platform", "Ops", "배포 리드타임 1일", "", 3, 1],
+        ["CX", "App", "앱 만족도 4.5점", "", 4, 4.5],
+    ])
+    export = {"issues": [issue("A-1", "done", "E-1", labels=["andon"]),
+                         issue("A-2", "new", "E-1", labels=["andon"]),
+                         issue("A-3", "new", labels=["andon"])]}
+    (tmp_path / "export.json").write_text(json.dumps(export))
+    config = tmp_path / "okrsync.toml"
+    config.write_text('[sheet]\nspreadsheet = "okr.xlsx"\n[jira]\nexport = "export.json"\n')
+    result = run("overlaps", "-c", str(config))
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    shared = next(line for line in lines if "A-1, A-2" in line)
+    assert " 2 " in shared
+    assert "KRs that read nearly the same" in result.output
+    assert "배포 리드타임" not in result.output
+
+
+def test_init_without_a_terminal_needs_flags(tmp_path):
+    result = run("init", "-c", str(tmp_path / "okrsync.toml"))
+    assert result.exit_code == 2 and "--spreadsheet" in result.output
+
+
+@pytest.mark.parametrize(("lang", "header"), [("ko", "목표값 대비 달성률"), ("en", "Achievement")])
+def test_init_creates_a_dashboard_okrsync_can_read(tmp_path, lang, header):
+    config = tmp_path / "okrsync.toml"
+    result = run("init", "-c", str(config), "--spreadsheet", "okr.xlsx", "--export",
+                 "export.json", "--create-workbook", "--lang", lang)
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(tmp_path / "okr.xlsx")["OKR"]
+    assert sheet.freeze_panes == "D3" and "G1:H1" in str(sheet.merged_cells)
+    assert header in [c.value for c in sheet[1]]
+    sheet.append(["Eng", "Ship", "KR", "", "", "Kim", 0, 10, 4])
+    sheet.parent.save(tmp_path / "okr.xlsx")
+    (tmp_path / "export.json").write_text('{"issues": []}')
+    check = run("check", "-c", str(config), *AS_OF)
+    assert check.exit_code == 0, check.output
+    assert "1 KRs, 0 linked to JIRA" in check.output
+    again = run("init", "-c", str(config), "--spreadsheet", "okr.xlsx")
+    assert again.exit_code == 2 and "already exists; pass --force" in again.output
