@@ -31,7 +31,7 @@ from jira import JIRA, JIRAError
 
 from okrsync.errors import ConfigError, KRError, SourceError
 from okrsync.jira.links import IssueKeys, Jql, Link, SavedFilter
-from okrsync.jira.metrics import Kind, Metric, compute
+from okrsync.jira.metrics import Kind, Metric
 from okrsync.jira.model import Issue, field_name, issue_from_rest, points_field_of
 from okrsync.jira.source import IssueSource, Measurement
 
@@ -283,27 +283,11 @@ class LiveSource(IssueSource):
     ) -> dict[Link, Sequence[Issue] | KRError]:
         return self._fetch({link: False for link in links}, list(metrics))
 
-    def measure(self, wanted: Iterable[Measurement]) -> dict[Measurement, float | KRError]:
-        wanted = list(dict.fromkeys(wanted))
+    def answers(self, wanted: Sequence[Measurement]) -> dict[Link, Any]:
         count_only: dict[Link, bool] = {}
         for link, metric in wanted:
             count_only[link] = count_only.get(link, True) and metric.count_only
-        metrics = [metric for _, metric in wanted]
-        found = self._fetch(count_only, metrics)
-        results: dict[Measurement, float | KRError] = {}
-        for link, metric in wanted:
-            value = found[link]
-            if isinstance(value, KRError):
-                results[(link, metric)] = value
-            elif isinstance(value, int):
-                results[(link, metric)] = float(value)
-            else:
-                try:
-                    self.check_metric(metric)
-                    results[(link, metric)] = compute(metric, value)
-                except KRError as error:
-                    results[(link, metric)] = error
-        return results
+        return self._fetch(count_only, [metric for _, metric in wanted])
 
     def _fetch(self, links: Mapping[Link, bool], metrics: list[Metric]
                ) -> dict[Link, Any]:

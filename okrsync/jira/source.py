@@ -31,17 +31,27 @@ class IssueSource(ABC):
     def check_metric(self, metric: Metric) -> None:
         """Raise KRError when this source cannot compute `metric` (an unknown field)."""
 
+    def answers(
+        self, wanted: Sequence[Measurement]
+    ) -> Mapping[Link, Sequence[Issue] | int | KRError]:
+        """What each link needs to be measured: its issues, or (when the server can count
+        and only counts are wanted) the number of issues."""
+        return self.issues({link for link, _ in wanted}, {metric for _, metric in wanted})
+
     def measure(
         self, wanted: Iterable[Measurement]
     ) -> dict[Measurement, float | KRError]:
         """The value of each (link, metric)."""
         wanted = list(dict.fromkeys(wanted))
-        found = self.issues({link for link, _ in wanted}, {metric for _, metric in wanted})
+        found = self.answers(wanted)
         results: dict[Measurement, float | KRError] = {}
         for link, metric in wanted:
             issues = found[link]
             if isinstance(issues, KRError):
                 results[(link, metric)] = issues
+                continue
+            if isinstance(issues, int):
+                results[(link, metric)] = float(issues)
                 continue
             try:
                 self.check_metric(metric)
