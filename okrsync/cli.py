@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
@@ -59,6 +60,7 @@ def _errors_reported(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _show_warnings()
         try:
             return command(*args, **kwargs)
         except OkrsyncError as error:
@@ -70,6 +72,20 @@ def _errors_reported(command: F) -> F:
             raise typer.Exit(error.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+class _WarningLine(logging.Handler):
+    """Prints okrsync's warnings as `warning: …` lines on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        typer.secho(f"warning: {record.getMessage()}", err=True, fg=typer.colors.YELLOW)
+
+
+def _show_warnings() -> None:
+    logger = logging.getLogger("okrsync")
+    if not any(isinstance(h, _WarningLine) for h in logger.handlers):
+        logger.addHandler(_WarningLine())
+        logger.propagate = False
 
 
 def _day(as_of: datetime | None) -> date | None:

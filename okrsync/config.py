@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 from okrsync.core.progress import Thresholds
-from okrsync.errors import ConfigError
+from okrsync.errors import ConfigError, warn_if_readable_by_others
 
 
 class _Section(BaseModel):
@@ -142,4 +142,6 @@ def load_config(path: Path) -> Config:
         )
         raise ConfigError(f"{path}: {problems}") from None
     config._base = path.resolve().parent
+    if config.alerts.webhook:
+        warn_if_readable_by_others(path, "the config (it holds the alert webhook URL, a secret)")
     return config

@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+import logging
+import stat
 from enum import IntEnum
+from pathlib import Path
+
+log = logging.getLogger("okrsync")
+"""Warnings for the user (a secret file others can read, …); the CLI prints them."""
+
+
+def warn_if_readable_by_others(path: Path, what: str) -> None:
+    """Warn when a file holding a secret can be read by other users of the machine."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if mode & (stat.S_IRGRP | stat.S_IROTH):
+        log.warning("%s %s can be read by other users of this machine; run: chmod 600 %s",
+                    what, path, path)
 
 
 class ExitCode(IntEnum):

@@ -67,9 +67,11 @@ def undo(config: Config, now: datetime | None = None, dry_run: bool = False) -> 
     if pull is None:
         return result
     try:
-        kr_col = detect_layout(grid).columns[Column.KEY_RESULT]
+        layout = detect_layout(grid)
+        kr_col: int | None = layout.columns[Column.KEY_RESULT]
+        header_rows: tuple[int, ...] = layout.header_rows
     except LayoutError:
-        kr_col = None
+        kr_col, header_rows = None, ()
     writes: list[CellWrite] = []
     log: list[LogRecord] = []
     undo_id = f"{UNDO}-{now:%Y%m%d-%H%M%S}"
@@ -95,7 +97,7 @@ def undo(config: Config, now: datetime | None = None, dry_run: bool = False) -> 
                              f"undo of pull {pull}"))
         result.reverted.append(record)
     if writes and not dry_run:
-        report = backend.write(writes, log)
+        report = backend.write(writes, log, header_rows)
         for (row, col), reason in report.skipped.items():
             for record in list(result.reverted):
                 if _cell(record.cell) == (row, col):

@@ -172,7 +172,7 @@ def run_pull(
                       c.column, c.old, c.new, c.source)
             for c in plan.changes
         ]
-        report = state.backend.write(plan.writes, log)
+        report = state.backend.write(plan.writes, log, state.layout.header_rows)
         result.written = True
         if report.skipped:
             skipped_cells = {a1(r, c) for r, c in report.skipped}

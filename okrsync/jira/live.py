@@ -36,6 +36,8 @@ from okrsync.jira.model import Issue, field_name, issue_from_rest, points_field_
 from okrsync.jira.source import IssueSource, Measurement
 
 T = TypeVar("T")
+BACKOFF_START = 1.0
+"""Seconds before the first retry; doubled each time, up to 30."""
 
 # jira warns when a search asks for zero rows; okrsync does that on purpose to count.
 warnings.filterwarnings("ignore", message="All issues cannot be fetched at once")
@@ -99,7 +101,7 @@ class LiveSource(IssueSource):
     def _call(self, send: Callable[[], T], what: str) -> T:
         """Send one request: retry 429/503 (honoring Retry-After) for a bounded time."""
         deadline = time.monotonic() + self.max_retry_seconds
-        delay = 1.0
+        delay = BACKOFF_START
         while True:
             with self._lock:
                 self.requests += 1

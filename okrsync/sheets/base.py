@@ -54,12 +54,13 @@ class SheetBackend(ABC):
         """The worksheet's values, merges, formulas, percent formats and fills."""
 
     @abstractmethod
-    def write(self, writes: Sequence[CellWrite], log: Sequence[LogRecord]) -> WriteReport:
+    def write(self, writes: Sequence[CellWrite], log: Sequence[LogRecord],
+              header_rows: Sequence[int] = ()) -> WriteReport:
         """Apply the writes and append the log lines of the cells written.
 
-        A backend that can tell re-checks the rows first: writes to a row whose KR moved
-        or to a cell someone changed since the read are skipped and reported, never
-        sent to the wrong place.
+        A backend that can tell re-checks the sheet first: writes to a row whose KR moved,
+        to a column whose header (in `header_rows`) changed, or to a cell someone changed
+        since the read are skipped and reported, never sent to the wrong place.
         """
 
     @abstractmethod

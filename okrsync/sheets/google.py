@@ -40,7 +40,7 @@ from gspread.utils import absolute_range_name, rowcol_to_a1
 from okrsync.core.grid import CellWrite, Grid, Merge, ValueKind, a1
 from okrsync.core.template import Template
 from okrsync.core.values import CellValue
-from okrsync.errors import ConfigError, SourceError
+from okrsync.errors import ConfigError, SourceError, warn_if_readable_by_others
 from okrsync.sheets.base import LOG_HEADER, LOG_TAB, LogRecord, SheetBackend, WriteReport
 
 GOOGLE_SHEETS = "https://sheets.googleapis.com"
@@ -63,6 +63,8 @@ _GID_IN_URL = re.compile(r"[#&?]gid=(\d+)")
 _PLAIN_ID = re.compile(r"^[A-Za-z0-9_-]{20,}$")
 
 T = TypeVar("T")
+BACKOFF_START = 1.0
+"""Seconds before the first retry; doubled each time, up to 64."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,7 @@ def service_account_credentials(path: Path) -> Credentials:
 
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
+        warn_if_readable_by_others(path, "the service-account key")
     except FileNotFoundError:
         raise SourceError(f"[google] credentials: key file {path} does not exist") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
@@ -357,6 +360,7 @@ class GoogleSheet(SheetBackend):
         self._log_sheet_id: int | None = None
         self._sheet_ids: set[int] = set()
         self._grid: Grid | None = None
+        self._header_rows: tuple[int, ...] = ()
 
     @property
     def name(self) -> str:
@@ -365,9 +369,16 @@ class GoogleSheet(SheetBackend):
 
     # -- talking to the API, with bounded retries and messages a PM understands
 
-    def _call(self, what: str, send: Callable[[], T]) -> T:
+    def _call(self, what: str, send: Callable[[], T], *, idempotent: bool = True) -> T:
+        """Send one request, retrying what is safe to retry, for a bounded time.
+
+        429 and 5xx answers mean the request was not applied: always retried. A broken
+        connection or a timeout is retried only for reads: a write may have been applied
+        before the connection broke, so it is reported instead (the next pull writes
+        whatever is still missing).
+        """
         deadline = time.monotonic() + self.max_retry_seconds
-        delay = 1.0
+        delay = BACKOFF_START
         connection_attempts = 0
         while True:
             try:
@@ -400,7 +411,14 @@ class GoogleSheet(SheetBackend):
                     f"Google rejected the credentials while {what}: {_first_line(error)}. "
                     "Check [google] credentials (a revoked or deleted key?)."
                 ) from None
-            except (requests.ConnectionError, requests.Timeout, TransportError) as error:
+            except (requests.RequestException, TransportError) as error:
+                if not idempotent:
+                    raise SourceError(
+                        f"the connection to Google Sheets broke while {what} "
+                        f"({error.__class__.__name__}), so the write may or may not have "
+                        "been applied. Run the pull again: it writes only what is still "
+                        "missing."
+                    ) from None
                 connection_attempts += 1
                 if connection_attempts < 3 and time.monotonic() + delay <= deadline:
                     self.sleep(delay)
@@ -540,6 +558,15 @@ class GoogleSheet(SheetBackend):
         blocks = [block for sheet in data.get("sheets") or [] for block in sheet.get("data") or []]
         now = grid_from_data(blocks, [])
         report = WriteReport()
+        moved = [c for c in columns if any(now.text(r, c) != self._grid.text(r, c)
+                                           for r in self._header_rows)]
+        if moved:
+            names = ", ".join(_col(c) for c in moved)
+            for write in writes:
+                report.skipped[(write.row, write.col)] = (
+                    f"not written: the header of column {names} changed during the pull "
+                    "(a column was moved, inserted or deleted); run again")
+            return report
         for write in writes:
             if write.anchor is not None:
                 col, text = write.anchor
@@ -560,9 +587,11 @@ class GoogleSheet(SheetBackend):
                 )
         return report
 
-    def write(self, writes: Sequence[CellWrite], log: Sequence[LogRecord]) -> WriteReport:
+    def write(self, writes: Sequence[CellWrite], log: Sequence[LogRecord],
+              header_rows: Sequence[int] = ()) -> WriteReport:
         if self._grid is None or self._sheet_id is None:
             raise RuntimeError("read() must come before write()")
+        self._header_rows = tuple(header_rows)
         report = self._verify(writes) if writes else WriteReport()
         kept = [w for w in writes if (w.row, w.col) not in report.skipped]
         skipped_cells = {a1(r, c) for r, c in report.skipped}
@@ -571,8 +600,8 @@ class GoogleSheet(SheetBackend):
         http = self.client.http_client
         for batch in _chunks(requests_):
             body = {"requests": batch}
-            self._call("writing to the sheet", functools.partial(http.batch_update, self.ref.id,
-                                                                 body))
+            self._call("writing to the sheet",
+                       functools.partial(http.batch_update, self.ref.id, body), idempotent=False)
         return report
 
     def _cell_requests(self, writes: Sequence[CellWrite]) -> list[dict[str, Any]]:

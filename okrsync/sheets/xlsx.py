@@ -137,7 +137,8 @@ class XlsxSheet(SheetBackend):
         ]
         return Grid(rows, merges, frozenset(formulas), frozenset(percent), fills)
 
-    def write(self, writes: Sequence[CellWrite], log: Sequence[LogRecord]) -> WriteReport:
+    def write(self, writes: Sequence[CellWrite], log: Sequence[LogRecord],
+              header_rows: Sequence[int] = ()) -> WriteReport:
         if self._book is None:
             raise RuntimeError("read() must come before write()")
         if self.output is None and self._file_stamp() != self._stamp:
