@@ -70,6 +70,17 @@ def _errors_reported(command: F) -> F:
             else:
                 typer.secho(f"error: {error}", err=True, fg=typer.colors.RED)
             raise typer.Exit(error.exit_code) from None
+        except (typer.Exit, typer.Abort, typer.TyperException, KeyboardInterrupt):
+            raise  # typer.Exit is a RuntimeError: never swallow it below
+        except Exception as error:  # a bug or an unforeseen failure: one line, no traceback
+            message = (f"unexpected {error.__class__.__name__}: {str(error)[:300]}. Nothing "
+                       "more was done; please report this with the command you ran.")
+            if kwargs.get("log_format") == "json":
+                event = {"event": "error", "message": message, "exit_code": 3}
+                typer.echo(json.dumps(event, ensure_ascii=False), err=True)
+            else:
+                typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+            raise typer.Exit(ExitCode.COULD_NOT_RUN) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -198,14 +209,10 @@ def report(
     )
     from okrsync.report import select
 
-    state = run_report(load_config(config), _day(as_of))
+    state, moved = run_report(load_config(config), _day(as_of), _day(since))
     chosen = select(state.assessments, department, owner,
                     [Status(s.value) for s in status or ()])
-    moved = None
-    if since is not None:
-        from okrsync.report import moved_since
-
-        moved = moved_since(state.backend.read_log(), since.date().isoformat())
+    if moved is not None:
         chosen = [a for a in chosen if moved.get(a.kr.text)]
     if department and not chosen and not status and not owner and since is None:
         known = sorted({a.kr.department for a in state.assessments if a.kr.department})
@@ -247,7 +254,9 @@ def check(
     from okrsync.workspace import open_source
 
     settings = load_config(config)
-    open_source(settings)  # the JIRA source must load or answer, even with no KR linked yet
+    source = open_source(settings)  # it must load or answer, even with no KR linked yet
+    if source is not None:
+        source.close()
     result = run_pull(settings, _day(as_of), dry_run=True)
     make_console().print(render_check(result))
     raise typer.Exit(result.exit_code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -12,7 +13,7 @@ from okrsync.core.grid import CellWrite, ValueKind
 from okrsync.core.layout import Column, detect_layout
 from okrsync.core.plan import same_value
 from okrsync.errors import LayoutError
-from okrsync.sheets.base import LogRecord
+from okrsync.sheets.base import LogRecord, SheetBackend
 from okrsync.workspace import open_sheet
 
 UNDO = "undo"
@@ -20,7 +21,8 @@ UNDO = "undo"
 
 def history(config: Config, kr: str | None = None, row: int | None = None) -> list[LogRecord]:
     """Every logged change, oldest first; only one KR's when `kr` (text) or `row` is given."""
-    records = open_sheet(config).read_log()
+    with closing(open_sheet(config)) as backend:
+        records = backend.read_log()
     if kr:
         wanted = kr.casefold()
         records = [r for r in records if wanted in r.key_result.casefold()]
@@ -59,7 +61,11 @@ def undo(config: Config, now: datetime | None = None, dry_run: bool = False) -> 
     keeps the person's value and is reported; so is a row whose KR moved.
     """
     now = now or datetime.now().astimezone()
-    backend = open_sheet(config)
+    with closing(open_sheet(config)) as backend:
+        return _undo(backend, now, dry_run)
+
+
+def _undo(backend: SheetBackend, now: datetime, dry_run: bool) -> UndoResult:
     grid = backend.read()
     records = backend.read_log()
     pull = last_pull(records)

@@ -7,6 +7,7 @@ repeated words).
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
 from itertools import combinations
@@ -72,6 +73,7 @@ def shared_issues(issue_keys: dict[int, tuple[KeyResult, set[str]]]) -> list[Sha
 def find_overlaps(config: Config, as_of: date | None = None, threshold: float = 85.0
                   ) -> Overlaps:
     state, _ = load_state(config, as_of or date.today(), with_jira=False)
+    state.close()
     krs = [a.kr for a in state.assessments]
     problems: list[tuple[KeyResult, str]] = []
     links: dict[int, Link] = {}
@@ -84,7 +86,8 @@ def find_overlaps(config: Config, as_of: date | None = None, threshold: float = 
     issue_keys: dict[int, tuple[KeyResult, set[str]]] = {}
     source = open_source(config) if links else None
     if source is not None:
-        found = source.issues(set(links.values()))
+        with closing(source):
+            found = source.issues(set(links.values()))
         for kr in krs:
             if kr.row not in links:
                 continue

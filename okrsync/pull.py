@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from okrsync.config import Config
 from okrsync.core.andon import Alert, Before, find_alerts, status_in_cell
@@ -18,6 +19,7 @@ from okrsync.errors import ExitCode, KRError
 from okrsync.jira.links import Link, parse_link
 from okrsync.jira.metrics import Metric, parse_metric
 from okrsync.jira.source import IssueSource
+from okrsync.report import moved_since
 from okrsync.sheets.base import LogRecord, SheetBackend
 from okrsync.workspace import open_sheet, open_source
 
@@ -40,6 +42,12 @@ class SheetState:
     assessments: list[Assessment]
     before: dict[int, Before] = field(default_factory=dict)
     """Each KR as the previous pull left it (by 0-based row), for Andon."""
+    source: IssueSource | None = None
+
+    def close(self) -> None:
+        self.backend.close()
+        if self.source is not None:
+            self.source.close()
 
     @property
     def problems(self) -> list[Problem]:
@@ -66,8 +74,8 @@ class PullResult:
 
 
 def _measure(
-    krs: Sequence[KeyResult], layout: Layout, period: Period, source: IssueSource | None
-) -> tuple[dict[int, float], dict[int, list[str]], dict[int, str]]:
+    krs: Sequence[KeyResult], layout: Layout, period: Period, config: Config
+) -> tuple[dict[int, float], dict[int, list[str]], dict[int, str], IssueSource | None]:
     """JIRA values of the linked KRs, by 0-based row; problems and sources likewise."""
     values: dict[int, float] = {}
     problems: dict[int, list[str]] = {}
@@ -80,7 +88,7 @@ def _measure(
             if period.quarter not in layout.quarters:
                 raise KRError(f"the sheet has no column for Q{period.quarter}, the current "
                               "quarter, so the JIRA value has nowhere to go")
-            if source is None:
+            if not (config.jira.export or config.jira.server):
                 raise KRError("the KR links JIRA but the config has no [jira] source")
             jira_col = layout.columns[Column.JIRA]
             try:
@@ -98,7 +106,8 @@ def _measure(
             continue
         wanted[kr.row] = (link, metric)
         sources[kr.row] = f"JIRA {link} ({metric})"
-    if source is not None and wanted:
+    source = open_source(config) if wanted else None
+    if source is not None:
         measured = source.measure(wanted.values())
         for row, key in wanted.items():
             result = measured[key]
@@ -106,7 +115,7 @@ def _measure(
                 problems.setdefault(row, []).append(f"JIRA: {result}")
             else:
                 values[row] = round(result, 2)
-    return values, problems, sources
+    return values, problems, sources, source
 
 
 def load_state(
@@ -132,8 +141,13 @@ def load_state(
     values: dict[int, float] = {}
     problems: dict[int, list[str]] = {}
     sources: dict[int, str] = {}
+    source = None
     if with_jira and any(kr.linked for kr in krs):
-        values, problems, sources = _measure(krs, layout, period, open_source(config))
+        try:
+            values, problems, sources, source = _measure(krs, layout, period, config)
+        except BaseException:
+            backend.close()
+            raise
         for kr in krs:
             if kr.row in values:
                 kr.quarters[period.quarter] = values[kr.row]
@@ -141,7 +155,7 @@ def load_state(
         assess(kr, period, thresholds, problems.get(kr.row, ()), values.get(kr.row))
         for kr in krs
     ]
-    return SheetState(backend, grid, layout, period, assessments, before), sources
+    return SheetState(backend, grid, layout, period, assessments, before, source), sources
 
 
 def run_pull(
@@ -155,6 +169,16 @@ def run_pull(
     """One pull: read, measure, assess, write the owned cells that changed, log them."""
     now = now or datetime.now().astimezone()
     state, sources = load_state(config, as_of or now.date(), with_jira=True, output=output)
+    try:
+        return _write(config, state, sources, as_of, now, dry_run)
+    finally:
+        state.close()
+
+
+def _write(
+    config: Config, state: SheetState, sources: dict[int, str], as_of: date | None,
+    now: datetime, dry_run: bool,
+) -> PullResult:
     stamp = as_of.isoformat() if as_of else now.strftime("%Y-%m-%d %H:%M")
     plan = plan_pull(state.grid, state.layout, state.assessments, state.period, stamp, sources)
     problems = state.problems + [
@@ -189,7 +213,17 @@ def _kr_text(state: SheetState, row: int) -> str:
     return next((a.kr.text for a in state.assessments if a.kr.row == row), "")
 
 
-def run_report(config: Config, as_of: date | None = None) -> SheetState:
-    """The sheet as it stands, assessed; nothing is written and JIRA is not asked."""
+def run_report(
+    config: Config, as_of: date | None = None, since: date | None = None
+) -> tuple[SheetState, dict[str, list[dict[str, Any]]] | None]:
+    """The sheet as it stands, assessed; nothing is written and JIRA is not asked.
+
+    With `since`, also what moved since that date, per KR text, from the change log.
+    """
     state, _ = load_state(config, as_of or date.today(), with_jira=False)
-    return state
+    try:
+        if since is None:
+            return state, None
+        return state, moved_since(state.backend.read_log(), since.isoformat())
+    finally:
+        state.close()

@@ -102,6 +102,7 @@ class LiveSource(IssueSource):
         """Send one request: retry 429/503 (honoring Retry-After) for a bounded time."""
         deadline = time.monotonic() + self.max_retry_seconds
         delay = BACKOFF_START
+        broken = 0
         while True:
             with self._lock:
                 self.requests += 1
@@ -131,9 +132,18 @@ class LiveSource(IssueSource):
                 raise
             except requests.Timeout:
                 raise _Unavailable(f"JIRA did not answer in time while {what}") from None
-            except requests.ConnectionError:
-                raise SourceError(f"cannot reach JIRA at {self.server} while {what}; "
-                                  "nothing was written.") from None
+            except requests.RequestException as error:
+                # Refused or dropped connections: searches are safe to repeat.
+                broken += 1
+                if broken < 3 and time.monotonic() + delay <= deadline:
+                    self.sleep(delay)
+                    delay = min(delay * 2, 30.0)
+                    continue
+                raise SourceError(f"cannot reach JIRA at {self.server} while {what} "
+                                  f"({error.__class__.__name__}); nothing was written.") from None
+
+    def close(self) -> None:
+        self.client.close()
 
     # -- fields
 

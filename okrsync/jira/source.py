@@ -27,6 +27,9 @@ class IssueSource(ABC):
     ) -> Mapping[Link, Sequence[Issue] | KRError]:
         """The issues of every link. `metrics` tells which fields are needed."""
 
+    def close(self) -> None:  # noqa: B027 (nothing to release by default)
+        """Release connections; the source is not used afterwards."""
+
     @abstractmethod
     def check_metric(self, metric: Metric) -> None:
         """Raise KRError when this source cannot compute `metric` (an unknown field)."""

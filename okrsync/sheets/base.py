@@ -66,3 +66,6 @@ class SheetBackend(ABC):
     @abstractmethod
     def read_log(self) -> list[LogRecord]:
         """Every change recorded by earlier pulls, oldest first."""
+
+    def close(self) -> None:  # noqa: B027 (nothing to release by default)
+        """Release connections; the backend is not used afterwards."""

@@ -653,6 +653,9 @@ class GoogleSheet(SheetBackend):
                                           "fields": "userEnteredValue"}})
         return requests_
 
+    def close(self) -> None:
+        self.client.http_client.session.close()
+
     def read_log(self) -> list[LogRecord]:
         http = self.client.http_client
         if self._sheet_id is None:
