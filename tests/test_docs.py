@@ -52,3 +52,12 @@ def test_every_config_key_is_in_the_example_config():
         for key in annotation.model_fields:  # type: ignore[union-attr]
             assert re.search(rf"^#? ?{key} = ", example, re.MULTILINE), f"[{section}] {key}"
             assert f"`[{section}] {key}`" in README or key in README, key
+
+
+def test_every_test_named_in_the_reliability_table_exists():
+    section = README.split("## Reliability", 1)[1].split("\n## ", 1)[0]
+    names = set(re.findall(r"`(?:[\w/]+\.py::)?(test_\w+)(?!\.py)\b", section))
+    assert len(names) > 15
+    sources = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests").rglob("*.py"))
+    for name in names:
+        assert f"def {name}(" in sources, name
