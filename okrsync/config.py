@@ -56,7 +56,7 @@ class JiraConfig(_Section):
     """The environment variable holding the API token or PAT (never the config file)."""
     story_points_field: str | None = None
     """The story points field's name or id; default found by name."""
-    max_workers: int = Field(default=4, ge=1, le=32)
+    max_workers: int = Field(default=8, ge=1, le=32)
     """How many searches run at once against the server."""
     timeout: float = Field(default=30.0, gt=0)
     """Seconds to wait for one JIRA request."""

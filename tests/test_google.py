@@ -118,15 +118,28 @@ def test_request_count_does_not_grow_with_the_number_of_krs(api, tmp_path):
         rows = [EN_HEADER] + [
             ["Eng", "O", f"KR {n}", "", "0%", "100%", None, None, None, None, None, f"E-{n}"]
             for n in range(size)]
-        export = {"issues": [issue(f"C-{n}", "done" if n % 2 else "new", f"E-{n}")
-                             for n in range(size)]}
-        (folder / "export.json").write_text(json.dumps(export))
+
+        def export(done_first: bool):
+            issues = [issue(f"C-{n}", "done" if n % 2 or (n == 0 and done_first) else "new",
+                            f"E-{n}") for n in range(size)]
+            (folder / "export.json").write_text(json.dumps({"issues": issues}))
+
+        export(False)
         config = _setup(api, folder, rows, tab="OKR", export="export.json", url=False)
         result = run_pull(load_config(config), AS_OF)
         assert result.exit_code is ExitCode.OK and len(result.changes) == 3 * size
-        counts.append((len(api.sheets_requests("GET")), len(api.sheets_requests("POST"))))
-    assert counts[0] == counts[1] == (3, 1)
-    assert api.token_requests <= 2
+        first = (len(api.sheets_requests("GET")), len(api.sheets_requests("POST")))
+        api.requests.clear()
+        export(True)  # one KR moves in JIRA
+        again = run_pull(load_config(config), AS_OF)
+        assert [c.cell for c in again.changes] == ["I2", "K2", "N2"]
+        counts.append((first, (len(api.sheets_requests("GET")),
+                               len(api.sheets_requests("POST")))))
+    # First pull: the one-request read is answered 400 (no log tab yet), then tabs, cells,
+    # the check before writing, one write that also creates the log tab.
+    # Every later pull: cells and tabs in one read, the check, one write.
+    assert counts[0] == counts[1] == ((4, 1), (2, 1))
+    assert api.token_requests <= 4
 
 
 def test_nothing_outside_the_owned_cells_changes(api, tmp_path):

@@ -104,7 +104,7 @@ def test_many_epic_links_are_answered_by_few_searches(jira, tmp_path):
     assert sheet["I2"].value == pytest.approx(2 / 6, abs=1e-4)  # 33.33%
     page = 100 if jira.cloud else 1000
     minimum = -(-1200 // page)  # 1,200 child issues
-    assert jira.searches() <= minimum + 1, jira.searches()  # not 200 × pages
+    assert jira.searches() <= minimum * 1.5 + 1, jira.searches()  # not 200 × pages
 
 
 def test_identical_links_are_fetched_once_and_counts_use_the_count_endpoint(jira, tmp_path):

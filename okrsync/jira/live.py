@@ -43,7 +43,8 @@ BACKOFF_START = 1.0
 warnings.filterwarnings("ignore", message="All issues cannot be fetched at once")
 
 PARENT_CHUNK = 200
-"""Parent keys per search: keeps the JQL well under JIRA's length limits."""
+"""At most this many parent keys per search: keeps the JQL well under JIRA's limits."""
+
 PAGE_SIZE = 1000
 """Asked per page; the server answers with as many as it allows."""
 _RETRYABLE = {429, 502, 503, 504}
@@ -64,7 +65,7 @@ class LiveSource(IssueSource):
         token: str,
         pat: bool = False,
         story_points_field: str | None = None,
-        max_workers: int = 4,
+        max_workers: int = 8,
         timeout: float = 30.0,
         max_retry_seconds: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
@@ -320,8 +321,13 @@ class LiveSource(IssueSource):
             with self._lock:
                 children.update(answer)
 
-        for index in range(0, len(parents), PARENT_CHUNK):
-            chunk = parents[index:index + PARENT_CHUNK]
+        # Cloud pages (100 issues) come one after another, token by token: splitting the
+        # parents into one search per worker lets the pool fetch pages side by side, at
+        # the cost of at most one partial page per search. Server pages hold 1,000.
+        chains = self.max_workers if self.cloud else 1
+        size = max(1, min(PARENT_CHUNK, -(-len(parents) // chains)))
+        for index in range(0, len(parents), size):
+            chunk = parents[index:index + size]
             tasks.append(functools.partial(fetch_children, chunk))
 
         queries: dict[Link, str | KRError] = {}

@@ -2,7 +2,9 @@
 
 Requests per pull, whatever the number of KRs:
 1. `spreadsheets.get` with a field mask: every tab's id, title and size, and merges;
-2. `spreadsheets.get` of the tab's grid: values, formulas, number formats, fills;
+2. `spreadsheets.get` of the tab's grid: values, formulas, number formats, fills
+   (1 and 2 are one request when `[sheet] worksheet` names the tab and the change-log
+   tab exists, i.e. on every pull after the first);
 3. (only when there is something to write) `spreadsheets.get` of the KR column and the
    columns about to be written, to check that nobody moved a row or edited one of
    those cells while JIRA was being asked;
@@ -57,6 +59,10 @@ _STRUCTURE_FIELDS = (
     "sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount)),merges)"
 )
 _DATA_FIELDS = f"sheets(data(startRow,startColumn,rowData(values({_CELL_FIELDS}))))"
+_COMBINED_FIELDS = (
+    "sheets(properties(sheetId,title),merges,"
+    f"data(startRow,startColumn,rowData(values({_CELL_FIELDS}))))"
+)
 
 _ID_IN_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
 _GID_IN_URL = re.compile(r"[#&?]gid=(\d+)")
@@ -369,7 +375,8 @@ class GoogleSheet(SheetBackend):
 
     # -- talking to the API, with bounded retries and messages a PM understands
 
-    def _call(self, what: str, send: Callable[[], T], *, idempotent: bool = True) -> T:
+    def _call(self, what: str, send: Callable[[], T], *, idempotent: bool = True,
+              bad_request_raises: bool = False) -> T:
         """Send one request, retrying what is safe to retry, for a bounded time.
 
         429 and 5xx answers mean the request was not applied: always retried. A broken
@@ -405,6 +412,8 @@ class GoogleSheet(SheetBackend):
                         f"Google Sheets kept failing while {what} (HTTP {status}); "
                         "nothing was written. Try again later."
                     ) from None
+                if bad_request_raises and status == 400:
+                    raise
                 raise self._explain(error, what) from None
             except RefreshError as error:
                 raise SourceError(
@@ -452,6 +461,8 @@ class GoogleSheet(SheetBackend):
     # -- reading
 
     def read(self) -> Grid:
+        if self.worksheet is not None and (grid := self._read_with_log()) is not None:
+            return grid
         http = self.client.http_client
         meta = self._call("reading the spreadsheet's tabs", lambda: http.fetch_sheet_metadata(
             self.ref.id, params={"fields": _STRUCTURE_FIELDS}))
@@ -468,6 +479,28 @@ class GoogleSheet(SheetBackend):
             params={"ranges": absolute_range_name(props["title"]), "fields": _DATA_FIELDS}))
         blocks = [block for sheet in data.get("sheets") or [] for block in sheet.get("data") or []]
         self._grid = grid_from_data(blocks, chosen.get("merges") or [])
+        return self._grid
+
+    def _read_with_log(self) -> Grid | None:
+        """One request instead of two when the tab's title is known and the change-log
+        tab exists (every pull after the first): the tab's cells, merges and id, and the
+        log tab's id. None when either range does not parse (the longer way explains)."""
+        assert self.worksheet is not None
+        http = self.client.http_client
+        ranges = [absolute_range_name(self.worksheet), absolute_range_name(LOG_TAB, "A1")]
+        try:
+            data = self._call("reading the sheet", lambda: http.fetch_sheet_metadata(
+                self.ref.id, params={"ranges": ranges, "fields": _COMBINED_FIELDS}),
+                bad_request_raises=True)
+        except APIError:
+            return None
+        found = {s["properties"]["title"]: s for s in data.get("sheets") or []}
+        main, log = found.get(self.worksheet), found.get(LOG_TAB)
+        if main is None or log is None:
+            return None
+        self._sheet_id, self._title = main["properties"].get("sheetId", 0), self.worksheet
+        self._log_sheet_id = log["properties"].get("sheetId", 0)
+        self._grid = grid_from_data(main.get("data") or [], main.get("merges") or [])
         return self._grid
 
     def _choose(self, sheets: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
