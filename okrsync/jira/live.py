@@ -79,6 +79,8 @@ class LiveSource(IssueSource):
         self.show_progress = sys.stderr.isatty() if show_progress is None else show_progress
         self.configured_points = story_points_field
         self._fields: list[dict[str, Any]] | None = None
+        self._to_issue: Callable[[dict[str, Any]], Issue] = functools.partial(
+            issue_from_rest, names={}, points_field=None, epic_field=None)  # set per fetch
         self._lock = threading.Lock()
         self.requests = 0
         options = {"server": self.server, "rest_api_version": "2"}
@@ -189,9 +191,13 @@ class LiveSource(IssueSource):
 
     # -- searching
 
-    def _search(self, jql: str, fields: list[str]) -> list[dict[str, Any]]:
-        """Every issue matching `jql`, page by page, with `fields` only."""
-        issues: list[dict[str, Any]] = []
+    def _search(self, jql: str, fields: list[str]) -> list[Issue]:
+        """Every issue matching `jql`, page by page, with `fields` only.
+
+        Each page is reduced to Issues as it arrives, so memory holds what the metrics
+        need, not JIRA's JSON.
+        """
+        issues: list[Issue] = []
         page: Any
         if self.cloud:
             token: str | None = None
@@ -200,7 +206,7 @@ class LiveSource(IssueSource):
                     self.client.enhanced_search_issues, jql, nextPageToken=token,
                     maxResults=PAGE_SIZE, fields=list(fields), json_result=True, use_post=True),
                     "searching")
-                issues.extend(page.get("issues") or [])
+                issues.extend(self._to_issue(raw) for raw in page.get("issues") or [])
                 token = page.get("nextPageToken")
                 if not token or page.get("isLast"):
                     return issues
@@ -211,7 +217,7 @@ class LiveSource(IssueSource):
                 fields=list(fields), validate_query=True, json_result=True, use_post=True),
                 "searching")
             batch = page.get("issues") or []
-            issues.extend(batch)
+            issues.extend(self._to_issue(raw) for raw in batch)
             start += len(batch)
             if not batch or start >= int(page.get("total") or 0):
                 return issues
@@ -232,7 +238,7 @@ class LiveSource(IssueSource):
         return clause
 
     def _children(self, keys: Sequence[str], fields: list[str]
-                  ) -> dict[str, list[dict[str, Any]] | KRError]:
+                  ) -> dict[str, list[Issue] | KRError]:
         """Children of each key. A chunk JIRA rejects is split to find the bad key."""
         try:
             found = self._search(self._parents_jql(keys), fields)
@@ -244,15 +250,12 @@ class LiveSource(IssueSource):
                     **self._children(keys[middle:], fields)}
         except _Unavailable as error:
             return dict.fromkeys(keys, KRError(str(error)))
-        epic = self._epic_field()
-        result: dict[str, list[dict[str, Any]] | KRError] = {key: [] for key in keys}
-        for raw in found:
-            item = raw.get("fields") or {}
-            parents = {(item.get("parent") or {}).get("key"), item.get(epic) if epic else None}
-            for parent in parents - {None}:
-                bucket = result.get(str(parent).upper())
+        result: dict[str, list[Issue] | KRError] = {key: [] for key in keys}
+        for issue in found:
+            for parent in {issue.parent, issue.epic} - {None}:
+                bucket = result.get(str(parent))
                 if isinstance(bucket, list):
-                    bucket.append(raw)
+                    bucket.append(issue)
         return result
 
     def _resolve_filter(self, link: SavedFilter) -> str | KRError:
@@ -309,12 +312,14 @@ class LiveSource(IssueSource):
         names = self._names() if (self._fields is not None) else {}
         points = self._points_field() if any(m.needs_points for m in metrics) else None
         epic = self._epic_field()
+        self._to_issue = functools.partial(issue_from_rest, names=names, points_field=points,
+                                           epic_field=epic)
         results: dict[Link, Any] = {}
         tasks: list[Callable[[], None]] = []
 
         parents = sorted({key for link in links if isinstance(link, IssueKeys)
                           for key in link.keys})
-        children: dict[str, list[dict[str, Any]] | KRError] = {}
+        children: dict[str, list[Issue] | KRError] = {}
 
         def fetch_children(chunk: Sequence[str]) -> None:
             answer = self._children(chunk, fields)
@@ -362,28 +367,23 @@ class LiveSource(IssueSource):
             for link in group[1:]:
                 results[link] = results[group[0]]
 
-        def to_issues(raw: Sequence[dict[str, Any]]) -> list[Issue]:
-            return [issue_from_rest(item, names, points, epic) for item in raw]
-
         for link in links:
             if isinstance(link, IssueKeys):
-                merged: dict[str, dict[str, Any]] = {}
+                merged: dict[str, Issue] = {}
                 error = None
                 for key in link.keys:
                     answer = children.get(key, [])
                     if isinstance(answer, KRError):
                         error = answer
                         break
-                    for raw in answer:
-                        merged[raw["key"]] = raw
+                    for issue in answer:
+                        merged[issue.key] = issue
                 if error is not None:
                     results[link] = error
                 elif not merged:
                     results[link] = KRError(f"no child issues of {link} in JIRA")
                 else:
-                    results[link] = to_issues(list(merged.values()))
-            elif isinstance(results.get(link), list):
-                results[link] = to_issues(results[link])
+                    results[link] = list(merged.values())
         return results
 
 

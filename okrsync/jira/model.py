@@ -34,7 +34,7 @@ def field_name(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Issue:
     """One JIRA issue, reduced to what links and metrics look at."""
 

@@ -86,8 +86,13 @@ class JiraStandIn(StandIn):
     """`JiraStandIn(cloud=True)` or `JiraStandIn(cloud=False)` (Server / DC)."""
 
     def __init__(self, *, cloud: bool = True, email: str = "pm@acme.example",
-                 token: str = "s3cr3t-T0KEN-4f9a") -> None:
+                 token: str = "s3cr3t-T0KEN-4f9a", cache: bool = False) -> None:
         super().__init__()
+        self.cache = cache
+        """Answer each JQL once (for benchmarks, whose issues do not change)."""
+        self._answers: dict[str, list[dict[str, Any]]] = {}
+        self._parsed: list[Any] = []
+        self._keys: set[str] = set()
         self.cloud = cloud
         self.email, self.token = email, token
         self.issues: list[dict[str, Any]] = []
@@ -195,11 +200,23 @@ class JiraStandIn(StandIn):
         return {"queries": parsed}
 
     def _matching(self, jql: str, *, bounded: bool) -> list[dict[str, Any]]:
+        if self.cache:
+            with self.lock:
+                if jql not in self._answers:
+                    self._answers[jql] = self._evaluate(jql, bounded=bounded)
+                return self._answers[jql]
+        return self._evaluate(jql, bounded=bounded)
+
+    def _evaluate(self, jql: str, *, bounded: bool) -> list[dict[str, Any]]:
+        names = {f["id"]: f["name"] for f in self.fields}
+        epic = None if self.cloud else "customfield_10014"
+        if self.cache:
+            self._issues(names, epic)
         text = re.sub(r"(?i)\border\s+by\b.*$", "", jql).strip()
         if bounded and not text:
             raise errors("Unbounded JQL queries are not allowed here. Please add a search "
                          "restriction to your query.")
-        keys = {i["key"] for i in self.issues}
+        keys = self._keys if self.cache else {i["key"] for i in self.issues}
         for clause in re.findall(r"(?i)\bparent\s*(?:=|in)\s*\(?([^)]*?)\)?(?:\s+(?:AND|OR)|$)",
                                  text):
             for key in re.findall(r"[A-Z][A-Z0-9_]*-\d+", clause):
@@ -208,8 +225,6 @@ class JiraStandIn(StandIn):
                                  "'parent'.")
         if not text:
             return list(self.issues)
-        names = {f["id"]: f["name"] for f in self.fields}
-        epic = None if self.cloud else "customfield_10014"
         try:
             predicate = compile_jql(text)
         except KRError as error:
@@ -220,8 +235,17 @@ class JiraStandIn(StandIn):
             if unknown:
                 raise NotImplementedError(f"the stand-in cannot evaluate {text!r}") from None
             raise errors(f"Error in the JQL Query: {error}") from None
+        if self.cache:
+            return [raw for raw, issue in zip(self.issues, self._issues(names, epic),
+                                              strict=True) if predicate(issue)]
         return [raw for raw in self.issues
                 if predicate(issue_from_rest(raw, names, None, epic))]
+
+    def _issues(self, names: dict[str, str], epic: str | None) -> list[Any]:
+        if len(self._parsed) != len(self.issues):
+            self._parsed = [issue_from_rest(raw, names, None, epic) for raw in self.issues]
+            self._keys = {raw["key"] for raw in self.issues}
+        return self._parsed
 
     @staticmethod
     def _pick(raw: dict[str, Any], fields: list[str]) -> dict[str, Any]:

@@ -443,7 +443,33 @@ class SheetsStandIn(StandIn):
                 return self._batch_update(book, body)
             if method == "GET" and rest == "/values:batchGet":
                 return self._values_batch_get(book, params)
+            if rest.startswith("/values/") and method in ("GET", "PUT"):
+                target = rest.removeprefix("/values/")
+                if method == "GET":
+                    params = {**params, "ranges": [target]}
+                    return self._values_batch_get(book, params)["valueRanges"][0]
+                return self._values_update(book, target, params, body)
         raise ApiError(404, "Method not found.", "NOT_FOUND")
+
+    def _values_update(self, book: Spreadsheet, target: str, params: dict[str, list[str]],
+                       body: Any) -> dict[str, Any]:
+        """values.update, as gspread's update_cell uses it."""
+        validate(body, {"$ref": "ValueRange"}, "")
+        option = params.get("valueInputOption", [""])[0]
+        if option not in ("RAW", "USER_ENTERED"):
+            raise ApiError(400, "Invalid valueInputOption", "INVALID_ARGUMENT")
+        sheet, r0, c0, _, _ = parse_range(book, target)
+        count = 0
+        for r, row in enumerate(body.get("values") or [], start=r0):
+            for c, value in enumerate(row, start=c0):
+                if option == "USER_ENTERED" and isinstance(value, str):
+                    try:
+                        value = float(value.replace(",", ""))
+                    except ValueError:
+                        pass
+                sheet.set(r, c, entered(value))
+                count += 1
+        return {"spreadsheetId": book.id, "updatedRange": target, "updatedCells": count}
 
     def _token(self, raw: str) -> dict[str, Any]:
         form = parse_qs(raw)
@@ -488,9 +514,13 @@ class SheetsStandIn(StandIn):
         return account
 
     def _check_params(self, method: str, rest: str, params: dict[str, list[str]]) -> None:
+        if rest.startswith("/values/"):
+            rest = "/values/{range}"
         name = {("GET", ""): ("spreadsheets", "get"),
                 ("POST", ":batchUpdate"): ("spreadsheets", "batchUpdate"),
-                ("GET", "/values:batchGet"): ("values", "batchGet")}.get((method, rest))
+                ("GET", "/values:batchGet"): ("values", "batchGet"),
+                ("GET", "/values/{range}"): ("values", "get"),
+                ("PUT", "/values/{range}"): ("values", "update")}.get((method, rest))
         if name is None:
             return
         resource = DISCOVERY["resources"]["spreadsheets"]
