@@ -93,6 +93,8 @@ class JiraStandIn(StandIn):
         self._answers: dict[str, list[dict[str, Any]]] = {}
         self._parsed: list[Any] = []
         self._keys: set[str] = set()
+        self._by_parent: dict[str, list[dict[str, Any]]] = {}
+        self._by_label: dict[str, list[dict[str, Any]]] = {}
         self.cloud = cloud
         self.email, self.token = email, token
         self.issues: list[dict[str, Any]] = []
@@ -123,6 +125,13 @@ class JiraStandIn(StandIn):
         elif parent:
             fields["customfield_10014"] = parent
         self.issues.append({"id": str(10000 + len(self.issues)), "key": key, "fields": fields})
+
+    def forget(self) -> None:
+        """Drop cached answers after changing issues (cache mode)."""
+        self._answers.clear()
+        self._parsed = []
+        self._by_parent.clear()
+        self._by_label.clear()
 
     def searches(self) -> int:
         return sum(1 for r in self.requests if "/search" in r.path)
@@ -207,10 +216,33 @@ class JiraStandIn(StandIn):
                 return self._answers[jql]
         return self._evaluate(jql, bounded=bounded)
 
+    def _indexed(self, text: str) -> list[dict[str, Any]] | None:
+        """Benchmark fast paths for the two JQL shapes they use, answered from indexes."""
+        if not self._by_parent:
+            for raw in self.issues:
+                parent = (raw["fields"].get("parent") or {}).get("key") or raw["fields"].get(
+                    "customfield_10014")
+                if parent:
+                    self._by_parent.setdefault(parent, []).append(raw)
+                for label in raw["fields"].get("labels") or ():
+                    self._by_label.setdefault(label, []).append(raw)
+        match = re.fullmatch(r'parent in \(((?:"[A-Z0-9-]+"(?:, )?)+)\)', text)
+        if match:
+            return [raw for key in re.findall(r'"([^"]+)"', match[1])
+                    for raw in self._by_parent.get(key, [])]
+        match = re.fullmatch(r"project = (\w+) AND labels = (\w+)", text)
+        if match:
+            return [raw for raw in self._by_label.get(match[2], [])
+                    if raw["fields"]["project"]["key"] == match[1]]
+        return None
+
     def _evaluate(self, jql: str, *, bounded: bool) -> list[dict[str, Any]]:
         names = {f["id"]: f["name"] for f in self.fields}
         epic = None if self.cloud else "customfield_10014"
         if self.cache:
+            fast = self._indexed(jql.strip())
+            if fast is not None:
+                return fast
             self._issues(names, epic)
         text = re.sub(r"(?i)\border\s+by\b.*$", "", jql).strip()
         if bounded and not text:

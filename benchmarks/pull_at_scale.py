@@ -1,0 +1,354 @@
+"""How fast and light a pull is at company scale, against the way people script it.
+
+    .venv/bin/python benchmarks/pull_at_scale.py            # the full run (~10 min)
+    .venv/bin/python benchmarks/pull_at_scale.py --quick    # smaller, for a first look
+
+It starts the local Sheets and JIRA Cloud stand-ins from the test suite with a
+simulated network latency on every request, generates a company-scale dashboard and
+the matching JIRA data, and prints:
+
+1. `okrsync pull` end to end (a separate process): wall time, Sheets reads and writes,
+   JIRA requests, peak memory (RSS), and the least number of requests the data allows;
+   for the first pull and for a nightly pull after some work moved in JIRA.
+2. The straightforward script (gspread cell by cell, one `jira.search_issues` per KR,
+   sequential) on the same data, with the same figures and the ratio. It is slow, so
+   by default it runs on a sample of KRs and the figures are scaled to all of them
+   (said so in the output); `--naive-all` runs it on every KR.
+3. Cold start: `okrsync --help` and `okrsync report` on the bundled example, as whole
+   processes, the median of several runs.
+4. Growth: the first pull at 100, 1,000 and 5,000 KRs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.helpers import EN_HEADER  # noqa: E402
+from tests.standins.jira import JiraStandIn  # noqa: E402
+from tests.standins.sheets import SheetsStandIn  # noqa: E402
+
+BOOK = "1BenchmarkSpreadsheet0123456789abcdef"
+TAB = "OKR"
+TOKEN = "benchmark-token-not-a-secret"
+AS_OF = "2024-08-20"
+CLOUD_PAGE = 100  # what /search/jql returns per page when fields are asked for
+
+
+@dataclass
+class Company:
+    rows: list[list[Any]]
+    epic_children: int
+    jql_pages: int
+    count_only: int
+    uses_points: bool
+
+
+def build(krs: int, sheets: SheetsStandIn, jira: JiraStandIn, seed: int = 7) -> Company:
+    """1,000 KRs → 20 departments, 600 epic links (20–200 children), 300 JQL, 100 manual."""
+    rng = random.Random(seed)
+    departments = [f"{n:02d} 사업부" for n in range(1, 21)]
+    kinds = ["epic"] * (krs * 6 // 10) + ["jql"] * (krs * 3 // 10)
+    kinds += ["manual"] * (krs - len(kinds))
+    rng.shuffle(kinds)
+    rows: list[list[Any]] = [EN_HEADER]
+    epic_children = jql_pages = count_only = 0
+    uses_points = False
+    for n, kind in enumerate(kinds):
+        department = departments[n * len(departments) // krs]
+        objective = f"{department} 목표 {n // 5 % 3 + 1}"
+        row: list[Any] = [department, objective, f"KR {n:05d}", f"담당 {n % 37}", "0%", "100%",
+                          f"{rng.randint(0, 30)}%", f"{rng.randint(20, 60)}%", None, None, None]
+        if kind == "epic":
+            epic = f"EP-{n}"
+            jira.add(epic, "indeterminate")
+            children = rng.randint(20, 200)
+            done = rng.random()
+            for c in range(children):
+                jira.add(f"ST-{n}-{c}", "done" if rng.random() < done else "new",
+                         parent=epic, points=rng.choice([1, 2, 3, 5, 8]))
+            epic_children += children
+            metric = rng.choices(["done_ratio", "points_ratio", "done_count"], [7, 2, 1])[0]
+            uses_points = uses_points or metric == "points_ratio"
+            row += [epic, metric]
+        elif kind == "jql":
+            size = rng.randint(10, 60)
+            project = f"J{n % 30}"
+            for c in range(size):
+                jira.add(f"{project}-{n}{c:03d}", rng.choice(["done", "new", "indeterminate"]),
+                         labels=(f"kr{n}",))
+            metric = rng.choices(["count", "done_count", "done_ratio"], [3, 4, 3])[0]
+            if metric == "count":
+                count_only += 1
+            else:
+                jql_pages += math.ceil(size / CLOUD_PAGE)
+            row += [f"project = {project} AND labels = kr{n}", metric]
+            row[4], row[5], row[6], row[7] = 0, size, None, None
+        rows.append(row)
+    key = sheets.service_account()
+    sheets.key = key  # type: ignore[attr-defined]
+    sheets.add_spreadsheet(BOOK, "Company OKR", shared_with={key["client_email"]})
+    sheets.add_sheet(BOOK, TAB, rows, sheet_id=11)
+    jira.cache = True
+    return Company(rows, epic_children, jql_pages, count_only, uses_points)
+
+
+def write_config(folder: Path, sheets: SheetsStandIn, jira: JiraStandIn) -> Path:
+    (folder / "key.json").write_text(json.dumps(sheets.key))  # type: ignore[attr-defined]
+    (folder / "key.json").chmod(0o600)
+    config = folder / "okrsync.toml"
+    config.write_text(
+        f'[sheet]\nspreadsheet = "{BOOK}"\nworksheet = "{TAB}"\n'
+        f'[google]\ncredentials = "key.json"\napi_endpoint = "{sheets.url}"\n'
+        f'[jira]\nserver = "{jira.url}"\nemail = "{jira.email}"\n'
+        'token_env = "OKRSYNC_BENCH_TOKEN"\n')
+    return config
+
+
+def run_process(args: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int]:
+    """Wall seconds, peak RSS in MB, and exit code of one whole process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.stderr is not None:
+        err = process.stderr.read().decode(errors="replace").strip()
+        if err and process.returncode not in (0, 1, 4):
+            print(err[-2000:], file=sys.stderr)
+        process.stderr.close()
+    rss_mb = usage.ru_maxrss // 1024 if sys.platform != "darwin" else usage.ru_maxrss // 2**20
+    return wall, rss_mb, process.returncode
+
+
+@dataclass
+class Figures:
+    label: str
+    wall: float
+    sheets_reads: int
+    sheets_writes: int
+    jira: int
+    rss_mb: int
+    exit_code: int
+    scaled: str = ""
+
+
+def counts(sheets: SheetsStandIn, jira: JiraStandIn) -> tuple[int, int, int]:
+    reads = sum(1 for r in sheets.requests if r.method == "GET")
+    writes = sum(1 for r in sheets.requests if r.method in ("POST", "PUT"))
+    return reads, writes, len(jira.requests)
+
+
+def okrsync_pull(label: str, config: Path, sheets: SheetsStandIn, jira: JiraStandIn
+                 ) -> Figures:
+    sheets.requests.clear()
+    jira.requests.clear()
+    env = {**os.environ, "OKRSYNC_BENCH_TOKEN": TOKEN, "XDG_CONFIG_HOME": str(config.parent)}
+    wall, rss, code = run_process([sys.executable, "-m", "okrsync", "pull", "-c", str(config),
+                                   "--as-of", AS_OF, "--quiet"], env)
+    reads, writes, jira_requests = counts(sheets, jira)
+    return Figures(label, wall, reads, writes, jira_requests, rss, code)
+
+
+def move_work(jira: JiraStandIn, share: float, seed: int = 3) -> None:
+    """Some issues change status in JIRA, as they do between two nightly pulls."""
+    rng = random.Random(seed)
+    for raw in jira.issues:
+        if rng.random() < share:
+            category = rng.choice(["done", "new", "indeterminate"])
+            raw["fields"]["status"]["statusCategory"]["key"] = category
+    jira.forget()
+
+
+# ---------------------------------------------------------------- the straightforward way
+
+NAIVE = '''
+import json, sys, time
+sys.path.insert(0, {root!r})
+import gspread
+from google.oauth2 import service_account
+from jira import JIRA
+from okrsync.sheets.google import RoutedSession
+
+cfg = json.loads(sys.argv[1])
+credentials = service_account.Credentials.from_service_account_info(
+    cfg["key"], scopes=["https://www.googleapis.com/auth/spreadsheets"])
+gc = gspread.Client(None, session=RoutedSession(credentials, cfg["sheets"]))
+ws = gc.open_by_key(cfg["book"]).worksheet(cfg["tab"])
+rows = ws.get_all_values()
+jira = JIRA(cfg["jira"], basic_auth=(cfg["email"], cfg["token"]))
+for number, row in enumerate(rows[1:], start=2):
+    if number - 1 > cfg["sample"]:
+        break
+    link, metric = (row + [""] * 13)[11], (row + [""] * 13)[12]
+    start, target = float(row[4].rstrip("%") or 0), float(row[5].rstrip("%") or 0)
+    current = None
+    if link:
+        jql = f"parent = {{link}}" if link.startswith("EP-") else link
+        issues = jira.search_issues(jql, maxResults=False,
+                                    fields="status,customfield_10016")
+        done = [i for i in issues if i.fields.status.statusCategory.key == "done"]
+        if metric == "count":
+            current = len(issues)
+        elif metric == "done_count":
+            current = len(done)
+        elif metric == "points_ratio":
+            total = sum(i.fields.customfield_10016 or 0 for i in issues) or 1
+            current = 100 * sum(i.fields.customfield_10016 or 0 for i in done) / total
+        else:
+            current = 100 * len(done) / max(1, len(issues))
+        ws.update_cell(number, 9, current)
+    else:
+        current = float((row[7] or row[6] or "0").rstrip("%"))
+    achievement = (current - start) / (target - start) if target != start else 0
+    ws.update_cell(number, 11, achievement)
+    ws.format(f"K{{number}}", {{"backgroundColor": {{"red": 1 - achievement, "green": achievement,
+                                                "blue": 0.4}}}})
+    ws.update_cell(number, 14, "on track" if achievement >= 0.5 else "at risk")
+'''
+
+
+def naive(config: dict[str, Any], sheets: SheetsStandIn, jira: JiraStandIn) -> Figures:
+    sheets.requests.clear()
+    jira.requests.clear()
+    script = NAIVE.format(root=str(ROOT))
+    wall, rss, code = run_process([sys.executable, "-c", script, json.dumps(config)])
+    reads, writes, jira_requests = counts(sheets, jira)
+    return Figures("straightforward script", wall, reads, writes, jira_requests, rss, code)
+
+
+# ---------------------------------------------------------------- cold start
+
+
+def cold_start(runs: int) -> tuple[float, float]:
+    okrsync = shutil.which("okrsync", path=str(Path(sys.executable).parent)) or "okrsync"
+    folder = Path(tempfile.mkdtemp())
+    for name in ("okr-dashboard.xlsx", "jira-export.json", "okrsync.toml"):
+        shutil.copy(ROOT / "examples" / name, folder / name)
+    help_times = [run_process([okrsync, "--help"])[0] for _ in range(runs)]
+    report_times = [run_process([okrsync, "report", "-c", str(folder / "okrsync.toml"),
+                                 "--as-of", AS_OF])[0] for _ in range(runs)]
+    shutil.rmtree(folder)
+    return statistics.median(help_times), statistics.median(report_times)
+
+
+# ---------------------------------------------------------------- main
+
+
+def minimum_requests(company: Company) -> tuple[int, int]:
+    """The fewest requests this data allows: Sheets one read and one write; JIRA the
+    server check, the field list when story points are used, every page of 100 epic
+    children, every page of each JQL that needs issues, one count per count-only JQL."""
+    jira = 1 + int(company.uses_points) + math.ceil(company.epic_children / CLOUD_PAGE)
+    jira += company.jql_pages + company.count_only
+    return 2, jira
+
+
+def scale(krs: int, latency: float, naive_sample: int | None, nightly: bool = True
+          ) -> tuple[list[Figures], tuple[int, int], Company]:
+    figures = []
+    with SheetsStandIn() as sheets, JiraStandIn(cloud=True, token=TOKEN) as jira:
+        company = build(krs, sheets, jira)
+        sheets.latency = jira.latency = latency
+        folder = Path(tempfile.mkdtemp())
+        config = write_config(folder, sheets, jira)
+        figures.append(okrsync_pull("okrsync pull (first)", config, sheets, jira))
+        if nightly:
+            move_work(jira, 0.05)
+            figures.append(okrsync_pull("okrsync pull (nightly)", config, sheets, jira))
+        if naive_sample is not None:
+            sample = min(naive_sample, krs)
+            result = naive({"key": sheets.key, "sheets": sheets.url,  # type: ignore[attr-defined]
+                            "book": BOOK, "tab": TAB, "jira": jira.url, "email": jira.email,
+                            "token": TOKEN, "sample": sample}, sheets, jira)
+            if sample < krs:
+                factor = krs / sample
+                result = Figures(result.label, result.wall * factor,
+                                 round(result.sheets_reads * factor),
+                                 round(result.sheets_writes * factor),
+                                 round(result.jira * factor), result.rss_mb, result.exit_code,
+                                 f"measured on {sample} KRs, ×{factor:g}")
+            figures.append(result)
+        shutil.rmtree(folder)
+    return figures, minimum_requests(company), company
+
+
+def show(figures: list[Figures], minimum: tuple[int, int]) -> None:
+    print(f"{'':26} {'wall s':>8} {'Sheets r/w':>11} {'JIRA req':>9} {'RSS MB':>7}  note")
+    for f in figures:
+        print(f"{f.label:26} {f.wall:8.1f} {f.sheets_reads:>5}/{f.sheets_writes:<5} "
+              f"{f.jira:>9} {f.rss_mb:>7}  {f.scaled}{'' if f.exit_code in (0, 1, 4) else ' FAILED'}")
+    print(f"{'least possible':26} {'':8} {minimum[0]:>5} total {minimum[1]:>9}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--krs", type=int, default=1000)
+    parser.add_argument("--latency", type=float, default=0.1, help="seconds per request")
+    parser.add_argument("--naive-sample", type=int, default=100)
+    parser.add_argument("--naive-all", action="store_true")
+    parser.add_argument("--growth", default="100,1000,5000")
+    parser.add_argument("--runs", type=int, default=7, help="cold-start runs")
+    parser.add_argument("--quick", action="store_true", help="200 KRs, growth 100,500")
+    args = parser.parse_args()
+    if args.quick:
+        args.krs, args.growth, args.naive_sample, args.runs = 200, "100,500", 20, 3
+    print(f"okrsync benchmark — {date.today()} — {platform.node()} — {platform.machine()}, "
+          f"{os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"simulated latency {args.latency * 1000:.0f} ms per request\n")
+
+    print(f"== {args.krs} KRs ==")
+    sample = None if args.naive_all else args.naive_sample
+    figures, minimum, company = scale(args.krs, args.latency, sample or args.krs)
+    print(f"({company.epic_children:,} epic children, "
+          f"{sum(1 for r in company.rows[1:] if len(r) > 11 and r[11] and not str(r[11]).startswith('EP-'))} "
+          "JQL links)")
+    show(figures, minimum)
+    first, naive_figures = figures[0], figures[-1]
+    ratio = naive_figures.wall / first.wall if first.wall else float("nan")
+    print(f"\nokrsync is {ratio:.0f}× faster than the straightforward script "
+          f"({naive_figures.wall:.0f} s → {first.wall:.1f} s); JIRA requests "
+          f"{first.jira / minimum[1]:.2f}× the least possible.\n")
+
+    help_median, report_median = cold_start(args.runs)
+    print(f"== cold start (median of {args.runs}) ==")
+    print(f"okrsync --help   {help_median:.3f} s")
+    print(f"okrsync report   {report_median:.3f} s (bundled example)\n")
+
+    print("== growth (first pull) ==")
+    print(f"{'KRs':>6} {'wall s':>8} {'Sheets r/w':>11} {'JIRA req':>9} {'least JIRA':>10} "
+          f"{'RSS MB':>7}")
+    for size in [int(s) for s in args.growth.split(",") if s]:
+        grown, least, _ = scale(size, args.latency, None, nightly=False)
+        f = grown[0]
+        print(f"{size:>6} {f.wall:8.1f} {f.sheets_reads:>5}/{f.sheets_writes:<5} {f.jira:>9} "
+              f"{least[1]:>10} {f.rss_mb:>7}")
+
+    print("\n== targets ==")
+    print(f"Sheets requests per nightly pull ≤ 3: "
+          f"{figures[1].sheets_reads + figures[1].sheets_writes}")
+    print(f"JIRA within 1.5× of least: {first.jira / minimum[1]:.2f}×")
+    print(f"wall at {args.krs} KRs < 10 s: {first.wall:.1f} s; ≥ 20× faster: {ratio:.0f}×")
+    print(f"okrsync --help < 0.3 s: {help_median:.3f} s")
+
+
+if __name__ == "__main__":
+    main()
