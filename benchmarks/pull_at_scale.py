@@ -110,6 +110,9 @@ def build(krs: int, sheets: SheetsStandIn, jira: JiraStandIn, seed: int = 7) -> 
     return Company(rows, epic_children, jql_pages, count_only, uses_points)
 
 
+MAX_WORKERS: int | None = None
+
+
 def write_config(folder: Path, sheets: SheetsStandIn, jira: JiraStandIn) -> Path:
     (folder / "key.json").write_text(json.dumps(sheets.key))  # type: ignore[attr-defined]
     (folder / "key.json").chmod(0o600)
@@ -118,25 +121,55 @@ def write_config(folder: Path, sheets: SheetsStandIn, jira: JiraStandIn) -> Path
         f'[sheet]\nspreadsheet = "{BOOK}"\nworksheet = "{TAB}"\n'
         f'[google]\ncredentials = "key.json"\napi_endpoint = "{sheets.url}"\n'
         f'[jira]\nserver = "{jira.url}"\nemail = "{jira.email}"\n'
-        'token_env = "OKRSYNC_BENCH_TOKEN"\n')
+        'token_env = "OKRSYNC_BENCH_TOKEN"\n'
+        + (f"max_workers = {MAX_WORKERS}\n" if MAX_WORKERS else ""))
     return config
 
 
-def run_process(args: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int]:
-    """Wall seconds, peak RSS in MB, and exit code of one whole process."""
+PEAK = """
+import atexit, os, sys
+def _peak():
+    try:
+        status = open("/proc/self/status").read()
+        kb = int(status.split("VmHWM:")[1].split()[0])
+    except (OSError, IndexError):
+        import resource
+        kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    times = os.times()
+    with open(os.environ["BENCH_PEAK_FILE"], "w") as out:
+        out.write(f"{kb} {times.user + times.system}")
+atexit.register(_peak)
+"""
+
+
+def run_process(args: list[str], env: dict[str, str] | None = None
+                ) -> tuple[float, int, int, float]:
+    """Wall seconds, peak RSS in MB, exit code and CPU seconds of one whole process.
+
+    Python processes report their own peak (VmHWM) at exit: the parent's size at fork
+    would otherwise be counted in the child's.
+    """
+    peak_file = Path(tempfile.mkstemp()[1])
+    env = {**(env or os.environ), "BENCH_PEAK_FILE": str(peak_file)}
+    if args[0] == sys.executable and args[1] in ("-m", "-c"):
+        code = PEAK + (f"import runpy; sys.argv = {[args[2], *args[3:]]!r}; "
+                       f"runpy.run_module({args[2]!r}, run_name='__main__')"
+                       if args[1] == "-m" else f"sys.argv = ['-c', *{args[3:]!r}]\n" + args[2])
+        args = [sys.executable, "-c", code]
     start = time.perf_counter()
-    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
+    process = subprocess.run(args, env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, check=False)
     wall = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.stderr is not None:
-        err = process.stderr.read().decode(errors="replace").strip()
-        if err and process.returncode not in (0, 1, 4):
-            print(err[-2000:], file=sys.stderr)
-        process.stderr.close()
-    rss_mb = usage.ru_maxrss // 1024 if sys.platform != "darwin" else usage.ru_maxrss // 2**20
-    return wall, rss_mb, process.returncode
+    err = process.stderr.decode(errors="replace").strip()
+    if err and process.returncode not in (0, 1, 4):
+        print(err[-2000:], file=sys.stderr)
+    try:
+        kb, cpu = peak_file.read_text().split()
+        rss_mb, cpu_s = int(kb) // 1024, float(cpu)
+    except (OSError, ValueError):
+        rss_mb, cpu_s = 0, 0.0
+    peak_file.unlink(missing_ok=True)
+    return wall, rss_mb, process.returncode, cpu_s
 
 
 @dataclass
@@ -148,6 +181,7 @@ class Figures:
     jira: int
     rss_mb: int
     exit_code: int
+    cpu: float = 0.0
     scaled: str = ""
 
 
@@ -162,10 +196,10 @@ def okrsync_pull(label: str, config: Path, sheets: SheetsStandIn, jira: JiraStan
     sheets.requests.clear()
     jira.requests.clear()
     env = {**os.environ, "OKRSYNC_BENCH_TOKEN": TOKEN, "XDG_CONFIG_HOME": str(config.parent)}
-    wall, rss, code = run_process([sys.executable, "-m", "okrsync", "pull", "-c", str(config),
-                                   "--as-of", AS_OF, "--quiet"], env)
+    wall, rss, code, cpu = run_process([sys.executable, "-m", "okrsync", "pull", "-c",
+                                        str(config), "--as-of", AS_OF, "--quiet"], env)
     reads, writes, jira_requests = counts(sheets, jira)
-    return Figures(label, wall, reads, writes, jira_requests, rss, code)
+    return Figures(label, wall, reads, writes, jira_requests, rss, code, cpu)
 
 
 def move_work(jira: JiraStandIn, share: float, seed: int = 3) -> None:
@@ -188,7 +222,7 @@ from google.oauth2 import service_account
 from jira import JIRA
 from okrsync.sheets.google import RoutedSession
 
-cfg = json.loads(sys.argv[1])
+cfg = json.loads(sys.argv[-1])
 credentials = service_account.Credentials.from_service_account_info(
     cfg["key"], scopes=["https://www.googleapis.com/auth/spreadsheets"])
 gc = gspread.Client(None, session=RoutedSession(credentials, cfg["sheets"]))
@@ -230,9 +264,9 @@ def naive(config: dict[str, Any], sheets: SheetsStandIn, jira: JiraStandIn) -> F
     sheets.requests.clear()
     jira.requests.clear()
     script = NAIVE.format(root=str(ROOT))
-    wall, rss, code = run_process([sys.executable, "-c", script, json.dumps(config)])
+    wall, rss, code, cpu = run_process([sys.executable, "-c", script, json.dumps(config)])
     reads, writes, jira_requests = counts(sheets, jira)
-    return Figures("straightforward script", wall, reads, writes, jira_requests, rss, code)
+    return Figures("straightforward script", wall, reads, writes, jira_requests, rss, code, cpu)
 
 
 # ---------------------------------------------------------------- cold start
@@ -285,17 +319,19 @@ def scale(krs: int, latency: float, naive_sample: int | None, nightly: bool = Tr
                                  round(result.sheets_reads * factor),
                                  round(result.sheets_writes * factor),
                                  round(result.jira * factor), result.rss_mb, result.exit_code,
-                                 f"measured on {sample} KRs, ×{factor:g}")
+                                 result.cpu * factor, f"measured on {sample} KRs, ×{factor:g}")
             figures.append(result)
         shutil.rmtree(folder)
     return figures, minimum_requests(company), company
 
 
 def show(figures: list[Figures], minimum: tuple[int, int]) -> None:
-    print(f"{'':26} {'wall s':>8} {'Sheets r/w':>11} {'JIRA req':>9} {'RSS MB':>7}  note")
+    print(f"{'':26} {'wall s':>8} {'CPU s':>6} {'Sheets r/w':>11} {'JIRA req':>9} "
+          f"{'RSS MB':>7}  note")
     for f in figures:
-        print(f"{f.label:26} {f.wall:8.1f} {f.sheets_reads:>5}/{f.sheets_writes:<5} "
-              f"{f.jira:>9} {f.rss_mb:>7}  {f.scaled}{'' if f.exit_code in (0, 1, 4) else ' FAILED'}")
+        failed = "" if f.exit_code in (0, 1, 4) else " FAILED"
+        print(f"{f.label:26} {f.wall:8.1f} {f.cpu:6.1f} {f.sheets_reads:>5}/{f.sheets_writes:<5} "
+              f"{f.jira:>9} {f.rss_mb:>7}  {f.scaled}{failed}")
     print(f"{'least possible':26} {'':8} {minimum[0]:>5} total {minimum[1]:>9}")
 
 
@@ -306,21 +342,29 @@ def main() -> None:
     parser.add_argument("--naive-sample", type=int, default=100)
     parser.add_argument("--naive-all", action="store_true")
     parser.add_argument("--growth", default="100,1000,5000")
+    parser.add_argument("--skip-main", action="store_true", help="only cold start and growth")
     parser.add_argument("--runs", type=int, default=7, help="cold-start runs")
     parser.add_argument("--quick", action="store_true", help="200 KRs, growth 100,500")
+    parser.add_argument("--max-workers", type=int, default=None,
+                        help="set [jira] max_workers (default: okrsync's default)")
     args = parser.parse_args()
+    global MAX_WORKERS
+    MAX_WORKERS = args.max_workers
     if args.quick:
         args.krs, args.growth, args.naive_sample, args.runs = 200, "100,500", 20, 3
     print(f"okrsync benchmark — {date.today()} — {platform.node()} — {platform.machine()}, "
           f"{os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"simulated latency {args.latency * 1000:.0f} ms per request\n")
 
+    if args.skip_main:
+        growth(args)
+        return
     print(f"== {args.krs} KRs ==")
     sample = None if args.naive_all else args.naive_sample
     figures, minimum, company = scale(args.krs, args.latency, sample or args.krs)
-    print(f"({company.epic_children:,} epic children, "
-          f"{sum(1 for r in company.rows[1:] if len(r) > 11 and r[11] and not str(r[11]).startswith('EP-'))} "
-          "JQL links)")
+    jql_links = sum(1 for r in company.rows[1:]
+                    if len(r) > 11 and r[11] and not str(r[11]).startswith("EP-"))
+    print(f"({company.epic_children:,} epic children, {jql_links} JQL links)")
     show(figures, minimum)
     first, naive_figures = figures[0], figures[-1]
     ratio = naive_figures.wall / first.wall if first.wall else float("nan")
@@ -333,14 +377,7 @@ def main() -> None:
     print(f"okrsync --help   {help_median:.3f} s")
     print(f"okrsync report   {report_median:.3f} s (bundled example)\n")
 
-    print("== growth (first pull) ==")
-    print(f"{'KRs':>6} {'wall s':>8} {'Sheets r/w':>11} {'JIRA req':>9} {'least JIRA':>10} "
-          f"{'RSS MB':>7}")
-    for size in [int(s) for s in args.growth.split(",") if s]:
-        grown, least, _ = scale(size, args.latency, None, nightly=False)
-        f = grown[0]
-        print(f"{size:>6} {f.wall:8.1f} {f.sheets_reads:>5}/{f.sheets_writes:<5} {f.jira:>9} "
-              f"{least[1]:>10} {f.rss_mb:>7}")
+    growth(args)
 
     print("\n== targets ==")
     print(f"Sheets requests per nightly pull ≤ 3: "
@@ -348,6 +385,17 @@ def main() -> None:
     print(f"JIRA within 1.5× of least: {first.jira / minimum[1]:.2f}×")
     print(f"wall at {args.krs} KRs < 10 s: {first.wall:.1f} s; ≥ 20× faster: {ratio:.0f}×")
     print(f"okrsync --help < 0.3 s: {help_median:.3f} s")
+
+
+def growth(args: argparse.Namespace) -> None:
+    print("== growth (first pull) ==")
+    print(f"{'KRs':>6} {'wall s':>8} {'CPU s':>6} {'Sheets r/w':>11} {'JIRA req':>9} "
+          f"{'least JIRA':>10} {'RSS MB':>7}")
+    for size in [int(s) for s in args.growth.split(",") if s]:
+        grown, least, _ = scale(size, args.latency, None, nightly=False)
+        f = grown[0]
+        print(f"{size:>6} {f.wall:8.1f} {f.cpu:6.1f} {f.sheets_reads:>5}/{f.sheets_writes:<5} "
+              f"{f.jira:>9} {least[1]:>10} {f.rss_mb:>7}")
 
 
 if __name__ == "__main__":

@@ -108,7 +108,11 @@ def _measure(
         sources[kr.row] = f"JIRA {link} ({metric})"
     source = open_source(config) if wanted else None
     if source is not None:
-        measured = source.measure(wanted.values())
+        try:
+            measured = source.measure(wanted.values())
+        except BaseException:
+            source.close()
+            raise
         for row, key in wanted.items():
             result = measured[key]
             if isinstance(result, KRError):
