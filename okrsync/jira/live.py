@@ -312,8 +312,9 @@ class LiveSource(IssueSource):
         names = self._names() if (self._fields is not None) else {}
         points = self._points_field() if any(m.needs_points for m in metrics) else None
         epic = self._epic_field()
-        self._to_issue = functools.partial(issue_from_rest, names=names, points_field=points,
-                                           epic_field=epic)
+        self._to_issue = functools.partial(
+            issue_from_rest, names=names, points_field=points, epic_field=epic,
+            keep_numbers=any(m.kind is Kind.SUM for m in metrics))
         results: dict[Link, Any] = {}
         tasks: list[Callable[[], None]] = []
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 DONE = "done"
@@ -87,15 +89,48 @@ def issue_from_rest(
     points_field: str | None,
     epic_field: str | None,
     seen_fields: set[str] | None = None,
+    keep_numbers: bool = True,
 ) -> Issue:
     """An issue as JIRA's REST API returns it (`{"key", "fields": {...}}`).
 
     `names` maps field ids to names (`expand=names` or `GET /field`); `seen_fields`,
-    when given, collects every field id and name met.
+    when given, collects every field id and name met. Without `keep_numbers` the other
+    numeric fields are not kept (no `sum:` metric needs them), and repeated texts are
+    shared: a pull over hundreds of thousands of issues stays small.
     """
     fields: Mapping[str, Any] = item.get("fields") or {}
     status = fields.get("status") or {}
     category = (status.get("statusCategory") or {}).get("key") or ""
+    numbers: Mapping[str, float] = _NO_NUMBERS
+    if keep_numbers or seen_fields is not None:
+        numbers = _numbers(fields, names, seen_fields)
+    parent = fields.get("parent")
+    epic = fields.get(epic_field) if epic_field else None
+    project = fields.get("project") or {}
+    return Issue(
+        key=str(item["key"]).upper(),
+        status_category=category_key(category) or category,
+        status=sys.intern(_name(status)),
+        summary=str(fields.get("summary") or ""),
+        project=sys.intern(str(project.get("key") or "")),
+        project_name=sys.intern(str(project.get("name") or "")),
+        issuetype=sys.intern(_name(fields.get("issuetype"))),
+        parent=sys.intern(str(parent["key"]).upper())
+        if isinstance(parent, Mapping) and parent.get("key") else None,
+        epic=sys.intern(str(epic).upper()) if isinstance(epic, str) and epic else None,
+        labels=tuple(sys.intern(str(label)) for label in fields.get("labels") or ()),
+        components=tuple(_name(c) for c in fields.get("components") or ()),
+        fix_versions=tuple(_name(v) for v in fields.get("fixVersions") or ()),
+        story_points=as_number(fields.get(points_field)) if points_field else None,
+        numbers=numbers,
+    )
+
+
+_NO_NUMBERS: Mapping[str, float] = MappingProxyType({})
+
+
+def _numbers(fields: Mapping[str, Any], names: Mapping[str, str],
+             seen_fields: set[str] | None) -> Mapping[str, float]:
     numbers: dict[str, float] = {}
     for field_id, value in fields.items():
         label = names.get(field_id, field_id)
@@ -105,26 +140,7 @@ def issue_from_rest(
         if number is not None:
             numbers[field_name(field_id)] = number
             numbers[field_name(label)] = number
-    parent = fields.get("parent")
-    epic = fields.get(epic_field) if epic_field else None
-    project = fields.get("project") or {}
-    return Issue(
-        key=str(item["key"]).upper(),
-        status_category=category_key(category) or category,
-        status=_name(status),
-        summary=str(fields.get("summary") or ""),
-        project=str(project.get("key") or ""),
-        project_name=str(project.get("name") or ""),
-        issuetype=_name(fields.get("issuetype")),
-        parent=str(parent["key"]).upper() if isinstance(parent, Mapping) and parent.get("key")
-        else None,
-        epic=str(epic).upper() if isinstance(epic, str) and epic else None,
-        labels=tuple(str(label) for label in fields.get("labels") or ()),
-        components=tuple(_name(c) for c in fields.get("components") or ()),
-        fix_versions=tuple(_name(v) for v in fields.get("fixVersions") or ()),
-        story_points=as_number(fields.get(points_field)) if points_field else None,
-        numbers=numbers,
-    )
+    return numbers or _NO_NUMBERS
 
 
 def points_field_of(candidates: Mapping[str, str], configured: str | None) -> str | None:
