@@ -220,7 +220,7 @@ def _rgb(color: Mapping[str, float] | None) -> str | None:
 
 
 def _color(hex_rgb: str) -> dict[str, float]:
-    return {name: int(hex_rgb[i:i + 2], 16) / 255 for name, i in
+    return {name: round(int(hex_rgb[i:i + 2], 16) / 255, 4) for name, i in
             (("red", 0), ("green", 2), ("blue", 4))}
 
 
