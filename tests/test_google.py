@@ -119,7 +119,7 @@ def test_request_count_does_not_grow_with_the_number_of_krs(api, tmp_path):
             ["Eng", "O", f"KR {n}", "", "0%", "100%", None, None, None, None, None, f"E-{n}"]
             for n in range(size)]
 
-        def export(done_first: bool):
+        def export(done_first: bool, size: int = size, folder: Path = folder) -> None:
             issues = [issue(f"C-{n}", "done" if n % 2 or (n == 0 and done_first) else "new",
                             f"E-{n}") for n in range(size)]
             (folder / "export.json").write_text(json.dumps({"issues": issues}))

@@ -16,6 +16,7 @@ person" between two requests.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import re
@@ -463,10 +464,8 @@ class SheetsStandIn(StandIn):
         for r, row in enumerate(body.get("values") or [], start=r0):
             for c, value in enumerate(row, start=c0):
                 if option == "USER_ENTERED" and isinstance(value, str):
-                    try:
+                    with contextlib.suppress(ValueError):
                         value = float(value.replace(",", ""))
-                    except ValueError:
-                        pass
                 sheet.set(r, c, entered(value))
                 count += 1
         return {"spreadsheetId": book.id, "updatedRange": target, "updatedCells": count}
