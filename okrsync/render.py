@@ -29,6 +29,11 @@ STATUS_STYLE = {
 _SPARK = "▁▂▃▄▅▆▇█"
 
 
+def _table(title: str) -> Table:
+    """A table with a bold title on the left and a rule under the header, as all here."""
+    return Table(box=box.SIMPLE_HEAD, title=title, title_justify="left", title_style="bold")
+
+
 def value(kr: KeyResult, number: float | None) -> str:
     """A KR's number with the unit people typed: `4.2점`, `45%`, `₩1,000`."""
     if number is None:
@@ -175,9 +180,7 @@ def render_pull(result: Any, warnings: Sequence[str] = (), quiet: bool = False) 
     """What a pull changed (old → new), what went wrong, Andon alerts, one summary line."""
     parts: list[Any] = []
     if result.changes and not quiet:
-        table = Table(box=box.SIMPLE_HEAD, title="Changes" + (" (dry run)" if result.dry_run
-                                                               else ""),
-                      title_justify="left", title_style="bold")
+        table = _table("Changes (dry run)" if result.dry_run else "Changes")
         table.add_column("Row", justify="right")
         table.add_column("Key Result", ratio=1, overflow="fold", min_width=12)
         table.add_column("Cell")
@@ -257,8 +260,7 @@ def render_check(result: Any) -> Group:
     parts: list[Any] = [
         Text(f"Sheet: {state.backend.name} — header in row {rows}", style="bold"),
     ]
-    mapping = Table(box=box.SIMPLE_HEAD, title="Columns found", title_justify="left",
-                    title_style="bold")
+    mapping = _table("Columns found")
     mapping.add_column("Column")
     mapping.add_column("Header in the sheet")
     mapping.add_column("Read as")
@@ -284,8 +286,7 @@ def render_history(records: Sequence[Any]) -> Any:
     """The change log as a table, oldest first."""
     if not records:
         return Text("No changes recorded yet (the change log is empty or nothing matched).")
-    table = Table(box=box.SIMPLE_HEAD, title="Change log", title_justify="left",
-                  title_style="bold")
+    table = _table("Change log")
     table.add_column("Time", no_wrap=True)
     table.add_column("Row", justify="right")
     table.add_column("Key Result", ratio=1, overflow="fold", min_width=10)
@@ -413,8 +414,7 @@ def render_overlaps(result: Any) -> Group:
         return f"{kr.department or '(no department)'} · row {kr.sheet_row} · {kr.text}"
 
     if result.shared:
-        table = Table(box=box.SIMPLE_HEAD, title="KRs counting the same JIRA issues",
-                      title_justify="left", title_style="bold")
+        table = _table("KRs counting the same JIRA issues")
         table.add_column("KR", ratio=1, overflow="fold")
         table.add_column("KR", ratio=1, overflow="fold")
         table.add_column("Shared", justify="right")
@@ -425,8 +425,7 @@ def render_overlaps(result: Any) -> Group:
                           ", ".join(pair.sample) + more)
         parts.append(table)
     if result.similar:
-        table = Table(box=box.SIMPLE_HEAD, title="KRs that read nearly the same",
-                      title_justify="left", title_style="bold")
+        table = _table("KRs that read nearly the same")
         table.add_column("KR", ratio=1, overflow="fold")
         table.add_column("KR", ratio=1, overflow="fold")
         table.add_column("Alike", justify="right")
