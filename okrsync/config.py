@@ -74,6 +74,9 @@ class JiraConfig(_Section):
 
 class OkrConfig(_Section):
     fiscal_year_start_month: int = Field(default=1, ge=1, le=12)
+    year: int | None = Field(default=None, ge=2000, le=2100)
+    """The OKR year the sheet is for. When set, a run dated outside it stops instead of
+    writing this year's JIRA values into last year's quarter columns."""
     on_track_margin: float = Field(default=0.10, ge=0, le=1)
     at_risk_margin: float = Field(default=0.25, ge=0, le=1)
 

@@ -15,7 +15,7 @@ from okrsync.core.grid import Grid, a1
 from okrsync.core.layout import Column, Layout, detect_layout
 from okrsync.core.okr import KeyResult, read_key_results
 from okrsync.core.plan import Assessment, Change, assess, plan_pull
-from okrsync.errors import ExitCode, KRError
+from okrsync.errors import ConfigError, ExitCode, KRError
 from okrsync.jira.links import Link, parse_link
 from okrsync.jira.metrics import Metric, parse_metric
 from okrsync.jira.source import IssueSource
@@ -131,6 +131,12 @@ def load_state(
 ) -> tuple[SheetState, dict[int, str]]:
     """Read and assess the sheet; with JIRA, put fresh values in the current quarter."""
     period = Period.at(as_of, config.okr.fiscal_year_start_month)
+    if config.okr.year is not None and config.okr.year != period.year.label:
+        raise ConfigError(
+            f"[okr] year: the sheet is for {config.okr.year}, but {as_of.isoformat()} falls "
+            f"in OKR year {period.year.label}; pass --as-of with a date in {config.okr.year}, "
+            "or set [okr] year for the new sheet"
+        )
     backend = open_sheet(config, output)
     grid = backend.read()
     layout = detect_layout(grid, period.year.label)

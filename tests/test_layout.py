@@ -105,3 +105,10 @@ def test_empty_sheet():
 def test_duplicate_quarter_is_an_error():
     with pytest.raises(LayoutError, match="Quarter 1 appears in more than one column"):
         detect_layout(Grid([["KR", "Start", "Target", "Q1", "1Q"]]))
+
+
+def test_headers_with_units_and_punctuation():
+    grid = Grid([["Key Result:", "Start *", "Target (goal)", "Progress %", "2024.Q1", "Q2 (actual)"]])
+    layout = detect_layout(grid)
+    assert layout.columns[Column.ACHIEVEMENT] == 3
+    assert dict(layout.quarters) == {1: 4, 2: 5}

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from okrsync.config import load_config
 from okrsync.core.grid import CellWrite, ValueKind
-from okrsync.errors import ExitCode, SourceError
+from okrsync.errors import ConfigError, ExitCode, SourceError
 from okrsync.pull import run_pull
 from okrsync.sheets.base import LOG_TAB
 from okrsync.sheets.xlsx import XlsxSheet
@@ -241,3 +241,18 @@ def test_fiscal_year_moves_the_current_quarter(tmp_path):
     config.write_text(text)
     pull(config, as_of=date(2025, 2, 10))  # FY starting April 2024: Q4
     assert load_workbook(tmp_path / "okr.xlsx").active["J2"].value == 2
+
+
+def test_a_sheet_for_another_year_is_never_written(tmp_path):
+    config = _sheet_with(
+        tmp_path,
+        [["Eng", "O", "linked", "", 0, 100, None, None, None, None, None, "E-1", "count"]],
+        [issue("E-2", "done", "E-1")],
+    )
+    config.write_text(config.read_text() + "[okr]\nyear = 2024\n")
+    before = (tmp_path / "okr.xlsx").read_bytes()
+    with pytest.raises(ConfigError, match=r"\[okr\] year: the sheet is for 2024, but "
+                                          r"2025-02-10 falls in OKR year 2025"):
+        pull(config, as_of=date(2025, 2, 10))
+    assert (tmp_path / "okr.xlsx").read_bytes() == before
+    assert pull(config).exit_code is ExitCode.OK  # a 2024 date is fine

@@ -79,7 +79,7 @@ def normalise(text: str) -> str:
     """Header text reduced to what identifies it: case, spacing, brackets, punctuation."""
     text = unicodedata.normalize("NFKC", text).lower()
     text = re.sub(r"\(.*?\)|\[.*?\]", " ", text)
-    text = re.sub(r"[^\w%]+", " ", text)
+    text = re.sub(r"\W+", " ", text)  # "Progress %", "달성률(%)" → "progress", "달성률"
     return " ".join(text.split())
 
 
