@@ -108,7 +108,8 @@ def test_duplicate_quarter_is_an_error():
 
 
 def test_headers_with_units_and_punctuation():
-    grid = Grid([["Key Result:", "Start *", "Target (goal)", "Progress %", "2024.Q1", "Q2 (actual)"]])
+    grid = Grid([["Key Result:", "Start *", "Target (goal)", "Progress %", "2024.Q1",
+                  "Q2 (actual)"]])
     layout = detect_layout(grid)
     assert layout.columns[Column.ACHIEVEMENT] == 3
     assert dict(layout.quarters) == {1: 4, 2: 5}
