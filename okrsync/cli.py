@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
@@ -149,7 +150,7 @@ def pull(
     from okrsync.workspace import locked
 
     settings = load_config(config)
-    with locked(settings):
+    with contextlib.nullcontext() if dry_run else locked(settings):  # a dry run writes nothing
         result = run_pull(settings, _day(as_of), dry_run=dry_run, output=output)
     warnings = []
     if result.alerts and settings.alerts.webhook and not dry_run:
