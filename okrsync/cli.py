@@ -100,6 +100,11 @@ def _show_warnings() -> None:
         logger.propagate = False
 
 
+def _on_terminal() -> bool:
+    """Whether a person can answer questions (never true under cron)."""
+    return sys.stdin.isatty()
+
+
 def _day(as_of: datetime | None) -> date | None:
     return as_of.date() if as_of else None
 
@@ -360,7 +365,7 @@ def init(
     from okrsync.init import create_workbook as make_workbook
 
     if spreadsheet is None:
-        if not sys.stdin.isatty():
+        if not _on_terminal():
             raise typer.BadParameter("required when not on a terminal",
                                      param_hint="--spreadsheet")
         spreadsheet = typer.prompt("Dashboard (an .xlsx path or a Google Sheets URL)")

@@ -12,6 +12,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -28,6 +29,17 @@ class SheetConfig(_Section):
     """An .xlsx path (relative to the config file), or a Google spreadsheet id or URL."""
     worksheet: str | None = None
     """The tab's title; default the tab in the URL's #gid=, else the first."""
+
+
+    @field_validator("spreadsheet")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        from okrsync.sheets.refs import is_workbook, parse_spreadsheet
+
+        if not is_workbook(value) and parse_spreadsheet(value) is None:
+            raise ValueError(f"{value!r} is neither an .xlsx workbook path nor a Google "
+                             "spreadsheet id or URL (https://docs.google.com/spreadsheets/d/…)")
+        return value
 
 
 class GoogleConfig(_Section):

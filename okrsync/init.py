@@ -8,6 +8,7 @@ from pathlib import Path
 from okrsync.config import load_config
 from okrsync.core.template import dashboard
 from okrsync.errors import ConfigError
+from okrsync.sheets.refs import is_workbook
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ def config_text(answers: Answers) -> str:
         prefix = "" if value else "# "
         return f"# {note}\n{prefix}{key} = {_quoted(value or default)}\n"
 
-    google = not answers.spreadsheet.lower().endswith((".xlsx", ".xlsm"))
+    google = not is_workbook(answers.spreadsheet)
     parts = [
         "# okrsync configuration (see config.example.toml for every key).\n"
         "# Paths are relative to this file.\n\n[sheet]\n",
@@ -63,7 +64,11 @@ def write_config(path: Path, answers: Answers, force: bool = False) -> None:
     if path.exists() and not force:
         raise ConfigError(f"{path} already exists; pass --force to replace it")
     path.write_text(config_text(answers), encoding="utf-8")
-    load_config(path)  # what init writes must load
+    try:
+        load_config(path)  # what init writes must load; a bad answer leaves nothing behind
+    except ConfigError:
+        path.unlink()
+        raise
 
 
 def create_workbook(path: Path, title: str, lang: str, force: bool = False) -> None:

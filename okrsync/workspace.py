@@ -11,23 +11,20 @@ from okrsync.config import Config
 from okrsync.errors import ConfigError, LockedError
 from okrsync.jira.source import IssueSource
 from okrsync.sheets.base import SheetBackend
+from okrsync.sheets.refs import is_workbook, parse_spreadsheet
 
 
 def open_sheet(config: Config, output: Path | None = None) -> SheetBackend:
     """The backend for `[sheet] spreadsheet`. `output` (xlsx only) writes a copy elsewhere."""
     target = config.sheet.spreadsheet
-    if target.lower().endswith((".xlsx", ".xlsm")):
+    if is_workbook(target):
         from okrsync.sheets.xlsx import XlsxSheet
 
         return XlsxSheet(config.path(target), config.sheet.worksheet, output)
-    from okrsync.sheets.google import GoogleSheet, load_credentials, parse_spreadsheet
+    from okrsync.sheets.google import GoogleSheet, load_credentials
 
     ref = parse_spreadsheet(target)
-    if ref is None:
-        raise ConfigError(
-            f"[sheet] spreadsheet: {target!r} is neither an .xlsx workbook path nor a Google "
-            "spreadsheet id or URL"
-        )
+    assert ref is not None  # the config checked it
     if output is not None:
         raise ConfigError("--output works only with an .xlsx workbook")
     google = config.google
@@ -50,7 +47,7 @@ def sheet_lock(config: Config) -> Any:
     from filelock import FileLock
 
     target = config.sheet.spreadsheet
-    if target.lower().endswith((".xlsx", ".xlsm")):
+    if is_workbook(target):
         target = str(config.path(target).resolve())
     identity = f"{target}#{config.sheet.worksheet or ''}"
     folder = Path(typer.get_app_dir("okrsync")) / "locks"

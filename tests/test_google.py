@@ -15,7 +15,7 @@ from okrsync.cli import app
 from okrsync.config import load_config
 from okrsync.errors import ExitCode, SourceError
 from okrsync.pull import run_pull, run_report
-from okrsync.sheets.google import parse_spreadsheet
+from okrsync.sheets.refs import parse_spreadsheet
 
 from .conftest import EXAMPLES
 from .helpers import EN_HEADER, issue

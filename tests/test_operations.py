@@ -236,3 +236,20 @@ def test_init_creates_a_dashboard_okrsync_can_read(tmp_path, lang, header):
     assert "1 KRs, 0 linked to JIRA" in check.output
     again = run("init", "-c", str(config), "--spreadsheet", "okr.xlsx")
     assert again.exit_code == 2 and "already exists; pass --force" in again.output
+
+
+def test_init_asks_on_a_terminal(tmp_path, monkeypatch):
+    monkeypatch.setattr("okrsync.cli._on_terminal", lambda: True)
+    config = tmp_path / "okrsync.toml"
+    result = runner.invoke(app, ["init", "-c", str(config)],
+                           input="https://acme.atlassian.net/wiki\nhttps://acme.atlassian.net\n"
+                                 "pm@acme.com\n")
+    assert result.exit_code == 2  # a wiki URL is no spreadsheet: said, nothing written
+    assert not config.exists()
+    result = runner.invoke(app, ["init", "-c", str(config)],
+                           input="okr.xlsx\nhttps://acme.atlassian.net\npm@acme.com\n")
+    assert result.exit_code == 0, result.output
+    settings = load_config(config)
+    assert settings.sheet.spreadsheet == "okr.xlsx"
+    assert (settings.jira.server, settings.jira.email) == ("https://acme.atlassian.net",
+                                                           "pm@acme.com")

@@ -22,11 +22,9 @@ from __future__ import annotations
 import functools
 import json
 import random
-import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -44,6 +42,7 @@ from okrsync.core.template import Template
 from okrsync.core.values import CellValue
 from okrsync.errors import ConfigError, SourceError, warn_if_readable_by_others
 from okrsync.sheets.base import LOG_HEADER, LOG_TAB, LogRecord, SheetBackend, WriteReport
+from okrsync.sheets.refs import SpreadsheetRef
 
 GOOGLE_SHEETS = "https://sheets.googleapis.com"
 SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
@@ -64,31 +63,9 @@ _COMBINED_FIELDS = (
     f"data(startRow,startColumn,rowData(values({_CELL_FIELDS}))))"
 )
 
-_ID_IN_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
-_GID_IN_URL = re.compile(r"[#&?]gid=(\d+)")
-_PLAIN_ID = re.compile(r"^[A-Za-z0-9_-]{20,}$")
-
 T = TypeVar("T")
 BACKOFF_START = 1.0
 """Seconds before the first retry; doubled each time, up to 64."""
-
-
-@dataclass(frozen=True)
-class SpreadsheetRef:
-    id: str
-    gid: int | None = None
-
-
-def parse_spreadsheet(text: str) -> SpreadsheetRef | None:
-    """A spreadsheet id or any docs.google.com URL; None when it is neither."""
-    text = text.strip()
-    match = _ID_IN_URL.search(text)
-    if match:
-        gid = _GID_IN_URL.search(text)
-        return SpreadsheetRef(match[1], int(gid[1]) if gid else None)
-    if _PLAIN_ID.match(text):
-        return SpreadsheetRef(text)
-    return None
 
 
 class RoutedSession(AuthorizedSession):
