@@ -127,18 +127,21 @@ class _Parser:
         return predicate
 
     def _or(self) -> Predicate:
-        parts = [self._and()]
-        while (token := self._peek()) and token.upper == "OR":
-            self.pos += 1
-            parts.append(self._and())
-        return parts[0] if len(parts) == 1 else lambda issue: any(p(issue) for p in parts)
+        return self._joined("OR", self._and, any)
 
     def _and(self) -> Predicate:
-        parts = [self._not()]
-        while (token := self._peek()) and token.upper == "AND":
+        return self._joined("AND", self._not, all)
+
+    def _joined(self, keyword: str, operand: Callable[[], Predicate],
+                combine: Callable[[Iterator[bool]], bool]) -> Predicate:
+        """`operand (keyword operand)*`, e.g. `a AND b AND c`."""
+        parts = [operand()]
+        while (token := self._peek()) and token.upper == keyword:
             self.pos += 1
-            parts.append(self._not())
-        return parts[0] if len(parts) == 1 else lambda issue: all(p(issue) for p in parts)
+            parts.append(operand())
+        if len(parts) == 1:
+            return parts[0]
+        return lambda issue: combine(part(issue) for part in parts)
 
     def _not(self) -> Predicate:
         token = self._peek()
