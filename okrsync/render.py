@@ -256,7 +256,7 @@ def render_check(result: Any) -> Group:
     """What `check` found: where the sheet is, the column mapping, every problem."""
     state = result.state
     layout = state.layout
-    rows = "–".join(str(r + 1) for r in (layout.header_rows[0], layout.header_rows[-1]))
+    rows = "–".join(dict.fromkeys(str(r + 1) for r in layout.header_rows))
     parts: list[Any] = [
         Text(f"Sheet: {state.backend.name} — header in row {rows}", style="bold"),
     ]
