@@ -82,7 +82,9 @@ class XlsxSheet(SheetBackend):
 
     def _load(self, data_only: bool) -> Workbook:
         try:
-            return load_workbook(self.path, data_only=data_only)
+            # keep_vba: a macro-enabled workbook (.xlsm) keeps its macros when saved.
+            return load_workbook(self.path, data_only=data_only,
+                                 keep_vba=self.path.suffix.lower() == ".xlsm")
         except FileNotFoundError:
             raise SourceError(f"workbook {self.path} does not exist") from None
         except (InvalidFileException, OSError, KeyError, ValueError) as error:
