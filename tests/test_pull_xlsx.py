@@ -256,3 +256,23 @@ def test_a_sheet_for_another_year_is_never_written(tmp_path):
         pull(config, as_of=date(2025, 2, 10))
     assert (tmp_path / "okr.xlsx").read_bytes() == before
     assert pull(config).exit_code is ExitCode.OK  # a 2024 date is fine
+
+
+def test_a_workbook_with_a_chart_is_not_overwritten(tmp_path):
+    from openpyxl.chart import BarChart, Reference
+
+    config = _sheet_with(tmp_path, [["Eng", "O", "kr", "", 0, 10, 5]])
+    book = load_workbook(tmp_path / "okr.xlsx")
+    chart = BarChart()
+    chart.add_data(Reference(book.active, min_col=7, min_row=1, max_row=2))
+    book.active.add_chart(chart, "Q5")
+    book.save(tmp_path / "okr.xlsx")
+    before = (tmp_path / "okr.xlsx").read_bytes()
+    with pytest.raises(SourceError, match="contains charts and drawings or images, which "
+                                          "openpyxl cannot keep"):
+        pull(config)
+    assert (tmp_path / "okr.xlsx").read_bytes() == before
+    assert pull(config, dry_run=True).changes  # reading and dry runs still work
+    copy = tmp_path / "copy.xlsx"
+    assert pull(config, output=copy).written  # and a copy can be written
+    assert load_workbook(copy).active["K2"].value == pytest.approx(0.5)

@@ -13,6 +13,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from pathlib import Path
@@ -148,6 +149,12 @@ class XlsxSheet(SheetBackend):
                 f"workbook {self.path} was changed by someone else while okrsync ran; "
                 "nothing was written. Run the pull again."
             )
+        if self.output is None and (parts := _parts_openpyxl_drops(self.path)):
+            raise SourceError(
+                f"workbook {self.path} contains {parts}, which openpyxl cannot keep when it "
+                "saves; okrsync will not overwrite it. Write a copy with --output (without "
+                f"the {parts}), or keep the dashboard in Google Sheets. Nothing was written."
+            )
         sheet = self._sheet(self._book)
         for write in writes:
             cell = sheet.cell(write.row + 1, write.col + 1)
@@ -195,6 +202,22 @@ class XlsxSheet(SheetBackend):
                 source=str(cells[8] or ""),
             ))
         return records
+
+
+_DROPPED = {"xl/charts/": "charts", "xl/drawings/": "drawings or images",
+            "xl/pivotTables/": "pivot tables", "xl/slicers/": "slicers"}
+
+
+def _parts_openpyxl_drops(path: Path) -> str:
+    """What in the workbook a save through openpyxl would lose ("" when nothing)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return ""
+    found = dict.fromkeys(label for prefix, label in _DROPPED.items()
+                          if any(name.startswith(prefix) for name in names))
+    return " and ".join(found)
 
 
 def _log_value(value: object) -> float | str | None:
