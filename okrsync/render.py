@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from okrsync.core.calendar import Period
+from okrsync.core.layout import ALIASES, Column, normalise
 from okrsync.core.okr import KeyResult
 from okrsync.core.plan import Assessment
 from okrsync.core.progress import NotComputable, Status
@@ -282,6 +283,11 @@ def render_check(result: Any) -> Group:
     return Group(*parts)
 
 
+def _logged_unit(column: str) -> str:
+    """The change log keeps numbers only; an achievement column's are percentages."""
+    return "%" if normalise(column) in ALIASES[Column.ACHIEVEMENT] else ""
+
+
 def render_history(records: Sequence[Any]) -> Any:
     """The change log as a table, oldest first."""
     if not records:
@@ -294,7 +300,7 @@ def render_history(records: Sequence[Any]) -> Any:
     table.add_column("Old → New", overflow="fold")
     table.add_column("Source", overflow="fold", max_width=24)
     for entry in records:
-        unit = "%" if "달성률" in entry.column or "chievement" in entry.column else ""
+        unit = _logged_unit(entry.column)
         table.add_row(entry.time[:16].replace("T", " "), str(entry.row), entry.key_result,
                       entry.cell, f"{_shown(entry.old, unit)} → {_shown(entry.new, unit)}",
                       entry.source)
@@ -326,7 +332,7 @@ def render_moved(moved: Mapping[str, list[dict[str, Any]]], since: str) -> Group
         parts.append(Text("  nothing"))
     for kr, cells in moved.items():
         for cell in cells:
-            unit = "%" if "달성률" in cell["column"] or "chievement" in cell["column"] else ""
+            unit = _logged_unit(cell["column"])
             parts.append(Text(f"  {kr} — {cell['column']} ({cell['cell']}): "
                               f"{_shown(cell['old'], unit)} → {_shown(cell['new'], unit)}"))
     return Group(*parts)

@@ -108,9 +108,6 @@ class Layout:
     def first_data_row(self) -> int:
         return self.header_rows[-1] + 1
 
-    def has(self, column: Column) -> bool:
-        return column in self.columns
-
     def describe(self) -> dict[str, tuple[str, str]]:
         """The detected mapping, role → (column letter, header text), for `okrsync check`."""
         found = [(column.value, index) for column, index in self.columns.items()]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from okrsync.core.calendar import Period
 from okrsync.core.grid import CellWrite, Grid, ValueKind, a1
@@ -177,7 +177,7 @@ def plan_pull(
             _plan_colors(builder, kr, item)
         if Column.STATUS in columns:
             problems = [*item.problems, *builder.plan.problems.get(kr.row, [])]
-            text = Assessment(kr, item.achievement, item.status, tuple(problems)).status_text()
+            text = replace(item, problems=tuple(problems)).status_text()
             builder.value(kr, columns[Column.STATUS], text, ValueKind.TEXT, "okrsync")
     builder.plan.writes = list(builder.cells.values())
     return builder.plan

@@ -241,7 +241,3 @@ def compile_jql(query: str) -> Predicate:
     """A predicate for `query`, or KRError saying why it cannot be evaluated here."""
     return _Parser(query).parse()
 
-
-def matching(query: str, issues: list[Issue]) -> Iterator[Issue]:
-    predicate = compile_jql(query)
-    return (issue for issue in issues if predicate(issue))

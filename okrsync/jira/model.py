@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -60,8 +59,6 @@ class Issue:
     def done(self) -> bool:
         return self.status_category == DONE
 
-
-ISSUE_KEY = re.compile(r"\b([A-Za-z][A-Za-z0-9_]*-\d+)\b")
 
 
 def as_number(value: Any) -> float | None:

@@ -40,7 +40,7 @@ def at(grid, r, c):
     return grid[r][c] if r < len(grid) and c < len(grid[r]) else None
 
 
-def expected_after_clean_pull(api, tmp_path):
+def expected_after_clean_pull(tmp_path):
     """The sheet a pull with no faults produces, from the same start."""
     with SheetsStandIn() as clean:
         folder = tmp_path / "clean"
@@ -65,7 +65,7 @@ def test_transient_faults_are_survived(api, tmp_path, fault):
     api.faults.append(fault)
     result = pull(config)
     assert result.exit_code == 0, result.output
-    assert values(api) == expected_after_clean_pull(api, tmp_path)
+    assert values(api) == expected_after_clean_pull(tmp_path)
 
 
 def test_a_slow_read_past_the_timeout_is_retried(api, tmp_path):
@@ -75,7 +75,7 @@ def test_a_slow_read_past_the_timeout_is_retried(api, tmp_path):
     api.faults.append(Fault(200, times=1, method="GET", delay=1.2, body={}))
     result = pull(config)
     assert result.exit_code == 0, result.output
-    assert values(api) == expected_after_clean_pull(api, tmp_path)
+    assert values(api) == expected_after_clean_pull(tmp_path)
 
 
 @pytest.mark.parametrize("fault", [Fault(0, method="POST"), Fault(200, method="POST",
@@ -93,7 +93,7 @@ def test_a_write_whose_answer_is_lost_is_reported_not_retried(api, tmp_path, fau
     assert values(api) == before  # the stand-in never applied it: nothing half-written
     assert len(api.sheets_requests("POST")) == 1  # not sent twice
     assert pull(config).exit_code == 0  # and the next pull completes the work
-    assert values(api) == expected_after_clean_pull(api, tmp_path)
+    assert values(api) == expected_after_clean_pull(tmp_path)
 
 
 def test_quota_exhausted_stops_before_writing(api, tmp_path):
@@ -110,7 +110,7 @@ def test_token_expiring_mid_run(api, tmp_path):
     api.expire_tokens_after = 2
     assert pull(config).exit_code == 0
     assert api.token_requests == 2
-    assert values(api) == expected_after_clean_pull(api, tmp_path)
+    assert values(api) == expected_after_clean_pull(tmp_path)
 
 
 # ---------------------------------------------------------------- people
