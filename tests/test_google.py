@@ -364,7 +364,7 @@ def test_oauth_without_a_terminal_says_to_sign_in_once(api, tmp_path, monkeypatc
 
 
 def test_init_create_sheet_lays_out_a_dashboard_tab(api, tmp_path):
-    config = _setup(api, tmp_path)
+    _setup(api, tmp_path)  # the spreadsheet, shared with the key init is given
     result = runner.invoke(app, [
         "init", "-c", str(tmp_path / "new.toml"), "--spreadsheet", BOOK,
         "--worksheet", "2025 OKR", "--credentials", "key.json", "--lang", "en"])
