@@ -8,6 +8,20 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
+@pytest.fixture(autouse=True)
+def private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+                 ) -> Path:
+    """Every test gets its own home, config and cache folders: nothing a test does lands
+    in the user's home (locks, tokens, caches), and an okrsync running on the same
+    machine never meets a test's lock."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.delenv("OKRSYNC_CONFIG", raising=False)
+    return home
+
+
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
     """A private copy of the bundled example; returns its config path."""

@@ -31,11 +31,6 @@ class Webhook(StandIn):
         return {"ok": True}
 
 
-@pytest.fixture(autouse=True)
-def private_config_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config-home"))
-
-
 def _team(tmp_path: Path, done: int, *, webhook: str | None = None, stale: int = 30) -> Path:
     """One JIRA-linked KR (10 stories under E-1, `done` of them done) and one manual KR."""
     make_workbook(tmp_path / "okr.xlsx", [
@@ -98,6 +93,13 @@ def test_stale_krs(tmp_path):
     assert "Stories done) [stale]" not in result.output  # JIRA filled its Q3
     relaxed = _team(tmp_path, 7, stale=60)
     assert run("pull", "-c", str(relaxed), *AS_OF, "--fail-on", "stale").exit_code == 0
+
+
+def test_the_lock_lives_in_the_test_s_own_home(tmp_path, private_home):
+    config = _team(tmp_path, 3)
+    assert run("pull", "-c", str(config), *AS_OF).exit_code == 0
+    locks = list((private_home / ".config" / "okrsync" / "locks").iterdir())
+    assert [lock.suffix for lock in locks] == [".lock"]
 
 
 def test_a_second_pull_of_the_same_sheet_waits_for_nobody(tmp_path):

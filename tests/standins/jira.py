@@ -1,6 +1,6 @@
 """A local stand-in for JIRA's REST API, playing Cloud or Server / Data Center.
 
-Checked against Atlassian's OpenAPI description (shared/reference/):
+Checked against Atlassian's OpenAPI description (tests/reference/, cut by its refresh.py):
 - Cloud (REST v3): `GET|POST /rest/api/3/search/jql` pages with `nextPageToken` and
   `isLast`, never a `total`; page size is capped at 5,000 when only ids/keys are asked
   and at 100 otherwise; an unbounded JQL is a 400; `POST /search/approximate-count`
@@ -28,7 +28,7 @@ from okrsync.jira.model import issue_from_rest
 
 from .base import Fault, HttpError, StandIn
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
+REFERENCE = Path(__file__).resolve().parents[1] / "reference"
 OPENAPI = json.loads((REFERENCE / "jira-cloud-platform.openapi.json").read_text(encoding="utf-8"))
 SCHEMAS = OPENAPI["components"]["schemas"]
 

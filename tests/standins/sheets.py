@@ -1,7 +1,7 @@
 """A local stand-in for the Google Sheets API v4 and Google's OAuth token endpoint.
 
 It behaves like the real service as described by Google's discovery document and the
-traffic gspread recorded from the live API (both in shared/reference/):
+traffic gspread recorded from the live API (tests/reference/, cut by its refresh.py):
 - every request needs a Bearer token issued by its token endpoint, which runs the
   real JWT-bearer grant (signature checked against the service account's key);
 - request bodies are validated against the discovery document's schemas: an unknown
@@ -32,7 +32,7 @@ from .base import Fault, HttpError, Recorded, StandIn
 
 __all__ = ["Fault", "Recorded", "SheetsStandIn", "entered"]
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
+REFERENCE = Path(__file__).resolve().parents[1] / "reference"
 DISCOVERY = json.loads((REFERENCE / "sheets.v4.discovery.json").read_text(encoding="utf-8"))
 SCHEMAS: dict[str, Any] = DISCOVERY["schemas"]
 STANDARD_PARAMS = set(DISCOVERY.get("parameters", {}))
