@@ -132,6 +132,10 @@ def pull(
         typer.Option("--output", "-o", dir_okay=False,
                      help="(.xlsx only) Write the updated workbook here; keep the original."),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --output: replace FILE even if it is not an "
+                           "earlier copy of this workbook.")
+    ] = False,
     show_report: Annotated[
         bool, typer.Option("--report", help="Print the progress report after the pull.")
     ] = False,
@@ -156,7 +160,7 @@ def pull(
 
     settings = load_config(config)
     with contextlib.nullcontext() if dry_run else locked(settings):  # a dry run writes nothing
-        result = run_pull(settings, _day(as_of), dry_run=dry_run, output=output)
+        result = run_pull(settings, _day(as_of), dry_run=dry_run, output=output, force=force)
     warnings = []
     if result.alerts and settings.alerts.webhook and not dry_run:
         warning = post_alerts(settings.alerts.webhook, result.alerts, result.state.backend.name)

@@ -128,6 +128,7 @@ def load_state(
     *,
     with_jira: bool,
     output: Path | None = None,
+    force: bool = False,
 ) -> tuple[SheetState, dict[int, str]]:
     """Read and assess the sheet; with JIRA, put fresh values in the current quarter."""
     period = Period.at(as_of, config.okr.fiscal_year_start_month)
@@ -137,7 +138,7 @@ def load_state(
             f"in OKR year {period.year.label}; pass --as-of with a date in {config.okr.year}, "
             "or set [okr] year for the new sheet"
         )
-    backend = open_sheet(config, output)
+    backend = open_sheet(config, output, force)
     grid = backend.read()
     layout = detect_layout(grid, period.year.label)
     krs = read_key_results(grid, layout)
@@ -174,11 +175,13 @@ def run_pull(
     *,
     dry_run: bool = False,
     output: Path | None = None,
+    force: bool = False,
     now: datetime | None = None,
 ) -> PullResult:
     """One pull: read, measure, assess, write the owned cells that changed, log them."""
     now = now or datetime.now().astimezone()
-    state, sources = load_state(config, as_of or now.date(), with_jira=True, output=output)
+    state, sources = load_state(config, as_of or now.date(), with_jira=True, output=output,
+                                force=force)
     try:
         return _write(config, state, sources, as_of, now, dry_run)
     finally:

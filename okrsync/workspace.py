@@ -14,13 +14,17 @@ from okrsync.sheets.base import SheetBackend
 from okrsync.sheets.refs import is_workbook, parse_spreadsheet
 
 
-def open_sheet(config: Config, output: Path | None = None) -> SheetBackend:
-    """The backend for `[sheet] spreadsheet`. `output` (xlsx only) writes a copy elsewhere."""
+def open_sheet(config: Config, output: Path | None = None, force: bool = False) -> SheetBackend:
+    """The backend for `[sheet] spreadsheet`. `output` (xlsx only) writes a copy elsewhere;
+    `force` lets it replace a file that is not an earlier copy of this workbook."""
+    if force and output is None:
+        raise ConfigError("--force works only with --output FILE (it lets the copy replace "
+                          "FILE); it changes nothing else. Drop --force, or add --output.")
     target = config.sheet.spreadsheet
     if is_workbook(target):
         from okrsync.sheets.xlsx import XlsxSheet
 
-        return XlsxSheet(config.path(target), config.sheet.worksheet, output)
+        return XlsxSheet(config.path(target), config.sheet.worksheet, output, force)
     from okrsync.sheets.google import GoogleSheet, load_credentials
 
     ref = parse_spreadsheet(target)

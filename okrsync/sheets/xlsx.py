@@ -5,14 +5,23 @@ Reading loads the workbook twice: once for the values Excel last calculated
 changes only the cells in the plan, appends to the `okrsync log` sheet, saves to
 a temporary file beside the workbook and renames it over the original, so a
 crash never leaves a half-written file.
+
+Before anything is written, and again just before the rename, the file about to be
+replaced is checked: a workbook someone saved since the read, that is open in Excel or
+LibreOffice (their owner/lock file is beside it), that is read-only, or (with
+`--output`) a file that is not an earlier okrsync copy of this workbook is never
+replaced.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
+import stat
 import tempfile
+import time as clock
 import zipfile
 from collections.abc import Sequence
 from datetime import date, datetime, time
@@ -21,16 +30,26 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell, MergedCell
+from openpyxl.packaging.custom import CustomPropertyList, StringProperty
 from openpyxl.styles import PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.xml.functions import fromstring
 
-from okrsync.core.grid import CellWrite, Grid, Merge, ValueKind
+from okrsync.core.grid import CellWrite, Grid, Merge, ValueKind, a1
 from okrsync.core.values import CellValue
-from okrsync.errors import SourceError
+from okrsync.errors import ConfigError, SourceError
 from okrsync.sheets.base import LOG_HEADER, LOG_TAB, LogRecord, SheetBackend, WriteReport
 
 PERCENT_FORMAT = "0.0%"
+
+COPY_PROPERTY = "okrsync copy of"
+"""The custom document property marking a workbook written with --output: the file name
+of the workbook it is a copy of. Only such a copy is replaced without --force."""
+
+TEMP_SUFFIX = ".xlsx"
+STALE_TEMP_SECONDS = 600
+"""A temporary file of okrsync's older than this was left by a run that was killed."""
 
 
 def _is_percent(number_format: str) -> bool:
@@ -65,12 +84,19 @@ def _fill(cell: Cell | MergedCell) -> str | None:
 
 
 class XlsxSheet(SheetBackend):
-    """One worksheet of an .xlsx workbook. `output` writes elsewhere, keeping the original."""
+    """One worksheet of an .xlsx workbook. `output` writes elsewhere, keeping the original.
 
-    def __init__(self, path: Path, worksheet: str | None = None, output: Path | None = None):
+    An `output` that is the workbook itself (under any spelling, or through a symlink) is
+    an in-place write, with every guard of one. An `output` naming another existing file
+    replaces it only when it is an earlier okrsync copy of this workbook, or with `force`.
+    """
+
+    def __init__(self, path: Path, worksheet: str | None = None, output: Path | None = None,
+                 force: bool = False):
         self.path = path
         self.worksheet = worksheet
-        self.output = output
+        self.output = None if output is None or _same_file(output, path) else output
+        self.force = force
         self._book: Workbook | None = None
         self._stamp: tuple[int, int] | None = None
 
@@ -144,41 +170,128 @@ class XlsxSheet(SheetBackend):
               header_rows: Sequence[int] = ()) -> WriteReport:
         if self._book is None:
             raise RuntimeError("read() must come before write()")
-        if self.output is None and self._file_stamp() != self._stamp:
-            raise SourceError(
-                f"workbook {self.path} was changed by someone else while okrsync ran; "
-                "nothing was written. Run the pull again."
-            )
-        if self.output is None and (parts := _parts_openpyxl_drops(self.path)):
-            raise SourceError(
-                f"workbook {self.path} contains {parts}, which openpyxl cannot keep when it "
-                "saves; okrsync will not overwrite it. Write a copy with --output (without "
-                f"the {parts}), or keep the dashboard in Google Sheets. Nothing was written."
-            )
+        if self.output is None:
+            self._check_unchanged()
+            if parts := _parts_openpyxl_drops(self.path):
+                raise SourceError(
+                    f"workbook {self.path} contains {parts}, which openpyxl cannot keep when "
+                    "it saves; okrsync will not overwrite it. Write a copy with --output "
+                    f"(without the {parts}), or keep the dashboard in Google Sheets. Nothing "
+                    "was written."
+                )
+        self._check_target()
         sheet = self._sheet(self._book)
+        report = WriteReport()
+        applied = 0
         for write in writes:
             cell = sheet.cell(write.row + 1, write.col + 1)
             if isinstance(cell, MergedCell):
+                report.skipped[(write.row, write.col)] = (
+                    f"not written: {cell.coordinate} is inside the merged cells "
+                    f"{_merge_around(sheet, cell)}; unmerge them or move the column"
+                )
                 continue
             if write.set_value:
                 _set_value(cell, write.value, write.kind)
             if write.fill is not None:
                 cell.fill = PatternFill(fill_type="solid", fgColor="FF" + write.fill)
+            applied += 1
+        if report.skipped:  # only the cells actually written are logged
+            skipped = {a1(row, col) for row, col in report.skipped}
+            log = [record for record in log if record.cell not in skipped]
         if log:
             _append_log(self._book, log)
-        self._save(self._book)
-        return WriteReport()
+        if applied or self.output is not None:
+            self._save(self._book)
+        return report
+
+    def _check_unchanged(self) -> None:
+        """Stop when someone saved the workbook since it was read."""
+        try:
+            stamp: tuple[int, int] | None = self._file_stamp()
+        except OSError:
+            stamp = None
+        if stamp != self._stamp:
+            raise SourceError(
+                f"workbook {self.path} was changed by someone else while okrsync ran; "
+                "nothing was written. Run the pull again."
+            )
+
+    def _check_target(self) -> None:
+        """Stop unless the file about to be written may be replaced (see the class doc)."""
+        in_place = self.output is None
+        target = self.output or self.path
+        what = f"workbook {target}" if in_place else f"--output file {target}"
+        instead = "write a copy with --output" if in_place else "choose another --output file"
+        folder = target.resolve().parent
+        if not folder.is_dir():
+            raise SourceError(
+                f"cannot write {target}: the folder {target.parent} does not exist. Nothing "
+                f"was written. Create the folder, or {instead}."
+            )
+        if not _writable(folder):
+            raise SourceError(
+                f"cannot write {target}: okrsync may not create files in the folder {folder} "
+                f"(it saves to a temporary file there, then renames it over {target.name}). "
+                f"Nothing was written. Make the folder writable, or {instead}."
+            )
+        if not target.exists():
+            return
+        if not in_place and not self.force and _copy_of(target) != self.path.name:
+            raise ConfigError(
+                f"--output file {target} already exists and is not a copy of "
+                f"{self.path.name} written by okrsync; nothing was written. Choose another "
+                "--output file, or add --force to replace it."
+            )
+        for owner, program in _owner_files(target):
+            raise SourceError(
+                f"{what} is open in {program} ({owner} is beside it); nothing was written. "
+                f"Close it in {program} and run the pull again, or {instead}. (If it is open "
+                f"nowhere, {owner} was left behind by a crash: delete it.)"
+            )
+        if not _writable(target):
+            raise SourceError(
+                f"{what} is read-only; nothing was written. Make it writable "
+                f"(chmod u+w {target}) if okrsync should update it, or {instead}."
+            )
 
     def _save(self, book: Workbook) -> None:
         target = self.output or self.path
-        handle, temp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".xlsx",
-                                        dir=target.parent)
+        real = target.resolve()  # through a symlink: the file it points to is updated
+        _remove_stale_temps(real)
+        if self.output is not None:
+            _mark_copy(book, self.path.name)
+        try:
+            handle, temp = tempfile.mkstemp(prefix=f".{real.stem}.", suffix=TEMP_SUFFIX,
+                                            dir=real.parent)
+        except OSError as error:
+            raise SourceError(
+                f"cannot write {target}: okrsync cannot create a file in the folder "
+                f"{target.parent} ({error.strerror or error}). Nothing was written."
+            ) from None
         os.close(handle)
         try:
-            book.save(temp)
-            if target.exists():
-                shutil.copymode(target, temp)
-            os.replace(temp, target)
+            try:
+                book.save(temp)
+            except OSError as error:
+                raise SourceError(
+                    f"cannot save {target}: {error.strerror or error}. Nothing was written; "
+                    "free some space or fix the folder, and run the pull again."
+                ) from None
+            if real.exists():
+                shutil.copymode(real, temp)
+            # The last moment: saving a big workbook takes a while, and a person may have
+            # saved theirs, or opened it, meanwhile.
+            if self.output is None:
+                self._check_unchanged()
+            self._check_target()
+            try:
+                os.replace(temp, real)
+            except OSError as error:
+                raise SourceError(
+                    f"cannot replace {target}: {error.strerror or error} (is it open in "
+                    "another program?). Nothing was written; close it and run the pull again."
+                ) from None
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
@@ -202,6 +315,91 @@ class XlsxSheet(SheetBackend):
                 source=str(cells[8] or ""),
             ))
         return records
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    """Whether two paths name the same file (any spelling, symlinks, hard links)."""
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return one.resolve() == other.resolve()
+
+
+def _writable(path: Path) -> bool:
+    """Whether okrsync may write `path`. The owner's write bit counts too: root may write
+    anything, but a file or folder someone made read-only is not okrsync's to change."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return bool(mode & stat.S_IWUSR) and os.access(path, os.W_OK)
+
+
+def _owner_files(path: Path) -> list[tuple[Path, str]]:
+    """The lock files of an Excel or LibreOffice that has the workbook open.
+
+    Excel writes `~$name.xlsx` beside it (Office may drop the first one or two characters
+    of a long name, so those spellings count too); LibreOffice writes `.~lock.name.xlsx#`.
+    """
+    found: list[tuple[Path, str]] = []
+    for where in dict.fromkeys((path, path.resolve())):
+        name = where.name
+        candidates = [(f"~${name}", "Excel"), (f"~${name[1:]}", "Excel"),
+                      (f"~${name[2:]}", "Excel"), (f".~lock.{name}#", "LibreOffice")]
+        for candidate, program in dict.fromkeys(candidates):
+            owner = where.parent / candidate
+            if owner.name != name and owner.is_file() and (owner, program) not in found:
+                found.append((owner, program))
+    return found
+
+
+def _copy_of(path: Path) -> str | None:
+    """The workbook `path` is an okrsync copy of (COPY_PROPERTY), or None."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            tree = fromstring(archive.read("docProps/custom.xml"))
+        value = CustomPropertyList.from_tree(tree)[COPY_PROPERTY].value
+    except Exception:  # not a workbook, no such property, unreadable: not a copy of ours
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _mark_copy(book: Workbook, source_name: str) -> None:
+    """Mark a workbook written with --output as a copy of `source_name`."""
+    properties = book.custom_doc_props
+    if COPY_PROPERTY in properties.names:
+        del properties[COPY_PROPERTY]
+    properties.append(StringProperty(name=COPY_PROPERTY, value=source_name))
+
+
+def _remove_stale_temps(target: Path) -> None:
+    """Remove temporary files a killed okrsync left beside `target`.
+
+    Only files named as okrsync names them (`.{stem}.` + mkstemp's eight characters +
+    TEMP_SUFFIX) and older than STALE_TEMP_SECONDS, so the temporary file of a run in
+    progress is never touched; nothing else is.
+    """
+    pattern = re.compile(rf"\.{re.escape(target.stem)}\.[a-z0-9_]{{8}}{re.escape(TEMP_SUFFIX)}")
+    cutoff = clock.time() - STALE_TEMP_SECONDS
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return
+    for entry in entries:
+        if not pattern.fullmatch(entry.name):
+            continue
+        with contextlib.suppress(OSError):
+            info = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(info.st_mode) and info.st_mtime < cutoff:
+                os.unlink(entry.path)
+
+
+def _merge_around(sheet: Worksheet, cell: MergedCell) -> str:
+    """The merged range (A1:B2) that `cell` is inside."""
+    for merged in sheet.merged_cells.ranges:
+        if cell.coordinate in merged:
+            return str(merged.coord)
+    return "?"
 
 
 _DROPPED = {"xl/charts/": "charts", "xl/drawings/": "drawings or images",
@@ -243,13 +441,30 @@ def _set_value(cell: Cell, value: float | str | None, kind: ValueKind) -> None:
 
 
 def _append_log(book: Workbook, log: Sequence[LogRecord]) -> None:
+    """Append the log lines below the last row of the `okrsync log` sheet.
+
+    Linear in the number of lines: the first free row is found once and the cells are
+    written directly (openpyxl's `max_row` looks at every cell, so asking it for each
+    line, as `append` and then `sheet[sheet.max_row]` do, made a big log quadratic).
+    """
     if LOG_TAB in book.sheetnames:
         sheet = book[LOG_TAB]
+        row = sheet.max_row + 1
+        if row == 2 and all(cell.value is None for cell in sheet[1]):  # an emptied tab
+            _put_row(sheet, 1, LOG_HEADER)
     else:
         sheet = book.create_sheet(LOG_TAB)
-        sheet.append(LOG_HEADER)
-    for record in log:
-        sheet.append(record.as_row())
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
+        _put_row(sheet, 1, LOG_HEADER)
+        row = 2
+    for offset, record in enumerate(log):
+        _put_row(sheet, row + offset, record.as_row())
+
+
+def _put_row(sheet: Worksheet, row: int, values: Sequence[object]) -> None:
+    for col, value in enumerate(values, start=1):
+        if value is None:
+            continue
+        cell = sheet.cell(row, col)
+        cell.value = value
+        if isinstance(value, str):
+            cell.data_type = "s"  # text stays text: openpyxl takes "=…" for a formula
