@@ -115,25 +115,65 @@ def build_workbook(path: Path) -> None:
     book.save(path)
 
 
+SITE = "https://example.atlassian.net"
+CATEGORIES = {"new": (2, "blue-gray", "해야 할 일"), "indeterminate": (4, "yellow", "진행 중"),
+              "done": (3, "green", "완료")}
+TYPES = {"Epic": ("10000", 1), "Story": ("10001", 0)}
+ids: dict[str, str] = {}
+
+
+def issue_id(key: str) -> str:
+    return ids.setdefault(key, str(10001 + len(ids)))
+
+
+def status(category: str, name: str | None = None) -> dict[str, object]:
+    number, color, label = CATEGORIES[category]
+    return {"self": f"{SITE}/rest/api/3/status/{number}", "description": "",
+            "iconUrl": f"{SITE}/", "name": name or label, "id": str(number),
+            "statusCategory": {"self": f"{SITE}/rest/api/3/statuscategory/{number}",
+                               "id": number, "key": category, "colorName": color,
+                               "name": label}}
+
+
+def issuetype(name: str) -> dict[str, object]:
+    type_id, level = TYPES[name]
+    return {"self": f"{SITE}/rest/api/3/issuetype/{type_id}", "id": type_id,
+            "description": "", "iconUrl": f"{SITE}/", "name": name, "subtask": False,
+            "avatarId": 10307, "hierarchyLevel": level}
+
+
 def issue(key: str, category: str, *, parent: str | None = None, labels: tuple[str, ...] = (),
-          points: float | None = None, status: str | None = None) -> dict[str, object]:
-    names = {"new": "해야 할 일", "indeterminate": "진행 중", "done": "완료"}
+          points: float | None = None, kind: str = "Story", summary: str | None = None,
+          ) -> dict[str, object]:
+    """One issue as JIRA Cloud's /rest/api/3/search/jql returns it with fields=*all."""
+    project = key.split("-")[0]
     fields: dict[str, object] = {
-        "summary": f"{key} 작업",
-        "status": {"name": status or names[category],
-                   "statusCategory": {"key": category, "name": names[category]}},
-        "project": {"key": key.split("-")[0], "name": key.split("-")[0]},
-        "issuetype": {"name": "Story"},
+        "summary": summary or f"{key} 작업",
+        "status": status(category),
+        "project": {"self": f"{SITE}/rest/api/3/project/{project}", "id": issue_id(project),
+                    "key": project, "name": project, "projectTypeKey": "software",
+                    "simplified": False},
+        "issuetype": issuetype(kind),
         "labels": list(labels),
         "customfield_10016": points,
+        "customfield_10014": None,
     }
     if parent:
-        fields["parent"] = {"key": parent}
-    return {"key": key, "fields": fields}
+        fields["parent"] = {"id": issue_id(parent), "key": parent,
+                            "self": f"{SITE}/rest/api/3/issue/{issue_id(parent)}",
+                            "fields": {"summary": f"{parent} 에픽",
+                                       "status": status("indeterminate"),
+                                       "issuetype": issuetype("Epic")}}
+    return {"expand": "renderedFields,names,schema,operations,editmeta,changelog",
+            "id": issue_id(key), "self": f"{SITE}/rest/api/3/issue/{issue_id(key)}",
+            "key": key, "fields": fields}
 
 
 def build_export(path: Path) -> None:
-    issues = []
+    """The answer of GET /rest/api/3/search/jql?jql=project in (CX, PAY, PLAT)
+    &fields=*all&expand=names, as one page."""
+    issues = [issue(epic, "indeterminate", kind="Epic", summary=f"{epic} 에픽")
+              for epic in ("CX-100", "PAY-120", "PLAT-7", "PLAT-8")]
     # CX-100: 20 children, 11 done → 55%.
     for n in range(1, 21):
         issues.append(issue(f"CX-{100 + n}", "done" if n <= 11 else "indeterminate",
@@ -152,9 +192,11 @@ def build_export(path: Path) -> None:
         issues.append(issue(f"PLAT-{10 + n}", "done" if n <= 6 else "new", parent="PLAT-7"))
         issues.append(issue(f"PLAT-{30 + n}", "done" if n <= 3 else "new", parent="PLAT-8"))
     document = {
-        "names": {"customfield_10016": "Story point estimate", "summary": "Summary",
-                  "status": "Status", "labels": "Labels", "parent": "Parent"},
         "issues": issues,
+        "names": {"summary": "요약", "status": "상태", "project": "프로젝트",
+                  "issuetype": "이슈 유형", "labels": "레이블", "parent": "상위 항목",
+                  "customfield_10016": "Story point estimate", "customfield_10014": "Epic Link"},
+        "isLast": True,
     }
     path.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 

@@ -11,17 +11,27 @@ import time
 from collections.abc import Callable, Sequence
 
 from okrsync.core.andon import Alert
+from okrsync.core.text import clean
+from okrsync.redact import scrub
 
 ATTEMPTS = 3
 TIMEOUT = 5.0
 
 
+def slack_text(text: object) -> str:
+    """Text from a sheet or JIRA for a Slack-compatible message: `&`, `<`, `>` escaped as
+    Slack asks, so `<!channel>` or `<http://evil|Log in>` stay text and ping no one."""
+    safe = scrub(clean(str(text), one_line=True))
+    return safe.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def alert_text(alerts: Sequence[Alert], sheet: str) -> str:
-    lines = [f":rotating_light: okrsync: {len(alerts)} KR(s) need attention in {sheet}"]
+    lines = [f":rotating_light: okrsync: {len(alerts)} KR(s) need attention in "
+             f"{slack_text(sheet)}"]
     for alert in alerts:
-        who = f" ({alert.owner})" if alert.owner else ""
-        lines.append(f"• [{alert.alarm}] row {alert.row} {alert.department} — "
-                     f"{alert.key_result}{who}: {alert.detail}")
+        who = f" ({slack_text(alert.owner)})" if alert.owner else ""
+        lines.append(f"• [{alert.alarm}] row {alert.row} {slack_text(alert.department)} — "
+                     f"{slack_text(alert.key_result)}{who}: {slack_text(alert.detail)}")
     return "\n".join(lines)
 
 

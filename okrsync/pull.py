@@ -14,10 +14,10 @@ from okrsync.core.calendar import Period
 from okrsync.core.grid import Grid, a1
 from okrsync.core.layout import Column, Layout, detect_layout
 from okrsync.core.okr import KeyResult, read_key_results
-from okrsync.core.plan import Assessment, Change, assess, plan_pull
+from okrsync.core.plan import Assessment, Change, assess, owned_cell_problems, plan_pull
 from okrsync.errors import ConfigError, ExitCode, KRError
 from okrsync.jira.links import Link, parse_link
-from okrsync.jira.metrics import Metric, parse_metric
+from okrsync.jira.metrics import Metric, check_unit, parse_metric
 from okrsync.jira.source import IssueSource
 from okrsync.report import moved_since
 from okrsync.sheets.base import LogRecord, SheetBackend
@@ -74,15 +74,16 @@ class PullResult:
 
 
 def _measure(
-    krs: Sequence[KeyResult], layout: Layout, period: Period, config: Config
-) -> tuple[dict[int, float], dict[int, list[str]], dict[int, str], IssueSource | None]:
-    """JIRA values of the linked KRs, by 0-based row; problems and sources likewise."""
+    krs: Sequence[KeyResult], grid: Grid, layout: Layout, period: Period, config: Config,
+    problems: dict[int, list[str]],
+) -> tuple[dict[int, float], dict[int, str], IssueSource | None]:
+    """JIRA values of the linked KRs without problems, by 0-based row, and where each
+    came from; what goes wrong is added to `problems`."""
     values: dict[int, float] = {}
-    problems: dict[int, list[str]] = {}
     sources: dict[int, str] = {}
     wanted: dict[int, tuple[Link, Metric]] = {}
     for kr in krs:
-        if not kr.linked or kr.errors:
+        if not kr.linked or kr.errors or kr.row in problems:
             continue
         try:
             if period.quarter not in layout.quarters:
@@ -96,10 +97,13 @@ def _measure(
             except KRError as error:
                 raise KRError(f"{a1(kr.row, jira_col)}: {error}") from None
             metric_col = layout.columns.get(Column.METRIC)
+            where = a1(kr.row, metric_col) if metric_col is not None else "JIRA metric"
             try:
                 metric = parse_metric(kr.metric)
+                percent = kr.unit == "%" or (kr.row, layout.quarters[period.quarter]) in (
+                    grid.percent)
+                check_unit(metric, kr.unit, percent, kr.start, kr.target)
             except KRError as error:
-                where = a1(kr.row, metric_col) if metric_col is not None else "metric"
                 raise KRError(f"{where}: {error}") from None
         except KRError as error:
             problems.setdefault(kr.row, []).append(str(error))
@@ -119,7 +123,7 @@ def _measure(
                 problems.setdefault(row, []).append(f"JIRA: {result}")
             else:
                 values[row] = round(result, 2)
-    return values, problems, sources, source
+    return values, sources, source
 
 
 def load_state(
@@ -153,9 +157,13 @@ def load_state(
     problems: dict[int, list[str]] = {}
     sources: dict[int, str] = {}
     source = None
+    if with_jira:
+        for kr in krs:
+            if found := owned_cell_problems(grid, layout, kr, period):
+                problems[kr.row] = found
     if with_jira and any(kr.linked for kr in krs):
         try:
-            values, problems, sources, source = _measure(krs, layout, period, config)
+            values, sources, source = _measure(krs, grid, layout, period, config, problems)
         except BaseException:
             backend.close()
             raise
@@ -194,12 +202,7 @@ def _write(
 ) -> PullResult:
     stamp = as_of.isoformat() if as_of else now.strftime("%Y-%m-%d %H:%M")
     plan = plan_pull(state.grid, state.layout, state.assessments, state.period, stamp, sources)
-    problems = state.problems + [
-        Problem(row + 1, _kr_text(state, row), message)
-        for row, messages in plan.problems.items()
-        for message in messages
-    ]
-    result = PullResult(state, plan.changes, problems, plan.recolored, dry_run=dry_run)
+    result = PullResult(state, plan.changes, state.problems, plan.recolored, dry_run=dry_run)
     result.alerts = find_alerts(state.before, state.assessments, state.period,
                                 config.alerts.stale_after_days)
     if plan.writes and not dry_run:
@@ -210,7 +213,9 @@ def _write(
             for c in plan.changes
         ]
         report = state.backend.write(plan.writes, log, state.layout.header_rows)
-        result.written = True
+        written = [w for w in plan.writes if (w.row, w.col) not in report.skipped]
+        result.written = bool(written)
+        result.recolored = sum(1 for w in written if w.fill is not None)
         if report.skipped:
             skipped_cells = {a1(r, c) for r, c in report.skipped}
             result.changes = [c for c in result.changes if c.cell not in skipped_cells]

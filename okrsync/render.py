@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from itertools import groupby
 from typing import Any
@@ -17,7 +18,9 @@ from okrsync.core.layout import ALIASES, Column, normalise
 from okrsync.core.okr import KeyResult
 from okrsync.core.plan import Assessment
 from okrsync.core.progress import NotComputable, Status
+from okrsync.core.text import clean
 from okrsync.core.values import format_number
+from okrsync.redact import scrub
 from okrsync.report import STATUS_ORDER, frame, overall, record, rollup
 
 STATUS_STYLE = {
@@ -28,6 +31,16 @@ STATUS_STYLE = {
     Status.NO_DATA: "dim",
 }
 _SPARK = "▁▂▃▄▅▆▇█"
+
+
+def shown(text: object) -> str:
+    """Text from a sheet or JIRA as it may be printed: one line, control characters
+    visible, secrets removed. Never markup: `[link=…]` stays text."""
+    return scrub(clean(str(text), one_line=True))
+
+
+def plain(text: object, style: str = "") -> Text:
+    return Text(shown(text), style=style)
 
 
 def _table(title: str) -> Table:
@@ -92,7 +105,7 @@ def report_table(assessments: Sequence[Assessment], period: Period) -> Group:
         summary = summaries[department]
         grid = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1),
                      title_justify="left", title_style="bold",
-                     title=f"{department or '(no department)'} — {summary.krs} KRs, "
+                     title=f"{shown(department or '(no department)')} — {summary.krs} KRs, "
                            f"average {_average(summary.average)}")
         grid.add_column("Key Result (owner)", ratio=1, overflow="fold", min_width=14)
         grid.add_column("Start→Now→Target", overflow="fold", max_width=20)
@@ -100,18 +113,19 @@ def report_table(assessments: Sequence[Assessment], period: Period) -> Group:
         grid.add_column("Achievement", no_wrap=True)
         grid.add_column("Status", no_wrap=True)
         for objective, krs in groupby(members, key=lambda a: a.kr.objective):
-            grid.add_row(Text(objective or "(no objective)", style="bold cyan"))
+            grid.add_row(plain(objective or "(no objective)", style="bold cyan"))
             for item in krs:
                 kr = item.kr
                 status = Text(str(item.status), style=STATUS_STYLE[item.status])
                 if item.problems:
                     status.append(" !", style="bold red")
-                name = Text(" " + kr.text)
+                name = Text(" " + shown(kr.text))
                 if kr.owner:
-                    name.append(f" ({kr.owner})", style="dim")
+                    name.append(f" ({shown(kr.owner)})", style="dim")
                 grid.add_row(
                     name,
-                    f"{value(kr, kr.start)}→{value(kr, kr.current)}→{value(kr, kr.target)}",
+                    shown(f"{value(kr, kr.start)}→{value(kr, kr.current)}→"
+                          f"{value(kr, kr.target)}"),
                     trend(kr),
                     f"{bar(item.achievement, 8)}{percent(item.achievement):>5}",
                     status,
@@ -125,12 +139,18 @@ def report_table(assessments: Sequence[Assessment], period: Period) -> Group:
     if problems:
         parts.append(Text("Problems:", style="bold red"))
         for kr, problem in problems:
-            parts.append(Text(f"  row {kr.sheet_row} ({kr.text}): {problem}"))
+            parts.append(plain(f"  row {kr.sheet_row} ({kr.text}): {problem}"))
     return Group(*parts)
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|~])")
+
+
+def _cell(text: object) -> str:
+    """Text for a Markdown document: every Markdown and HTML character escaped, so a KR
+    named `![x](http://…)` or `<script>` stays text, and one line, so tables hold."""
+    safe = shown(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", safe)
 
 
 def report_markdown(assessments: Sequence[Assessment], period: Period) -> str:
@@ -162,19 +182,46 @@ def report_markdown(assessments: Sequence[Assessment], period: Period) -> str:
     return "\n".join(lines) + "\n"
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def to_json(data: Any, indent: int | None = 2) -> str:
+    """JSON that any stream can carry: a lone surrogate from a cell is kept as its JSON
+    escape instead of breaking the output; secrets are removed."""
+    text = json.dumps(data, ensure_ascii=False, indent=indent)
+    return scrub(_SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", text))
+
+
 def report_json(assessments: Sequence[Assessment],
                 moved: Mapping[str, list[dict[str, Any]]] | None = None) -> str:
-    return json.dumps([record(a, moved) for a in assessments], ensure_ascii=False,
-                      indent=2) + "\n"
+    return to_json([record(a, moved) for a in assessments]) + "\n"
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(text: object) -> object:
+    """A CSV field a spreadsheet will not run: text starting with =, +, -, @, tab or CR
+    gets a leading `'` (as OWASP advises); numbers stay numbers."""
+    if not isinstance(text, str):
+        return text
+    text = scrub(clean(text))
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def report_csv(assessments: Sequence[Assessment]) -> str:
-    return str(frame(assessments).to_csv(index=False))
+    table = frame(assessments)
+    for column in table.columns:
+        if table[column].dtype == object or str(table[column].dtype).startswith("str"):
+            table[column] = table[column].map(csv_safe)
+    return str(table.to_csv(index=False))
 
 
 def make_console(stderr: bool = False, width: int | None = None) -> Console:
-    """A console that drops colour and box art when not writing to a terminal."""
-    return Console(stderr=stderr, width=width, highlight=False, soft_wrap=True)
+    """A console that drops colour and box art when not writing to a terminal, and never
+    reads text as markup or emoji codes."""
+    return Console(stderr=stderr, width=width, highlight=False, soft_wrap=True, markup=False,
+                   emoji=False)
 
 
 def render_pull(result: Any, warnings: Sequence[str] = (), quiet: bool = False) -> Group:
@@ -187,23 +234,24 @@ def render_pull(result: Any, warnings: Sequence[str] = (), quiet: bool = False) 
         table.add_column("Cell")
         table.add_column("Old → New", overflow="fold")
         for change in result.changes:
-            table.add_row(str(change.row), change.key_result, change.cell,
-                          f"{_shown(change.old, change.unit)} → {_shown(change.new, change.unit)}")
+            table.add_row(str(change.row), plain(change.key_result), change.cell,
+                          plain(f"{_shown(change.old, change.unit)} → "
+                                f"{_shown(change.new, change.unit)}"))
         parts.append(table)
     if result.problems:
         parts.append(Text("Problems (these KRs were skipped or kept their old value):",
                           style="bold red"))
         for problem in result.problems:
-            parts.append(Text(f"  row {problem.row} ({problem.key_result}): {problem.message}"))
+            parts.append(plain(f"  row {problem.row} ({problem.key_result}): {problem.message}"))
     if result.alerts:
         parts.append(Text("Andon — KRs that need attention:", style="bold yellow"))
         for alert in result.alerts:
-            parts.append(Text(f"  row {alert.row} ({alert.key_result}) [{alert.alarm}]: "
-                              f"{alert.detail}"))
+            parts.append(plain(f"  row {alert.row} ({alert.key_result}) [{alert.alarm}]: "
+                               f"{alert.detail}"))
     for warning in warnings:
-        parts.append(Text(f"warning: {warning}", style="yellow"))
+        parts.append(plain(f"warning: {warning}", style="yellow"))
     if not quiet:
-        parts.append(Text(_summary(result), style="bold"))
+        parts.append(plain(_summary(result), style="bold"))
     return Group(*parts)
 
 
@@ -259,14 +307,14 @@ def render_check(result: Any) -> Group:
     layout = state.layout
     rows = "–".join(dict.fromkeys(str(r + 1) for r in layout.header_rows))
     parts: list[Any] = [
-        Text(f"Sheet: {state.backend.name} — header in row {rows}", style="bold"),
+        plain(f"Sheet: {state.backend.name} — header in row {rows}", style="bold"),
     ]
     mapping = _table("Columns found")
     mapping.add_column("Column")
     mapping.add_column("Header in the sheet")
     mapping.add_column("Read as")
     for role, (letter, header) in layout.describe().items():
-        mapping.add_row(letter, header, role)
+        mapping.add_row(letter, plain(header), role)
     parts.append(mapping)
     linked = sum(1 for a in state.assessments if a.kr.linked)
     parts.append(Text(f"{len(state.assessments)} KRs, {linked} linked to JIRA; "
@@ -274,7 +322,7 @@ def render_check(result: Any) -> Group:
     if result.problems:
         parts.append(Text("Problems:", style="bold red"))
         for problem in result.problems:
-            parts.append(Text(f"  row {problem.row} ({problem.key_result}): {problem.message}"))
+            parts.append(plain(f"  row {problem.row} ({problem.key_result}): {problem.message}"))
         parts.append(Text(f"{len(result.problems)} problem(s): a pull would be partial.",
                           style="bold"))
     else:
@@ -301,9 +349,10 @@ def render_history(records: Sequence[Any]) -> Any:
     table.add_column("Source", overflow="fold", max_width=24)
     for entry in records:
         unit = _logged_unit(entry.column)
-        table.add_row(entry.time[:16].replace("T", " "), str(entry.row), entry.key_result,
-                      entry.cell, f"{_shown(entry.old, unit)} → {_shown(entry.new, unit)}",
-                      entry.source)
+        table.add_row(plain(entry.time[:16].replace("T", " ")), str(entry.row),
+                      plain(entry.key_result), plain(entry.cell),
+                      plain(f"{_shown(entry.old, unit)} → {_shown(entry.new, unit)}"),
+                      plain(entry.source))
     return table
 
 
@@ -312,29 +361,29 @@ def render_undo(result: Any, dry_run: bool) -> Group:
         return Group(Text("Nothing to undo: every pull in the change log has been undone, "
                           "or none has written yet."))
     verb = "Would revert" if dry_run else "Reverted"
-    parts: list[Any] = [Text(f"{verb} {len(result.reverted)} cell(s) written by pull "
-                             f"{result.pull} in {result.sheet}.", style="bold")]
+    parts: list[Any] = [plain(f"{verb} {len(result.reverted)} cell(s) written by pull "
+                              f"{result.pull} in {result.sheet}.", style="bold")]
     for entry in result.reverted:
-        parts.append(Text(f"  {entry.cell} (row {entry.row}, {entry.key_result}): "
-                          f"{_shown(entry.new)} → {_shown(entry.old)}"))
+        parts.append(plain(f"  {entry.cell} (row {entry.row}, {entry.key_result}): "
+                           f"{_shown(entry.new)} → {_shown(entry.old)}"))
     if result.refused:
         parts.append(Text("Kept (not reverted):", style="bold yellow"))
         for entry, reason in result.refused:
-            parts.append(Text(f"  {entry.cell} (row {entry.row}, {entry.key_result}): "
-                              f"{reason}"))
+            parts.append(plain(f"  {entry.cell} (row {entry.row}, {entry.key_result}): "
+                               f"{reason}"))
     return Group(*parts)
 
 
 def render_moved(moved: Mapping[str, list[dict[str, Any]]], since: str) -> Group:
     """What moved since a date, per KR, from the change log."""
-    parts: list[Any] = [Text(f"Moved since {since}:", style="bold")]
+    parts: list[Any] = [plain(f"Moved since {since}:", style="bold")]
     if not any(moved.values()):
         parts.append(Text("  nothing"))
     for kr, cells in moved.items():
         for cell in cells:
             unit = _logged_unit(cell["column"])
-            parts.append(Text(f"  {kr} — {cell['column']} ({cell['cell']}): "
-                              f"{_shown(cell['old'], unit)} → {_shown(cell['new'], unit)}"))
+            parts.append(plain(f"  {kr} — {cell['column']} ({cell['cell']}): "
+                               f"{_shown(cell['old'], unit)} → {_shown(cell['new'], unit)}"))
     return Group(*parts)
 
 
@@ -342,8 +391,8 @@ def markdown_moved(moved: Mapping[str, list[dict[str, Any]]], since: str) -> str
     lines = [f"## Moved since {since}", ""]
     for kr, cells in moved.items():
         for cell in cells:
-            lines.append(f"- {_cell(kr)} — {_cell(cell['column'])}: {_shown(cell['old'])} → "
-                         f"{_shown(cell['new'])}")
+            lines.append(f"- {_cell(kr)} — {_cell(cell['column'])}: {_cell(_shown(cell['old']))}"
+                         f" → {_cell(_shown(cell['new']))}")
     if len(lines) == 2:
         lines.append("Nothing moved.")
     return "\n".join(lines) + "\n"
@@ -354,9 +403,12 @@ def report_html(assessments: Sequence[Assessment], period: Period) -> str:
 
     Every text from the sheet is escaped: a KR named `<script>` shows as text.
     """
-    from html import escape
+    import html
 
     from okrsync.core.progress import color
+
+    def escape(text: object) -> str:
+        return html.escape(shown(text))
 
     table = frame(assessments)
     summaries = {row.department: row for row in rollup(table).itertuples()}
@@ -417,7 +469,7 @@ def render_overlaps(result: Any) -> Group:
     parts: list[Any] = []
 
     def name(kr: KeyResult) -> str:
-        return f"{kr.department or '(no department)'} · row {kr.sheet_row} · {kr.text}"
+        return shown(f"{kr.department or '(no department)'} · row {kr.sheet_row} · {kr.text}")
 
     if result.shared:
         table = _table("KRs counting the same JIRA issues")
@@ -428,7 +480,7 @@ def render_overlaps(result: Any) -> Group:
         for pair in result.shared:
             more = ", …" if pair.count > len(pair.sample) else ""
             table.add_row(name(pair.first), name(pair.second), str(pair.count),
-                          ", ".join(pair.sample) + more)
+                          shown(", ".join(pair.sample) + more))
         parts.append(table)
     if result.similar:
         table = _table("KRs that read nearly the same")
@@ -442,5 +494,5 @@ def render_overlaps(result: Any) -> Group:
         parts.append(Text("No overlaps: no two departments count the same JIRA issues or "
                           "set KRs that read alike."))
     for kr, problem in result.problems:
-        parts.append(Text(f"  row {kr.sheet_row} ({kr.text}): {problem}", style="yellow"))
+        parts.append(plain(f"  row {kr.sheet_row} ({kr.text}): {problem}", style="yellow"))
     return Group(*parts)

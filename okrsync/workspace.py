@@ -50,14 +50,27 @@ def sheet_lock(config: Config) -> Any:
     import typer
     from filelock import FileLock
 
-    target = config.sheet.spreadsheet
-    if is_workbook(target):
-        target = str(config.path(target).resolve())
-    identity = f"{target}#{config.sheet.worksheet or ''}"
     folder = Path(typer.get_app_dir("okrsync")) / "locks"
     folder.mkdir(parents=True, exist_ok=True)
-    return FileLock(folder / (hashlib.sha256(identity.encode()).hexdigest()[:20] + ".lock"),
-                    timeout=0)
+    digest = hashlib.sha256(sheet_identity(config).encode()).hexdigest()[:20]
+    return FileLock(folder / f"{digest}.lock", timeout=0)
+
+
+def sheet_identity(config: Config) -> str:
+    """What the sheet is, however the config spells it: the workbook file itself (a
+    symlink, a hard link or another relative path lead to the same), or the Google
+    spreadsheet's id. Tabs are not told apart: a pull writes the whole workbook, and
+    every tab of a spreadsheet shares the change log."""
+    target = config.sheet.spreadsheet
+    if is_workbook(target):
+        path = config.path(target).resolve()
+        try:
+            info = path.stat()
+        except OSError:
+            return f"xlsx:{path}"
+        return f"xlsx:{info.st_dev}:{info.st_ino}"
+    ref = parse_spreadsheet(target)
+    return f"google:{ref.id if ref else target}"
 
 
 @contextmanager
@@ -84,7 +97,8 @@ def open_source(config: Config) -> IssueSource | None:
     if config.jira.export:
         from okrsync.jira.export import ExportSource
 
-        return ExportSource.load(config.path(config.jira.export), config.jira.story_points_field)
+        return ExportSource.load(config.path(config.jira.export), config.jira.story_points_field,
+                                 shown=config.jira.export)
     if config.jira.server:
         from okrsync.jira.live import open_live
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -66,14 +67,48 @@ def snapshot(path: Path) -> dict[str, dict[str, Any]]:
     return result
 
 
+CATEGORY = {"new": (2, "blue-gray", "To Do"), "indeterminate": (4, "yellow", "In Progress"),
+            "done": (3, "green", "Done")}
+SITE = "https://acme.atlassian.net"
+
+
+def issue_id(key: str) -> str:
+    """A stable numeric id for a key, as JIRA gives every issue one."""
+    return str(10000 + zlib.crc32(key.encode()) % 900000)
+
+
+def status(category: str, name: str | None = None) -> dict[str, Any]:
+    """A `status` object as JIRA Cloud returns it, with its status category."""
+    number, color, label = CATEGORY[category]
+    return {"self": f"{SITE}/rest/api/3/status/{number}", "description": "",
+            "iconUrl": f"{SITE}/", "name": name or label, "id": str(number),
+            "statusCategory": {"self": f"{SITE}/rest/api/3/statuscategory/{number}",
+                               "id": number, "key": category, "colorName": color,
+                               "name": label}}
+
+
+def issuetype(name: str = "Story", level: int = 0) -> dict[str, Any]:
+    return {"self": f"{SITE}/rest/api/3/issuetype/1000{level + 1}", "id": f"1000{level + 1}",
+            "description": "", "iconUrl": f"{SITE}/", "name": name, "subtask": level < 0,
+            "avatarId": 10315, "hierarchyLevel": level}
+
+
 def issue(key: str, category: str, parent: str | None = None, **fields: Any) -> dict[str, Any]:
-    """One issue as JIRA's REST search returns it."""
+    """One issue as JIRA Cloud's REST search (`/rest/api/3/search/jql`) returns it."""
+    project = key.split("-")[0]
     body: dict[str, Any] = {
-        "status": {"name": category, "statusCategory": {"key": category}},
-        "project": {"key": key.split("-")[0]},
-        "issuetype": {"name": "Story"},
+        "summary": f"{key} work",
+        "status": status(category),
+        "project": {"self": f"{SITE}/rest/api/3/project/{project}", "id": issue_id(project),
+                    "key": project, "name": project, "projectTypeKey": "software",
+                    "simplified": False},
+        "issuetype": issuetype(),
         **fields,
     }
     if parent:
-        body["parent"] = {"key": parent}
-    return {"key": key, "fields": body}
+        body["parent"] = {"id": issue_id(parent), "key": parent,
+                          "self": f"{SITE}/rest/api/3/issue/{issue_id(parent)}",
+                          "fields": {"summary": f"{parent} work", "status": status("new"),
+                                     "issuetype": issuetype("Epic", 1)}}
+    return {"expand": "", "id": issue_id(key), "self": f"{SITE}/rest/api/3/issue/"
+            f"{issue_id(key)}", "key": key, "fields": body}

@@ -27,7 +27,7 @@ def test_pull_prints_changes_and_exits_0(example):
     assert result.exit_code == 0, result.output
     assert "K8     (empty) → 55%" in result.output
     assert "M6     (empty) → 45%" in result.output
-    assert "Wrote 22 value(s) and 31 color(s)" in result.output
+    assert "Wrote 26 value(s) and 31 color(s)" in result.output
     assert "9 KRs (4 linked to JIRA), 0 problem(s)." in result.output
     again = run("pull", "-c", str(example), *AS_OF)
     assert "Nothing to change" in again.output and again.exit_code == 0
@@ -36,7 +36,7 @@ def test_pull_prints_changes_and_exits_0(example):
 def test_pull_dry_run_says_so(example):
     result = run("pull", "-c", str(example), *AS_OF, "--dry-run")
     assert result.exit_code == 0
-    assert "Dry run: 22 value(s) and 31 color(s) would change" in result.output
+    assert "Dry run: 26 value(s) and 31 color(s) would change" in result.output
     assert "nothing was written" in result.output
     sheet = load_workbook(example.parent / "okr-dashboard.xlsx")["2024 OKR"]
     assert sheet["K8"].value is None
@@ -179,7 +179,7 @@ def test_check_shows_the_mapping_and_exits_0_when_clean(example):
     assert "  G        목표 시작값           start" in result.output
     assert "  K        분기별 데이터 3Q      Q3" in result.output
     assert "9 KRs, 4 linked to JIRA; Q3 is the current quarter." in result.output
-    assert "OK: a pull would be clean (22 value(s) would change)." in result.output
+    assert "OK: a pull would be clean (26 value(s) would change)." in result.output
     sheet = load_workbook(example.parent / "okr-dashboard.xlsx")["2024 OKR"]
     assert sheet["K8"].value is None  # check writes nothing
 

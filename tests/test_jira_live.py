@@ -99,7 +99,7 @@ def test_many_epic_links_are_answered_by_few_searches(jira, tmp_path):
     config = _epics(tmp_path, jira, 200, 6)
     result = run_pull(load_config(config), AS_OF)
     assert result.exit_code is ExitCode.OK
-    assert len(result.changes) == 600  # Q3 value, achievement, status of every KR
+    assert len(result.changes) == 800  # Q3 value, synced stamp, achievement, status
     sheet = load_workbook(tmp_path / "okr.xlsx").active
     assert sheet["I2"].value == pytest.approx(2 / 6, abs=1e-4)  # 33.33%
     page = 100 if jira.cloud else 1000
@@ -146,11 +146,11 @@ def test_bad_jql_and_missing_key_fail_only_their_kr(jira, tmp_path):
         EN_HEADER,
         ["Eng", "O", "bad field", "", 0, 10, None, None, None, None, None, "nonsense = 1",
          "count"],
-        ["Eng", "O", "missing epic", "", 0, 10, None, None, None, None, None, "NOPE-9"],
+        ["Eng", "O", "missing epic", "", 0, 100, None, None, None, None, None, "NOPE-9"],
         ["Eng", "O", "good epic", "", 0, 10, None, None, None, None, None, "EP-1", "count"],
         ["Eng", "O", "saved filter", "", 0, 10, None, None, None, None, None, "filter=42",
          "done_count"],
-        ["Eng", "O", "gone filter", "", 0, 10, None, None, None, None, None, "filter=7"],
+        ["Eng", "O", "gone filter", "", 0, 100, None, None, None, None, None, "filter=7"],
     ])
     result = run_pull(load_config(live_config(tmp_path, jira, "okr.xlsx")), AS_OF)
     assert result.exit_code is ExitCode.PARTIAL

@@ -185,21 +185,34 @@ def test_a_read_only_workbook_is_not_written(tmp_path):
 # 4. Merged cells
 
 
-def test_writes_into_merged_cells_are_reported_and_not_logged(tmp_path):
+def test_a_kr_whose_owned_cell_is_merged_is_a_problem_and_keeps_its_cells(tmp_path):
     config = dashboard(tmp_path, merges=["M2:N2"])  # the status cell N2 is merged away
     result = pull(config, "--log-format", "json")
     assert result.exit_code == 1, result.output
     events = [json.loads(line) for line in result.stdout.splitlines()]
     problems = [e["message"] for e in events if e["event"] == "problem"]
     assert problems == [
-        "not written: N2 is inside the merged cells M2:N2; unmerge them or move the column"]
-    changed = {e["cell"] for e in events if e["event"] == "change"}
-    assert "K2" in changed and "N2" not in changed
+        "N2 is inside the merged cells M2:N2, so okrsync cannot write it; unmerge them"]
+    assert [e for e in events if e["event"] == "change"] == []
     book = load_workbook(tmp_path / "okr.xlsx")
+    assert book.active["K2"].value is None and book.active["N2"].value is None
+
+
+def test_the_backend_never_writes_into_merged_cells_and_logs_only_what_it_wrote(tmp_path):
+    from okrsync.core.grid import CellWrite, ValueKind
+    from okrsync.sheets.base import LogRecord
+
+    path = make_workbook(tmp_path / "okr.xlsx", [EN_HEADER, list(KR)], merges=["M2:N2"])
+    backend = XlsxSheet(path)
+    backend.read()
+    log = [LogRecord("t", "p", 2, "kr", cell, "c", None, "x", "okrsync") for cell in ("K2", "N2")]
+    report = backend.write([CellWrite(1, 10, True, 50.0, ValueKind.PERCENT),
+                            CellWrite(1, 13, True, "x", ValueKind.TEXT)], log)
+    assert report.skipped == {(1, 13): "not written: N2 is inside the merged cells M2:N2; "
+                                        "unmerge them or move the column"}
+    book = load_workbook(path)
     assert book.active["K2"].value == pytest.approx(0.5)
-    assert book.active["N2"].value is None
-    logged = {row[4] for row in book[LOG_TAB].iter_rows(min_row=2, values_only=True)}
-    assert "K2" in logged and "N2" not in logged
+    assert [row[4] for row in book[LOG_TAB].iter_rows(min_row=2, values_only=True)] == ["K2"]
 
 
 # 5. --output into a missing or read-only folder

@@ -65,8 +65,8 @@ def find_alerts(
 
     for item in after:
         kr = item.kr
-        if kr.errors:
-            continue
+        if item.problems:
+            continue  # no number okrsync stands behind: nothing to compare
         old = before.get(kr.row)
         new = item.achievement
         if old is not None:

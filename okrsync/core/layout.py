@@ -142,8 +142,9 @@ def _classify(texts: list[str]) -> tuple[Column | None, tuple[int, int | None] |
     return None, None
 
 
-def _group_labels(grid: Grid, row: int, width: int) -> list[str]:
-    """The upper header row with each group cell spread over the columns it spans.
+def _group_labels(grid: Grid, row: int, width: int) -> tuple[list[str], list[int]]:
+    """The upper header row with each group cell spread over the columns it spans, and
+    for each column the column of the upper cell its label comes from.
 
     A merge says how far a group reaches; without one, a blank upper cell belongs
     to the group on its left when both have sub-headers below.
@@ -151,20 +152,38 @@ def _group_labels(grid: Grid, row: int, width: int) -> list[str]:
     upper = [grid.text(row, col) for col in range(width)]
     lower = [grid.text(row + 1, col) for col in range(width)]
     spread = list(upper)
+    origin = list(range(width))
     for col in range(width):
         if spread[col]:
             continue
         merge = grid.merge_at(row, col)
         if merge and merge.row0 == row:
-            spread[col] = upper[merge.col0]
+            spread[col], origin[col] = upper[merge.col0], merge.col0
         elif col > 0 and lower[col] and lower[col - 1] and spread[col - 1]:
             left_merge = grid.merge_at(row, col - 1)
             if left_merge is None or left_merge.col1 > col:
-                spread[col] = spread[col - 1]
-    return spread
+                spread[col], origin[col] = spread[col - 1], origin[col - 1]
+    return spread, origin
 
 
-def _candidate(grid: Grid, rows: tuple[int, ...], width: int) -> _Candidate:
+def _is_two_row_header(grid: Grid, row: int, width: int, origin: list[int]) -> bool:
+    """Whether rows `row` and `row + 1` read as one header: group cells over sub-headers.
+
+    Every text in the lower row must sit under a group cell that spans two columns or
+    more (`목표` over `시작값 | 목표값`); a lower row with text under a one-column header
+    is a data row (or another table), never part of the header.
+    """
+    spans: dict[int, int] = {}
+    for col in range(width):
+        if grid.text(row, origin[col]):
+            spans[origin[col]] = spans.get(origin[col], 0) + 1
+    subheaders = [col for col in range(width) if grid.text(row + 1, col)]
+    return bool(subheaders) and all(
+        grid.text(row, origin[col]) and spans.get(origin[col], 0) >= 2 for col in subheaders)
+
+
+def _candidate(grid: Grid, rows: tuple[int, ...], width: int) -> _Candidate | None:
+    """The header as read from `rows`, or None when they do not read as a header."""
     columns: dict[Column, int] = {}
     quarters: dict[int, list[tuple[int, int | None]]] = {}
     labels: list[str] = []
@@ -172,7 +191,9 @@ def _candidate(grid: Grid, rows: tuple[int, ...], width: int) -> _Candidate:
         uppers = [grid.text(rows[0], col) for col in range(width)]
         lowers = [""] * width
     else:
-        uppers = _group_labels(grid, rows[0], width)
+        uppers, origin = _group_labels(grid, rows[0], width)
+        if not _is_two_row_header(grid, rows[0], width, origin):
+            return None
         lowers = [grid.text(rows[1], col) for col in range(width)]
     for col in range(width):
         upper, lower = uppers[col], lowers[col]
@@ -220,7 +241,7 @@ def detect_layout(grid: Grid, year: int | None = None) -> Layout:
         single = _candidate(grid, (row,), width)
         double = _candidate(grid, (row, row + 1), width)
         for candidate in (single, double):
-            if best is None or candidate.score > best.score:
+            if candidate is not None and (best is None or candidate.score > best.score):
                 best = candidate
     if best is None or best.score == 0:
         raise LayoutError(

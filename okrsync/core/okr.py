@@ -118,6 +118,10 @@ def read_key_results(grid: Grid, layout: Layout) -> list[KeyResult]:
         kr.target = _number(grid, kr, row, cols[Column.TARGET])
         for quarter, col in layout.quarters.items():
             kr.quarters[quarter] = _number(grid, kr, row, col)
+        if any(kr.quarter_achievement(q) is NotComputable.OUT_OF_RANGE for q in kr.quarters):
+            kr.errors.append(f"{a1(row, cols[Column.START])}:{a1(row, cols[Column.TARGET])}: "
+                             "the start, target and values are too large to compute an "
+                             "achievement with")
         results.append(kr)
     return results
 

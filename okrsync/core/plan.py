@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from okrsync.core.calendar import Period
 from okrsync.core.grid import CellWrite, Grid, ValueKind, a1
@@ -31,10 +31,6 @@ class Assessment:
     jira_value: float | None = None
     """The value just measured in JIRA for the current quarter, if any."""
 
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
     def status_text(self) -> str:
         """The status cell: the status, then the first problem if there is one."""
         if not self.problems:
@@ -50,13 +46,44 @@ def assess(
     problems: Sequence[str] = (),
     jira_value: float | None = None,
 ) -> Assessment:
+    """Where `kr` stands. A KR with a problem has no achievement and no status (`no data`):
+    a number okrsync cannot stand behind is never shown, written or alerted on."""
+    problems = (*kr.errors, *problems)
+    if problems:
+        return Assessment(kr, NotComputable.PROBLEM, Status.NO_DATA, problems, jira_value)
     return Assessment(
         kr=kr,
-        achievement=_rounded(kr.achievement()) if not kr.errors else NotComputable.NO_VALUE,
+        achievement=_rounded(kr.achievement()),
         status=kr.status(period.expected, thresholds),
-        problems=(*kr.errors, *problems),
         jira_value=jira_value,
     )
+
+
+def owned_cell_problems(grid: Grid, layout: Layout, kr: KeyResult, period: Period) -> list[str]:
+    """What stops okrsync from writing a KR's owned cells, found before anything is asked
+    or written: a formula where JIRA's value goes, an owned cell inside merged cells."""
+    problems = []
+    owned = [layout.columns[c] for c in (Column.ACHIEVEMENT, Column.STATUS, Column.SYNCED)
+             if c in layout.columns]
+    quarter_col = layout.quarters.get(period.quarter)
+    if kr.linked and quarter_col is not None:
+        owned.append(quarter_col)
+        if (kr.row, quarter_col) in grid.formulas:
+            problems.append(f"{a1(kr.row, quarter_col)} holds a formula, so JIRA's value has "
+                            "nowhere to go (okrsync leaves formulas alone); clear the cell or "
+                            "unlink the KR")
+    for col in (layout.columns[c] for c in (Column.STATUS, Column.SYNCED)
+                if c in layout.columns):
+        if (kr.row, col) in grid.formulas:
+            problems.append(f"{a1(kr.row, col)} holds a formula; okrsync leaves formulas "
+                            "alone, so it cannot fill this cell")
+    for col in owned:
+        merge = grid.merge_at(kr.row, col)
+        if merge is not None and (merge.row0, merge.col0) != (kr.row, col):
+            problems.append(f"{a1(kr.row, col)} is inside the merged cells "
+                            f"{a1(merge.row0, merge.col0)}:{a1(merge.row1 - 1, merge.col1 - 1)}, "
+                            "so okrsync cannot write it; unmerge them")
+    return problems
 
 
 @dataclass(frozen=True)
@@ -78,8 +105,6 @@ class Change:
 class Plan:
     writes: list[CellWrite] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
-    problems: dict[int, list[str]] = field(default_factory=dict)
-    """Problems found while planning (a formula in an owned cell), by 0-based row."""
 
     @property
     def recolored(self) -> int:
@@ -125,25 +150,21 @@ class _Builder:
 
     def value(
         self, kr: KeyResult, col: int, new: float | str | None, kind: ValueKind, source: str,
-        logged: bool = True, formula_ok: bool = False,
-    ) -> None:
-        """Set an owned cell, unless it already shows `new` or holds a formula."""
+    ) -> bool:
+        """Set an owned cell, unless it already shows `new`, holds a formula or lies inside
+        merged cells (`owned_cell_problems` reports those). Whether it will change."""
         old = self.grid.get(kr.row, col)
-        if (kr.row, col) in self.grid.formulas:
-            if not formula_ok and not same_value(old, new):
-                self.plan.problems.setdefault(kr.row, []).append(
-                    f"{a1(kr.row, col)} holds a formula; okrsync leaves formulas alone"
-                )
-            return
-        if same_value(old, new):
-            return
+        merge = self.grid.merge_at(kr.row, col)
+        hidden = merge is not None and (merge.row0, merge.col0) != (kr.row, col)
+        if hidden or (kr.row, col) in self.grid.formulas or same_value(old, new):
+            return False
         self._merge(CellWrite(kr.row, col, True, new, kind, anchor=self.anchor(kr)))
-        if logged:
-            unit = "%" if kind is ValueKind.PERCENT else kr.unit
-            self.plan.changes.append(Change(
-                kr.sheet_row, kr.text, a1(kr.row, col), self.layout.labels[col], old, new, source,
-                unit,
-            ))
+        unit = "%" if kind is ValueKind.PERCENT else kr.unit if kind is ValueKind.NUMBER else ""
+        self.plan.changes.append(Change(
+            kr.sheet_row, kr.text, a1(kr.row, col), self.layout.labels[col], old, new, source,
+            unit,
+        ))
+        return True
 
     def fill(self, kr: KeyResult, col: int, rgb: str) -> None:
         if self.grid.fills.get((kr.row, col)) != rgb:
@@ -161,24 +182,28 @@ def plan_pull(
     """The writes that bring the sheet in line with `assessments`.
 
     `sources` names, per 0-based row, where the JIRA value came from (for the log).
+    A KR with a problem keeps every cell as it is, but for its status cell, which says
+    `no data` and the problem. The synced stamp moves only with JIRA's value, so a pull
+    that finds nothing new writes nothing.
     """
     builder = _Builder(grid, layout)
     columns = layout.columns
     for item in assessments:
         kr = item.kr
-        if not kr.errors:
+        if not item.problems:
             if item.jira_value is not None:
                 col = layout.quarters[period.quarter]
-                kind = ValueKind.PERCENT if kr.unit == "%" else ValueKind.NUMBER
-                builder.value(kr, col, item.jira_value, kind, sources.get(kr.row, "JIRA"))
-                if Column.SYNCED in columns:
-                    builder.value(kr, columns[Column.SYNCED], synced_stamp, ValueKind.TEXT,
-                                  "okrsync", logged=False)
+                kind = (ValueKind.PERCENT if kr.unit == "%" or (kr.row, col) in grid.percent
+                        else ValueKind.NUMBER)
+                changed = builder.value(kr, col, item.jira_value, kind,
+                                        sources.get(kr.row, "JIRA"))
+                synced = columns.get(Column.SYNCED)
+                if synced is not None and (changed or is_blank(grid.get(kr.row, synced))):
+                    builder.value(kr, synced, synced_stamp, ValueKind.TEXT, "okrsync")
             _plan_colors(builder, kr, item)
         if Column.STATUS in columns:
-            problems = [*item.problems, *builder.plan.problems.get(kr.row, [])]
-            text = replace(item, problems=tuple(problems)).status_text()
-            builder.value(kr, columns[Column.STATUS], text, ValueKind.TEXT, "okrsync")
+            builder.value(kr, columns[Column.STATUS], item.status_text(), ValueKind.TEXT,
+                          "okrsync")
     builder.plan.writes = list(builder.cells.values())
     return builder.plan
 
@@ -191,8 +216,7 @@ def _plan_colors(builder: _Builder, kr: KeyResult, item: Assessment) -> None:
             builder.fill(kr, col, color(value))
     if Column.ACHIEVEMENT in layout.columns and not isinstance(item.achievement, NotComputable):
         col = layout.columns[Column.ACHIEVEMENT]
-        builder.value(kr, col, round(item.achievement * 100, 4), ValueKind.PERCENT, "okrsync",
-                      formula_ok=True)
+        builder.value(kr, col, round(item.achievement * 100, 4), ValueKind.PERCENT, "okrsync")
         builder.fill(kr, col, color(item.achievement))
 
 

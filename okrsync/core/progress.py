@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -23,6 +24,8 @@ class NotComputable(StrEnum):
     NO_TARGET = "no target value"
     TARGET_EQUALS_START = "target equals start"
     NO_VALUE = "no quarter has a value yet"
+    PROBLEM = "the KR has a problem"
+    OUT_OF_RANGE = "the numbers are too large to compute with"
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,10 @@ def achievement(
         return NotComputable.TARGET_EQUALS_START
     if current is None:
         return NotComputable.NO_VALUE
-    return (current - start) / (target - start)
+    moved, span = current - start, target - start
+    if not (math.isfinite(moved) and math.isfinite(span) and math.isfinite(moved / span)):
+        return NotComputable.OUT_OF_RANGE
+    return moved / span
 
 
 def status(value: float | NotComputable, expected: float, thresholds: Thresholds) -> Status:

@@ -4,139 +4,399 @@ Two formats are read:
 - JSON as JIRA's REST search returns it (`{"issues": [...], "names": {...}}`, the
   `names` map coming with `expand=names`), one response or a list of pages;
 - CSV from JIRA's "Export issues → CSV (all fields)".
+
+An export only answers what it holds. A file that is not a search result, or a search
+result with pages missing, stops the pull before anything is written; a question the
+export cannot answer for sure (children of a classic epic when the Epic Link field
+cannot be identified, done-ness without status categories, story points in two
+fields, a JQL clause on a field the export lacks) fails that KR with a message
+saying how to export, and never gives a number.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from okrsync.errors import KRError, SourceError
-from okrsync.jira.jql import compile_jql
+from okrsync.jira.jql import ISSUE_FIELDS, compile_jql
 from okrsync.jira.links import IssueKeys, Jql, Link, SavedFilter
 from okrsync.jira.metrics import Kind, Metric
 from okrsync.jira.model import (
-    STORY_POINT_NAMES,
+    ISSUE_KEY,
     Issue,
     as_number,
     category_key,
     field_name,
     issue_from_rest,
-    points_field_of,
+    points_fields_of,
 )
 from okrsync.jira.source import IssueSource
+
+EPIC_LINK_NAMES = ("epic link", "에픽 링크")
+EPIC_TYPES = ("epic", "에픽")
+JSON_HOW = ("save the response of GET /rest/api/2/search?jql=…&fields=*all&expand=names "
+            "(several pages as a JSON list)")
+
+
+@dataclass
+class Contents:
+    """What an export holds, beyond its issues: what okrsync needs to know to trust it."""
+
+    issues: list[Issue]
+    fields: set[str]
+    """Every field name and id the export carries (normalised by `field_name`)."""
+    points: dict[str, str]
+    """Fields that may hold story points: id or column → how to show it."""
+    epic_field: str | None = None
+    """Where classic epics' children name their epic, when that can be told."""
+    epic_problem: str = ""
+    """Why children of a classic epic cannot be found in this export ("" when they can)."""
+    cloud: bool = False
+    """From JIRA Cloud, where every child (epics' included) names its parent."""
+    epics: set[str] = field(default_factory=set)
+    """Keys of the issues that are epics."""
+    has_names: bool = True
+    """Whether field ids can be told from names (`expand=names`, or a CSV header)."""
+    csv: bool = False
+    """From a CSV export, which has no column for a multi-valued field no issue uses."""
 
 
 class ExportSource(IssueSource):
     """Issues read once from a file; links are resolved locally."""
 
-    def __init__(
-        self,
-        issues: Sequence[Issue],
-        fields: Iterable[str],
-        origin: str,
-        points_field: str | None = None,
-    ) -> None:
-        self.all = list(issues)
-        self.points_field = points_field
-        self.fields = {field_name(name) for name in fields}
+    def __init__(self, contents: Contents, origin: str) -> None:
+        self.contents = contents
         self.origin = origin
+        """The file as the config names it: messages may end up in a shared sheet."""
+        self.by_key: dict[str, Issue] = {}
+        self.copies: dict[str, list[Issue]] = defaultdict(list)
+        for issue in contents.issues:
+            self.copies[issue.key].append(issue)
+            self.by_key[issue.key] = issue
+        self.conflicts = {key: _difference(found) for key, found in self.copies.items()
+                          if any(other != found[0] for other in found[1:])}
+        self.all = list(self.by_key.values())
         self.children: dict[str, list[Issue]] = defaultdict(list)
+        self.ids: dict[str, str] = {}
         for issue in self.all:
             for parent in {issue.parent, issue.epic} - {None}:
-                self.children[parent.upper()].append(issue)  # type: ignore[union-attr]
+                self.children[parent].append(issue)  # type: ignore[index]
+            if issue.id:
+                self.ids[issue.id] = issue.key
+            if issue.parent and issue.parent_id:
+                self.ids.setdefault(issue.parent_id, issue.parent)
+        self.known = set(self.by_key) | set(self.children)
+        self.projects = {name.lower() for issue in self.all
+                         for name in (issue.project, issue.project_name) if name}
 
     @classmethod
-    def load(cls, path: Path, story_points_field: str | None = None) -> ExportSource:
+    def load(cls, path: Path, story_points_field: str | None = None,
+             shown: str | None = None) -> ExportSource:
+        """Read `path`; `shown` is how messages name it (as the config spells it)."""
+        name = shown or path.name
         if not path.is_file():
-            raise SourceError(f"JIRA export {path} does not exist")
+            raise SourceError(f"JIRA export {name} does not exist")
         try:
             if path.suffix.lower() == ".csv":
                 with path.open(encoding="utf-8-sig", newline="") as stream:
-                    issues, fields, points = _from_csv(csv.reader(stream), story_points_field)
+                    contents = _from_csv(csv.reader(stream), story_points_field, name)
             else:
                 with path.open(encoding="utf-8-sig") as stream:
-                    issues, fields, points = _from_json(json.load(stream), story_points_field)
+                    contents = _from_json(json.load(stream), story_points_field, name)
         except (OSError, UnicodeDecodeError, json.JSONDecodeError, csv.Error) as error:
-            raise SourceError(f"JIRA export {path} cannot be read: {error}") from error
-        return cls(issues, fields, str(path), points)
+            raise SourceError(f"JIRA export {name} cannot be read: {error}") from None
+        except RecursionError:
+            raise SourceError(f"JIRA export {name} nests too deeply to be a JIRA search "
+                              "result") from None
+        return cls(contents, name)
+
+    # -- what the export can answer
 
     def check_metric(self, metric: Metric) -> None:
-        if metric.needs_points and self.points_field is None:
-            raise KRError(
-                f"no story points field found in the JIRA export {self.origin} (looked for "
-                f"{', '.join(STORY_POINT_NAMES)}); set [jira] story_points_field"
-            )
-        if metric.kind is Kind.SUM and field_name(metric.field or "") not in self.fields:
-            raise KRError(f"field {metric.field!r} is not in the JIRA export {self.origin}")
+        contents = self.contents
+        if metric.needs_points and not contents.points:
+            if not contents.has_names:
+                raise KRError(
+                    f"the JIRA export {self.origin} has no `names` map, so okrsync cannot "
+                    "tell which custom field holds story points: export with expand=names, "
+                    "or set [jira] story_points_field to the field's id (customfield_…)"
+                )
+            raise KRError(f"no story points field in the JIRA export {self.origin} (looked "
+                          "for Story Points, Story point estimate); set [jira] "
+                          "story_points_field")
+        if metric.kind is Kind.SUM and field_name(metric.field or "") not in contents.fields:
+            hint = ("; it has no `names` map, so fields can only be named by id "
+                    "(customfield_…) — or export with expand=names"
+                    if not contents.has_names else "")
+            raise KRError(f"field {metric.field!r} is not in the JIRA export {self.origin}"
+                          + hint)
+
+    def field(self, name: str) -> str:
+        """The field a JQL clause on `name` is answered from (a Vocabulary)."""
+        contents = self.contents
+        if name == "epic link":
+            if contents.epic_field is not None:
+                return name
+            if contents.cloud:
+                return "parent"  # on JIRA Cloud, "Epic Link" is the epic as parent
+            raise KRError(contents.epic_problem or
+                          f"the JIRA export {self.origin} has no Epic Link field")
+        if name == "statuscategory":
+            missing = [i.key for i in self.all if not i.status_category]
+            if missing:
+                raise KRError(f"{len(missing)} issues in the JIRA export {self.origin} have "
+                              f"no status category (e.g. {missing[0]}), so statusCategory "
+                              "cannot be evaluated")
+        wanted = _JQL_FIELDS.get(name)
+        if contents.csv and name in ("labels", "component", "fixversion"):
+            return name  # JIRA leaves out the column when no issue has a value
+        if wanted and not contents.fields & set(wanted):
+            raise KRError(f"the JIRA export {self.origin} does not carry the {name} field, "
+                          f"so this JQL cannot be answered from it; {_how(contents)}")
+        return name
+
+    def value(self, field: str, value: str) -> str:
+        """A JQL value as this export knows it; KRError for an issue or project it does
+        not hold, which JIRA would reject rather than match nothing (a Vocabulary)."""
+        if field == "project":
+            if value.strip().lower() not in self.projects:
+                raise KRError(f"JQL names project {value!r}, which has no issue in the JIRA "
+                              f"export {self.origin}; export that project's issues too")
+            return value
+        return self._issue_key(value) if field in ISSUE_FIELDS else value
+
+    def _issue_key(self, value: str) -> str:
+        text = value.strip()
+        if text.isdigit():
+            if text in self.ids:
+                return self.ids[text]
+            raise KRError(f"JQL names issue id {text}, which is not in the JIRA export "
+                          f"{self.origin}")
+        key = text.upper()
+        if key not in self.known:
+            raise KRError(f"JQL names {key}, which is not in the JIRA export {self.origin} "
+                          "(JIRA itself would reject the query if the issue does not exist)")
+        return key
+
+    def _children_visible(self, key: str) -> str:
+        """Why the children of `key` cannot all be seen in this export ("" if they can)."""
+        contents = self.contents
+        if contents.cloud or contents.epic_field is not None:
+            return ""
+        issue = self.by_key.get(key)
+        if issue is not None and key not in contents.epics:
+            return ""  # not an epic: its children are sub-tasks, which name their parent
+        return contents.epic_problem
+
+    # -- answering links
 
     def issues(
         self, links: Iterable[Link], metrics: Iterable[Metric] = ()
     ) -> dict[Link, Sequence[Issue] | KRError]:
-        return {link: self._resolve(link) for link in links}
+        return {link: self._checked(link) for link in links}
 
-    def _resolve(self, link: Link) -> Sequence[Issue] | KRError:
+    def _checked(self, link: Link) -> Sequence[Issue] | KRError:
+        try:
+            return self._resolve(link)
+        except KRError as error:
+            return error
+
+    def _resolve(self, link: Link) -> Sequence[Issue]:
         if isinstance(link, IssueKeys):
             found: dict[str, Issue] = {}
             for key in link.keys:
+                if problem := self._children_visible(key):
+                    raise KRError(problem)
                 for issue in self.children.get(key, ()):
                     found[issue.key] = issue
             if not found:
-                return KRError(f"no child issues of {link} in the JIRA export {self.origin}")
+                raise KRError(f"no child issues of {link} in the JIRA export {self.origin}")
+            self._no_conflicts(found)
             return list(found.values())
         if isinstance(link, SavedFilter):
-            return KRError(f"{link}: saved filters live on the JIRA server; an export file "
-                           "cannot answer them (write the filter's JQL instead)")
+            raise KRError(f"{link}: saved filters live on the JIRA server; an export file "
+                          "cannot answer them (write the filter's JQL instead)")
         assert isinstance(link, Jql)
         try:
-            predicate = compile_jql(link.query)
-        except KRError as error:
-            return error
-        return [issue for issue in self.all if predicate(issue)]
+            predicate = compile_jql(link.query, self)
+        except RecursionError:
+            raise KRError("the JQL nests too deeply to be evaluated") from None
+        matched = {issue.key: issue for issue in self.all if predicate(issue)}
+        for key in self.conflicts:
+            if any(predicate(copy) for copy in self.copies[key]):
+                matched[key] = self.by_key[key]
+        self._no_conflicts(matched)
+        return list(matched.values())
+
+    def _no_conflicts(self, found: Mapping[str, Issue]) -> None:
+        for key in found:
+            if key in self.conflicts:
+                raise KRError(f"{key} appears {len(self.copies[key])} times in the JIRA export "
+                              f"{self.origin} with different {self.conflicts[key]}; export "
+                              "it once (pages of a search that changed while it was saved?)")
+
+
+_JQL_FIELDS = {
+    "project": ("project", "project key", "project name"),
+    "issuetype": ("issuetype", "issue type"),
+    "status": ("status",),
+    "labels": ("labels",),
+    "component": ("components", "component/s"),
+    "fixversion": ("fixversions", "fix version/s", "fix versions"),
+}
+"""JQL field → the names under which an export carries it (REST id, CSV column)."""
+
+
+def _how(contents: Contents) -> str:
+    return "export all fields" if contents.has_names else JSON_HOW
+
+
+def _difference(copies: Sequence[Issue]) -> str:
+    """Which fields differ between copies of one issue, for the message."""
+    first = copies[0]
+    differ = [f.name.replace("_", " ") for f in fields(Issue)
+              if any(getattr(other, f.name) != getattr(first, f.name) for other in copies[1:])]
+    return ", ".join(differ) or "contents"
 
 
 # ---------------------------------------------------------------- JSON (REST search)
 
+_SEARCH_KEYS = {"issues", "names", "schema", "expand", "startAt", "maxResults", "total",
+                "nextPageToken", "isLast", "warningMessages"}
 
-def _pages(document: Any) -> Iterator[Mapping[str, Any]]:
+
+def _pages(document: Any, name: str) -> list[Mapping[str, Any]]:
+    """The pages of a search response; SourceError when the file is not one."""
     if isinstance(document, Mapping):
-        yield document
-    elif isinstance(document, list) and all(isinstance(item, Mapping) for item in document):
-        if document and "issues" in document[0]:
-            yield from document
-        else:
-            yield {"issues": document}
-    else:
-        raise SourceError("a JSON JIRA export must be a search response "
-                          '({"issues": [...]}) or a list of issues')
+        if isinstance(document.get("issues"), list):
+            return [document]
+        raise SourceError(_not_a_search(document, name))
+    if isinstance(document, list) and document:
+        if all(isinstance(p, Mapping) and isinstance(p.get("issues"), list) for p in document):
+            return list(document)
+        if all(isinstance(i, Mapping) and "key" in i and isinstance(i.get("fields"), Mapping)
+               for i in document):
+            return [{"issues": document}]
+        for item in document:
+            if isinstance(item, Mapping) and not isinstance(item.get("issues"), list):
+                raise SourceError(_not_a_search(item, name))
+    raise SourceError(f"the JIRA export {name} is not a JIRA search result: expected "
+                      f'{{"issues": [...]}} or a list of such pages; {JSON_HOW}')
 
 
-Parsed = tuple[list[Issue], set[str], str | None]
-"""Issues, the field names and ids seen, and the story points field found."""
+def _not_a_search(document: Mapping[str, Any], name: str) -> str:
+    messages = [str(m) for m in document.get("errorMessages") or () if m]
+    errors = document.get("errors")
+    if isinstance(errors, Mapping):
+        messages += [f"{key}: {value}" for key, value in errors.items()]
+    if messages or "errorMessages" in document:
+        said = "; ".join(messages)[:300].rstrip(". ") or "(no message)"
+        return (f"the JIRA export {name} is an error JIRA answered, not a search result: "
+                f"{said}. Fix the search and save its answer again; nothing was written")
+    keys = ", ".join(sorted(map(str, document))[:6]) or "nothing"
+    return (f"the JIRA export {name} is not a JIRA search result (it holds {keys}, not "
+            f"issues); {JSON_HOW}. Nothing was written")
 
 
-def _from_json(document: Any, points_field: str | None) -> Parsed:
-    pages = list(_pages(document))
+def _check_complete(pages: Sequence[Mapping[str, Any]], name: str) -> None:
+    """A search saved without all its pages gives wrong counts: stop before writing."""
+    last = pages[-1]
+    if last.get("nextPageToken") or last.get("isLast") is False:
+        raise SourceError(f"the JIRA export {name} ends with a page that says more follow "
+                          "(nextPageToken): save every page, as a JSON list; nothing was "
+                          "written")
+    covered: dict[int, set[int]] = defaultdict(set)
+    for page in pages:
+        total = page.get("total")
+        if isinstance(total, int) and not isinstance(total, bool):
+            start = page.get("startAt")
+            first = start if isinstance(start, int) else 0
+            covered[total].update(range(first, first + len(page["issues"])))
+    for total, seen in covered.items():
+        if len(seen & set(range(total))) < total:
+            raise SourceError(
+                f"the JIRA export {name} holds {len(seen)} of the {total} issues its search "
+                "found (total): save every page (startAt = 0, 50, 100, …) as a JSON list; "
+                "nothing was written"
+            )
+
+
+def _identify_epic_field(raw: Sequence[Mapping[str, Any]], names: Mapping[str, str],
+                         name: str) -> tuple[str | None, str]:
+    """The Epic Link field, and why it cannot be told when it cannot.
+
+    With `names`, by name. Without, by shape: the one custom field whose values are all
+    issue keys. Two such fields cannot be told apart, and are reported."""
+    if names:
+        found = [key for key, label in names.items() if field_name(label) in EPIC_LINK_NAMES]
+        return (found[0] if found else None), ""
+    shapes: dict[str, bool] = {}
+    for item in raw:
+        for key, value in (item.get("fields") or {}).items():
+            if not key.startswith("customfield_") or value is None:
+                continue
+            keyish = isinstance(value, str) and bool(ISSUE_KEY.match(value.strip().upper()))
+            shapes[key] = shapes.get(key, True) and keyish
+    candidates = sorted(key for key, keyish in shapes.items() if keyish)
+    if len(candidates) == 1:
+        return candidates[0], ""
+    if candidates:
+        return None, (f"the JIRA export {name} has no `names` map and {len(candidates)} "
+                      f"custom fields that hold issue keys ({', '.join(candidates)}), so "
+                      "okrsync cannot tell which one is Epic Link and which issues belong to "
+                      f"the epic; {JSON_HOW}")
+    return None, (f"the JIRA export {name} has no `names` map and no field that links "
+                  "stories to their epic, so the epic's children cannot all be seen (on "
+                  f"JIRA Server they hang on the Epic Link field); {JSON_HOW}")
+
+
+def _is_epic(item: Mapping[str, Any]) -> bool:
+    issuetype = (item.get("fields") or {}).get("issuetype")
+    if not isinstance(issuetype, Mapping):
+        return False
+    return (issuetype.get("hierarchyLevel") == 1
+            or field_name(str(issuetype.get("name") or "")) in EPIC_TYPES)
+
+
+def _from_json(document: Any, points_field: str | None, name: str) -> Contents:
+    pages = _pages(document, name)
+    _check_complete(pages, name)
     names: dict[str, str] = {}
     for page in pages:
-        names.update(page.get("names") or {})
-    raw = [issue for page in pages for issue in page.get("issues") or []]
-    points = points_field_of(names, points_field)
-    epic_field = next((key for key, name in names.items() if field_name(name) == "epic link"),
-                      None)
-    fields: set[str] = set()
-    issues = []
-    for position, item in enumerate(raw):
-        if not isinstance(item, Mapping) or "key" not in item:
-            raise SourceError(f"issue #{position + 1} in the JIRA export has no key")
-        issues.append(issue_from_rest(item, names, points, epic_field, fields))
-    if points and field_name(points) not in fields:
-        points = None
-    return issues, fields, points
+        if isinstance(page.get("names"), Mapping):
+            names.update({str(k): str(v) for k, v in page["names"].items()})
+    raw: list[Mapping[str, Any]] = []
+    for page in pages:
+        for position, item in enumerate(page["issues"], start=len(raw) + 1):
+            if not isinstance(item, Mapping) or not isinstance(item.get("key"), str):
+                raise SourceError(f"issue #{position} in the JIRA export {name} has no key; "
+                                  f"{JSON_HOW}")
+            if not isinstance(item.get("fields") or {}, Mapping):
+                raise SourceError(f"issue {item['key']} in the JIRA export {name} has no "
+                                  "fields object; it is not a JIRA search result")
+            raw.append(item)
+    cloud = any("nextPageToken" in page or "isLast" in page for page in pages) or any(
+        "hierarchyLevel" in ((item.get("fields") or {}).get("issuetype") or {}) for item in raw)
+    epic_field, epic_problem = (None, "") if cloud else _identify_epic_field(raw, names, name)
+    if not cloud and names and epic_field is None:
+        epic_problem = (f"the JIRA export {name} has no Epic Link field, so the stories of a "
+                        "classic epic cannot be seen; export all fields")
+    candidates = dict(names)
+    if not names and points_field:
+        candidates[points_field] = points_field
+    points = points_fields_of(candidates, points_field)
+    seen: set[str] = set()
+    issues = [issue_from_rest(item, names, points, epic_field, seen) for item in raw]
+    return Contents(issues, seen, points, epic_field, epic_problem, cloud,
+                    {str(item["key"]).upper() for item in raw if _is_epic(item)},
+                    has_names=bool(names))
 
 
 # ---------------------------------------------------------------- CSV (Export issues)
@@ -145,31 +405,42 @@ _CSV_MULTI = {"labels": "labels", "component/s": "components", "components": "co
               "fix version/s": "fix_versions", "fix versions": "fix_versions"}
 
 
+_CUSTOM_FIELD = re.compile(r"^(?:custom field|사용자\s*정의\s*필드)\s*\((.*)\)$", re.IGNORECASE)
+
+KOREAN_COLUMNS = {
+    "이슈 키": "issue key", "이슈 id": "issue id", "요약": "summary", "상태": "status",
+    "상태 범주": "status category", "이슈 유형": "issue type", "프로젝트 키": "project key",
+    "프로젝트 이름": "project name", "레이블": "labels", "구성 요소": "components",
+    "수정 버전": "fix versions", "상위 항목": "parent", "상위 키": "parent key",
+    "상위 항목 키": "parent key", "상위 id": "parent id",
+}
+"""Column names of a CSV exported by JIRA in Korean, as seen in real exports."""
+
+
+def _label(header: str) -> str:
+    """`Custom field (Story Points)` → `Story Points`: the field as JIRA names it."""
+    name = " ".join(header.split())
+    match = _CUSTOM_FIELD.match(name)
+    return match[1].strip() if match else name
+
+
 def _column(header: str) -> str:
-    """`Custom field (Story Points)` → `story points`."""
-    name = field_name(header)
-    if name.startswith("custom field (") and name.endswith(")"):
-        name = name[len("custom field ("):-1]
-    return name
+    """`Custom field (Story Points)` → `story points`; Korean headers → English ones."""
+    name = field_name(_label(header))
+    return KOREAN_COLUMNS.get(name, name)
 
 
-def _from_csv(rows: Iterator[list[str]], points_field: str | None) -> Parsed:
+def _from_csv(rows: Iterator[list[str]], points_field: str | None, name: str) -> Contents:
     try:
         header = next(rows)
     except StopIteration:
-        raise SourceError("the JIRA CSV export is empty") from None
+        raise SourceError(f"the JIRA CSV export {name} is empty") from None
     columns = [_column(h) for h in header]
     if "issue key" not in columns:
-        raise SourceError("the JIRA CSV export has no 'Issue key' column")
-    if "status category" not in columns:
-        raise SourceError(
-            "the JIRA CSV export has no 'Status Category' column, so done issues cannot be "
-            "told apart (okrsync never guesses from status names); export all fields, or "
-            "use a JSON export"
-        )
-    points = points_field_of({c: c for c in columns}, points_field)
-    if points is not None and field_name(points) not in columns:
-        points = None
+        raise SourceError(f"the JIRA CSV export {name} has no 'Issue key' column: is it "
+                          "JIRA's Export issues → CSV (all fields)?")
+    points = points_fields_of({c: _label(h) for c, h in zip(columns, header, strict=True)},
+                              points_field)
     records = []
     ids: dict[str, str] = {}
     for line_no, row in enumerate(rows, start=2):
@@ -177,15 +448,15 @@ def _from_csv(rows: Iterator[list[str]], points_field: str | None) -> Parsed:
             continue
         single: dict[str, str] = {}
         multi: dict[str, list[str]] = defaultdict(list)
-        for name, cell in zip(columns, row, strict=False):
+        for column, cell in zip(columns, row, strict=False):
             cell = cell.strip()
-            if name in _CSV_MULTI:
+            if column in _CSV_MULTI:
                 if cell:
-                    multi[_CSV_MULTI[name]].append(cell)
-            elif cell and name not in single:
-                single[name] = cell
+                    multi[_CSV_MULTI[column]].append(cell)
+            elif cell and column not in single:
+                single[column] = cell
         if not single.get("issue key"):
-            raise SourceError(f"line {line_no} of the JIRA CSV export has no issue key")
+            raise SourceError(f"line {line_no} of the JIRA CSV export {name} has no issue key")
         if single.get("issue id"):
             ids[single["issue id"]] = single["issue key"].upper()
         records.append((single, multi))
@@ -196,24 +467,45 @@ def _from_csv(rows: Iterator[list[str]], points_field: str | None) -> Parsed:
         return ids.get(value, value).upper() if value.isdigit() else value.upper()
 
     issues = []
+    epics = set()
     for single, multi in records:
-        numbers = {name: n for name, value in single.items() if (n := as_number(value)) is not None}
-        category = single.get("status category", "")
-        issues.append(Issue(
+        numbers = {column: n for column, value in single.items()
+                   if (n := as_number(value)) is not None}
+        parent_id = single.get("parent id") or (
+            single["parent"] if single.get("parent", "").isdigit() else None)
+        issue = Issue(
             key=single["issue key"].upper(),
-            status_category=category_key(category) or category.lower(),
+            id=single.get("issue id", ""),
+            status_category=category_key(single.get("status category")) or "",
             status=single.get("status", ""),
             summary=single.get("summary", ""),
             project=single.get("project key", ""),
             project_name=single.get("project name", ""),
             issuetype=single.get("issue type", ""),
-            parent=key_of(single.get("parent key") or single.get("parent")
-                          or single.get("parent id")),
+            parent=key_of(single.get("parent key") or single.get("parent") or parent_id),
+            parent_id=parent_id,
             epic=key_of(single.get("epic link")),
             labels=tuple(multi["labels"]),
             components=tuple(multi["components"]),
             fix_versions=tuple(multi["fix_versions"]),
-            story_points=as_number(single.get(points)) if points else None,
+            points={shown: n for column, shown in points.items()
+                    if (n := as_number(single.get(column))) is not None},
             numbers=numbers,
-        ))
-    return issues, set(columns), points
+        )
+        issues.append(issue)
+        if field_name(issue.issuetype) in EPIC_TYPES:
+            epics.add(issue.key)
+    has_parent = bool({"parent", "parent id", "parent key"} & set(columns))
+    epic_field = "epic link" if "epic link" in columns else None
+    problem = "" if epic_field else (
+        f"the JIRA CSV export {name} has no Epic Link column, so the stories of a classic "
+        "epic cannot be seen; export all fields")
+    if not has_parent and not epic_field:
+        problem = (f"the JIRA CSV export {name} has no Parent or Epic Link column, so no "
+                   "issue's children can be seen; export all fields")
+    # A Cloud CSV names every child's parent (epics' stories included) in Parent.
+    cloud = has_parent and epic_field is None and any(
+        issue.parent in epics for issue in issues)
+    return Contents(issues, set(columns), points, epic_field, problem, cloud, epics,
+                    csv=True)
+

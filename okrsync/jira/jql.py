@@ -11,11 +11,29 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 from okrsync.errors import KRError
 from okrsync.jira.model import Issue, category_key
 
 Predicate = Callable[[Issue], bool]
+
+MAX_DEPTH = 100
+"""Parentheses and NOTs nest at most this deep; deeper JQL fails its KR, never the run."""
+
+ISSUE_FIELDS = ("key", "parent", "epic link")
+"""Fields whose values name issues, by key or by id (JIRA accepts both)."""
+
+
+class Vocabulary(Protocol):
+    """What the issues at hand can answer (an export knows only what it holds)."""
+
+    def field(self, name: str) -> str:
+        """The field clauses on `name` are answered from; KRError when they cannot be."""
+
+    def value(self, field: str, value: str) -> str:
+        """`value` as the issues know it (an issue's key for its id); KRError when it names
+        an issue or project they do not hold."""
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -33,7 +51,7 @@ def _values(issue: Issue, name: str) -> tuple[str, ...]:
         case "project":
             values: tuple[str | None, ...] = (issue.project, issue.project_name)
         case "parent":
-            values = (issue.parent,)
+            values = (issue.parent, issue.parent_id)
         case "epic link":
             values = (issue.epic,)
         case "labels":
@@ -49,7 +67,7 @@ def _values(issue: Issue, name: str) -> tuple[str, ...]:
         case "fixversion":
             values = issue.fix_versions
         case "key":
-            values = (issue.key,)
+            values = (issue.key, issue.id)
         case _:
             raise AssertionError(name)
     return tuple(v.lower() for v in values if v)
@@ -93,8 +111,10 @@ def _tokens(query: str) -> list[_Token]:
 
 
 class _Parser:
-    def __init__(self, query: str) -> None:
+    def __init__(self, query: str, vocabulary: Vocabulary | None = None) -> None:
         self.query = query
+        self.vocabulary = vocabulary
+        self.depth = 0
         self.tokens = _tokens(query)
         # ORDER BY only sorts; it never changes which issues match.
         for index, token in enumerate(self.tokens[:-1]):
@@ -143,19 +163,29 @@ class _Parser:
             return parts[0]
         return lambda issue: combine(part(issue) for part in parts)
 
+    def _deeper(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise KRError(f"JQL nests parentheses or NOT more than {MAX_DEPTH} deep; "
+                          "write it more simply")
+
     def _not(self) -> Predicate:
         token = self._peek()
         if token and (token.upper == "NOT" or (token.kind == "op" and token.text == "!")):
             self.pos += 1
+            self._deeper()
             inner = self._not()
+            self.depth -= 1
             return lambda issue: not inner(issue)
         return self._atom()
 
     def _atom(self) -> Predicate:
         token = self._next()
         if token.kind == "op" and token.text == "(":
+            self._deeper()
             inner = self._or()
             self._expect_op(")")
+            self.depth -= 1
             return inner
         name = token.text.lower()
         if name == "epic" and (nxt := self._peek()) and nxt.upper == "LINK":
@@ -168,6 +198,8 @@ class _Parser:
                 "(project, parent, labels, issuetype, status, statusCategory, component, "
                 "fixVersion, key); a JIRA server is needed for this query"
             )
+        if self.vocabulary is not None:
+            field = self.vocabulary.field(field)
         return self._clause(field, token.text)
 
     def _clause(self, field: str, shown: str) -> Predicate:
@@ -231,13 +263,19 @@ class _Parser:
         token = self._next()
         if token.kind == "op":
             raise KRError(f"JQL {self.query!r}: expected a value but found {token.text!r}")
-        value = token.text.lower()
+        value = token.text
         if field == "statuscategory":
-            value = category_key(value) or value
-        return value
+            return category_key(value) or value.lower()
+        if self.vocabulary is not None:
+            value = self.vocabulary.value(field, value)
+        return value.lower()
 
 
-def compile_jql(query: str) -> Predicate:
-    """A predicate for `query`, or KRError saying why it cannot be evaluated here."""
-    return _Parser(query).parse()
+def compile_jql(query: str, vocabulary: Vocabulary | None = None) -> Predicate:
+    """A predicate for `query`, or KRError saying why it cannot be evaluated here.
+
+    With a `vocabulary`, clauses on fields the issues do not carry, and issues named
+    by a key or id that is not among them, are errors rather than no match.
+    """
+    return _Parser(query, vocabulary).parse()
 

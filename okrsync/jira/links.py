@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from okrsync.errors import KRError
@@ -45,8 +46,12 @@ Link = IssueKeys | SavedFilter | Jql
 
 
 def parse_link(text: str) -> Link:
-    """Read a `JIRA` cell. Raises KRError for a malformed `filter=`."""
-    text = text.strip()
+    """Read a `JIRA` cell. Raises KRError for a malformed `filter=`.
+
+    Full-width characters typed on a Korean keyboard (`INF-1，INF-99`, `＝`, `（`)
+    are folded first, as in every other cell okrsync reads.
+    """
+    text = unicodedata.normalize("NFKC", text).strip()
     if _KEYS_ONLY.match(text):
         bare = re.sub(r"https?://\S+/browse/", "", text)
         keys = dict.fromkeys(key.upper() for key in re.findall(_KEY, bare))

@@ -32,7 +32,7 @@ from jira import JIRA, JIRAError
 from okrsync.errors import ConfigError, KRError, SourceError
 from okrsync.jira.links import IssueKeys, Jql, Link, SavedFilter
 from okrsync.jira.metrics import Kind, Metric
-from okrsync.jira.model import Issue, field_name, issue_from_rest, points_field_of
+from okrsync.jira.model import Issue, field_name, issue_from_rest, points_fields_of
 from okrsync.jira.source import IssueSource, Measurement
 
 T = TypeVar("T")
@@ -80,7 +80,7 @@ class LiveSource(IssueSource):
         self.configured_points = story_points_field
         self._fields: list[dict[str, Any]] | None = None
         self._to_issue: Callable[[dict[str, Any]], Issue] = functools.partial(
-            issue_from_rest, names={}, points_field=None, epic_field=None)  # set per fetch
+            issue_from_rest, names={}, points_fields=None, epic_field=None)  # set per fetch
         self._lock = threading.Lock()
         self.requests = 0
         options = {"server": self.server, "rest_api_version": "2"}
@@ -165,14 +165,18 @@ class LiveSource(IssueSource):
                 return str(item["id"])
         return None
 
-    def _points_field(self) -> str | None:
-        return points_field_of(self._names(), self.configured_points)
+    def _points_fields(self) -> dict[str, str]:
+        """Fields that may hold story points; with [jira] story_points_field, that one
+        (none when JIRA has no such field)."""
+        if self.configured_points and self._field_id(self.configured_points) is None:
+            return {}
+        return points_fields_of(self._names(), self.configured_points)
 
     def _epic_field(self) -> str | None:
         return None if self.cloud else self._field_id("Epic Link")
 
     def check_metric(self, metric: Metric) -> None:
-        if metric.needs_points and self._points_field() is None:
+        if metric.needs_points and not self._points_fields():
             raise KRError(f"JIRA at {self.server} has no story points field (set "
                           "[jira] story_points_field)")
         if metric.kind is Kind.SUM and self._field_id(metric.field or "") is None:
@@ -181,8 +185,8 @@ class LiveSource(IssueSource):
     def _wanted_fields(self, metrics: Iterable[Metric]) -> list[str]:
         fields = {"status", "parent"}
         for metric in metrics:
-            if metric.needs_points and (points := self._points_field()):
-                fields.add(points)
+            if metric.needs_points:
+                fields.update(self._points_fields())
             if metric.kind is Kind.SUM and (found := self._field_id(metric.field or "")):
                 fields.add(found)
         if (epic := self._epic_field()) is not None:
@@ -195,9 +199,10 @@ class LiveSource(IssueSource):
         """Every issue matching `jql`, page by page, with `fields` only.
 
         Each page is reduced to Issues as it arrives, so memory holds what the metrics
-        need, not JIRA's JSON.
+        need, not JIRA's JSON. An issue met on two pages (the search moved while it was
+        paged) is kept once, as last seen.
         """
-        issues: list[Issue] = []
+        issues: dict[str, Issue] = {}
         page: Any
         if self.cloud:
             token: str | None = None
@@ -206,10 +211,10 @@ class LiveSource(IssueSource):
                     self.client.enhanced_search_issues, jql, nextPageToken=token,
                     maxResults=PAGE_SIZE, fields=list(fields), json_result=True, use_post=True),
                     "searching")
-                issues.extend(self._to_issue(raw) for raw in page.get("issues") or [])
+                issues.update((i.key, i) for i in map(self._to_issue, page.get("issues") or []))
                 token = page.get("nextPageToken")
                 if not token or page.get("isLast"):
-                    return issues
+                    return list(issues.values())
         start = 0
         while True:
             page = self._call(functools.partial(
@@ -217,10 +222,10 @@ class LiveSource(IssueSource):
                 fields=list(fields), validate_query=True, json_result=True, use_post=True),
                 "searching")
             batch = page.get("issues") or []
-            issues.extend(self._to_issue(raw) for raw in batch)
+            issues.update((i.key, i) for i in map(self._to_issue, batch))
             start += len(batch)
             if not batch or start >= int(page.get("total") or 0):
-                return issues
+                return list(issues.values())
 
     def _count(self, jql: str) -> int:
         if self.cloud:
@@ -310,10 +315,10 @@ class LiveSource(IssueSource):
         """Issues (or, where only a count is needed, the count) of every link."""
         fields = self._wanted_fields(metrics)
         names = self._names() if (self._fields is not None) else {}
-        points = self._points_field() if any(m.needs_points for m in metrics) else None
+        points = self._points_fields() if any(m.needs_points for m in metrics) else None
         epic = self._epic_field()
         self._to_issue = functools.partial(
-            issue_from_rest, names=names, points_field=points, epic_field=epic,
+            issue_from_rest, names=names, points_fields=points, epic_field=epic,
             keep_numbers=any(m.kind is Kind.SUM for m in metrics))
         results: dict[Link, Any] = {}
         tasks: list[Callable[[], None]] = []

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from okrsync.errors import KRError
-from okrsync.jira.model import Issue, field_name
+from okrsync.jira.model import CATEGORIES, Issue, field_name
 
 
 class Kind(StrEnum):
@@ -50,6 +52,11 @@ class Metric:
         return self.kind is Kind.COUNT
 
     @property
+    def gives_share(self) -> bool:
+        """Whether the value is a share, 0–100 (%), rather than a count or a sum."""
+        return self.kind in (Kind.DONE_RATIO, Kind.POINTS_RATIO)
+
+    @property
     def needs_points(self) -> bool:
         return self.kind in (Kind.POINTS_DONE, Kind.POINTS_RATIO)
 
@@ -59,6 +66,7 @@ DEFAULT = Metric(Kind.DONE_RATIO)
 
 def parse_metric(text: str) -> Metric:
     """Read a `JIRA metric` cell; blank means done_ratio."""
+    text = unicodedata.normalize("NFKC", text)
     cleaned = " ".join(text.strip().lower().split())
     if not cleaned:
         return DEFAULT
@@ -74,24 +82,91 @@ def parse_metric(text: str) -> Metric:
     return Metric(kind)
 
 
+def _finite(value: float, what: str) -> float:
+    if not math.isfinite(value):
+        raise KRError(f"{what} is not a finite number ({value!r}); fix it in JIRA")
+    return value
+
+
+def _total(values: Iterable[float], what: str) -> float:
+    try:
+        return _finite(math.fsum(values), what)
+    except OverflowError:
+        raise KRError(f"{what} is not a finite number; fix the values in JIRA") from None
+
+
+def _needs_categories(issues: Sequence[Issue]) -> None:
+    """Done-ness comes only from JIRA's status category: an issue without one fails the
+    KR, never counts as not done."""
+    unknown = [issue.key for issue in issues if issue.status_category not in CATEGORIES]
+    if unknown:
+        more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
+        raise KRError(
+            f"{len(unknown)} of the {len(issues)} linked issues have no status category "
+            f"({', '.join(unknown[:3])}{more}), so done issues cannot be told apart (okrsync "
+            "never guesses from status names): take the export from a JIRA that sends "
+            "statusCategory, or a CSV with the Status Category column"
+        )
+
+
+def _points(issues: Sequence[Issue]) -> tuple[list[float], list[float]]:
+    """Story points of every issue and of the done ones, from the one field that holds
+    them for these issues. Two fields holding values is an ambiguity, never a guess."""
+    holding = sorted({name for issue in issues for name in issue.points})
+    if not holding:
+        raise KRError(f"none of the {len(issues)} linked issues has story points, so there "
+                      "are none to count (set [jira] story_points_field if JIRA keeps them "
+                      "in a field not named Story Points)")
+    if len(holding) > 1:
+        raise KRError(f"the linked issues have story points in {len(holding)} fields "
+                      f"({', '.join(holding)}); set [jira] story_points_field to the one "
+                      "this KR counts")
+    name = holding[0]
+    every = [_finite(issue.points.get(name, 0.0), f"{name} of {issue.key}") for issue in issues]
+    done = [points for issue, points in zip(issues, every, strict=True) if issue.done]
+    return every, done
+
+
+def check_unit(metric: Metric, unit: str, percent: bool, start: float | None,
+               target: float | None) -> None:
+    """A metric's value must mean what the KR's cells mean: a share done goes into a KR
+    kept in % (or one that runs from 0 to 100), a count or a sum never does. KRError
+    otherwise, never a silent reinterpretation (10 done issues written as 10%)."""
+    if metric.gives_share and not percent and not (unit == "" and (start, target) == (0, 100)):
+        counts = f"in {unit}" if unit else "in plain numbers"
+        raise KRError(f"{metric} gives a share done in %, but this KR counts {counts}; pick a "
+                      "metric that counts (done_count, count, points_done, sum:<field>), or "
+                      "type its start and target in %")
+    if percent and not metric.gives_share:
+        raise KRError(f"{metric} gives a number, but this KR is kept in %; pick a share "
+                      "(done_ratio, points_ratio), or type its start and target as numbers")
+
+
 def compute(metric: Metric, issues: Sequence[Issue]) -> float:
-    """The metric's value over `issues`. Ratios are 0–100, like the `%` people type."""
+    """The metric's value over `issues`. Ratios are 0–100, like the `%` people type.
+
+    Raises KRError when the issues cannot give a value okrsync can stand behind.
+    """
+    issues = list({issue.key: issue for issue in issues}.values())
     if metric.kind is Kind.COUNT:
         return float(len(issues))
+    if metric.kind is Kind.SUM:
+        assert metric.field is not None
+        wanted = field_name(metric.field)
+        return _total((_finite(issue.numbers.get(wanted, 0.0), f"{metric.field} of {issue.key}")
+                       for issue in issues), f"the sum of {metric.field}")
+    _needs_categories(issues)
     if metric.kind is Kind.DONE_COUNT:
         return float(sum(issue.done for issue in issues))
     if metric.kind is Kind.DONE_RATIO:
         if not issues:
             raise KRError("no issues match the link, so there is no share done")
         return 100.0 * sum(issue.done for issue in issues) / len(issues)
-    if metric.kind is Kind.SUM:
-        assert metric.field is not None
-        wanted = field_name(metric.field)
-        return float(sum(issue.numbers.get(wanted, 0.0) for issue in issues))
-    done = sum(issue.story_points or 0.0 for issue in issues if issue.done)
+    every, done = _points(issues)
+    done_total = _total(done, "the sum of the done story points")
     if metric.kind is Kind.POINTS_DONE:
-        return float(done)
-    total = sum(issue.story_points or 0.0 for issue in issues)
+        return done_total
+    total = _total(every, "the sum of the story points")
     if total == 0:
-        raise KRError("the linked issues have no story points, so there is no share done")
-    return 100.0 * done / total
+        raise KRError("the linked issues have 0 story points in all, so there is no share done")
+    return 100.0 * done_total / total

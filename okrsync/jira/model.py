@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -11,10 +13,15 @@ from typing import Any
 DONE = "done"
 """The key of JIRA's Done status category (id 3). "Done" is never a status name."""
 
+CATEGORIES = ("new", "indeterminate", DONE, "undefined")
+"""JIRA's status category keys: To Do (2), In Progress (4), Done (3), No Category (1)."""
+
 STORY_POINT_NAMES = (
     "story points", "story point estimate", "스토리 포인트", "스토리 포인트 추정치",
 )
 """Field names JIRA uses for story points (company-managed, team-managed, Korean UI)."""
+
+ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]*-\d+$")
 
 _CATEGORY_NAMES = {
     "done": DONE, "완료": DONE, "3": DONE,
@@ -25,14 +32,19 @@ _CATEGORY_NAMES = {
 }
 
 
-def category_key(value: str) -> str | None:
+def category_key(value: object) -> str | None:
     """A status category given as key, name (English or Korean) or id → its key."""
-    return _CATEGORY_NAMES.get(value.strip().lower())
+    if value is None or isinstance(value, bool):
+        return None
+    return _CATEGORY_NAMES.get(str(value).strip().lower())
 
 
 def field_name(text: str) -> str:
     """Field names compare case- and space-insensitively: `Story Points` = `story  points`."""
     return " ".join(text.lower().split())
+
+
+_NO_NUMBERS: Mapping[str, float] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +53,7 @@ class Issue:
 
     key: str
     status_category: str
+    """One of CATEGORIES, or "" when the source did not say (never guessed from a name)."""
     status: str = ""
     summary: str = ""
     project: str = ""
@@ -51,24 +64,35 @@ class Issue:
     labels: tuple[str, ...] = ()
     components: tuple[str, ...] = ()
     fix_versions: tuple[str, ...] = ()
-    story_points: float | None = None
-    numbers: Mapping[str, float] = field(default_factory=dict)
+    points: Mapping[str, float] = field(default_factory=lambda: _NO_NUMBERS)
+    """Story points by the field that holds them ("Story Points (customfield_10026)"):
+    only fields that may hold story points, and only where the issue has a value."""
+    numbers: Mapping[str, float] = field(default_factory=lambda: _NO_NUMBERS)
     """Other numeric fields, by id and by `field_name()` of their name."""
+    id: str = ""
+    parent_id: str | None = None
 
     @property
     def done(self) -> bool:
         return self.status_category == DONE
 
 
-
 def as_number(value: Any) -> float | None:
+    """A field's number; None when it holds none. Non-finite numbers are kept (as inf or
+    nan) so that the metric using them can report them instead of summing them."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
         try:
-            return float(value.replace(",", ""))
+            return float(value)
+        except OverflowError:
+            return math.inf
+    if isinstance(value, str):
+        text = value.strip().replace(",", "")
+        if not text:
+            return None
+        try:
+            return float(text)
         except ValueError:
             return None
     return None
@@ -80,50 +104,70 @@ def _name(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _status_category(status: Any) -> str:
+    """The category key of a REST `status` object; "" when it has none."""
+    if not isinstance(status, Mapping):
+        return ""
+    category = status.get("statusCategory")
+    if not isinstance(category, Mapping):
+        return ""
+    for part in ("key", "id", "name"):
+        found = category_key(category.get(part))
+        if found:
+            return found
+    return ""
+
+
+def _key(value: Any) -> str | None:
+    return sys.intern(value.strip().upper()) if isinstance(value, str) and value.strip() else None
+
+
 def issue_from_rest(
     item: Mapping[str, Any],
     names: Mapping[str, str],
-    points_field: str | None,
+    points_fields: Mapping[str, str] | str | None,
     epic_field: str | None,
     seen_fields: set[str] | None = None,
     keep_numbers: bool = True,
 ) -> Issue:
-    """An issue as JIRA's REST API returns it (`{"key", "fields": {...}}`).
+    """An issue as JIRA's REST API returns it (`{"id", "key", "fields": {...}}`).
 
-    `names` maps field ids to names (`expand=names` or `GET /field`); `seen_fields`,
-    when given, collects every field id and name met. Without `keep_numbers` the other
-    numeric fields are not kept (no `sum:` metric needs them), and repeated texts are
-    shared: a pull over hundreds of thousands of issues stays small.
+    `names` maps field ids to names (`expand=names` or `GET /field`); `points_fields`
+    maps the ids of fields that may hold story points to how they are shown;
+    `seen_fields`, when given, collects every field id and name met. Without
+    `keep_numbers` the other numeric fields are not kept (no `sum:` metric needs
+    them), and repeated texts are shared: a pull over hundreds of thousands of issues
+    stays small.
     """
     fields: Mapping[str, Any] = item.get("fields") or {}
-    status = fields.get("status") or {}
-    category = (status.get("statusCategory") or {}).get("key") or ""
     numbers: Mapping[str, float] = _NO_NUMBERS
     if keep_numbers or seen_fields is not None:
         numbers = _numbers(fields, names, seen_fields)
+    if isinstance(points_fields, str):
+        points_fields = {points_fields: names.get(points_fields, points_fields)}
+    points = {shown: number for field_id, shown in (points_fields or {}).items()
+              if (number := as_number(fields.get(field_id))) is not None}
     parent = fields.get("parent")
-    epic = fields.get(epic_field) if epic_field else None
+    parent = parent if isinstance(parent, Mapping) else {}
     project = fields.get("project") or {}
     return Issue(
         key=str(item["key"]).upper(),
-        status_category=category_key(category) or category,
-        status=sys.intern(_name(status)),
+        id=str(item.get("id") or ""),
+        status_category=_status_category(fields.get("status")),
+        status=sys.intern(_name(fields.get("status"))),
         summary=str(fields.get("summary") or ""),
         project=sys.intern(str(project.get("key") or "")),
         project_name=sys.intern(str(project.get("name") or "")),
         issuetype=sys.intern(_name(fields.get("issuetype"))),
-        parent=sys.intern(str(parent["key"]).upper())
-        if isinstance(parent, Mapping) and parent.get("key") else None,
-        epic=sys.intern(str(epic).upper()) if isinstance(epic, str) and epic else None,
+        parent=_key(parent.get("key")),
+        parent_id=str(parent["id"]) if parent.get("id") is not None else None,
+        epic=_key(fields.get(epic_field)) if epic_field else None,
         labels=tuple(sys.intern(str(label)) for label in fields.get("labels") or ()),
         components=tuple(_name(c) for c in fields.get("components") or ()),
         fix_versions=tuple(_name(v) for v in fields.get("fixVersions") or ()),
-        story_points=as_number(fields.get(points_field)) if points_field else None,
+        points=points or _NO_NUMBERS,
         numbers=numbers,
     )
-
-
-_NO_NUMBERS: Mapping[str, float] = MappingProxyType({})
 
 
 def _numbers(fields: Mapping[str, Any], names: Mapping[str, str],
@@ -140,15 +184,22 @@ def _numbers(fields: Mapping[str, Any], names: Mapping[str, str],
     return numbers or _NO_NUMBERS
 
 
-def points_field_of(candidates: Mapping[str, str], configured: str | None) -> str | None:
-    """The id/column of the story points field: configured by name or id, else by name."""
-    by_name = {field_name(name): key for key, name in candidates.items()}
+def points_fields_of(candidates: Mapping[str, str], configured: str | None) -> dict[str, str]:
+    """The fields that may hold story points, id (or column) → how to show it.
+
+    `candidates` maps field ids to names. With `[jira] story_points_field` set, only
+    that field (by name or id); otherwise every field named like story points: when
+    several hold values for a KR's issues, the metric reports the ambiguity.
+    """
+    def shown(key: str) -> str:
+        name = candidates.get(key, key)
+        return name if field_name(name) == field_name(key) else f"{name} ({key})"
+
     if configured:
         wanted = field_name(configured)
-        if configured in candidates:
-            return configured
-        return by_name.get(wanted, configured)
-    for name in STORY_POINT_NAMES:
-        if name in by_name:
-            return by_name[name]
-    return None
+        for key, name in candidates.items():
+            if key == configured or field_name(key) == wanted or field_name(name) == wanted:
+                return {key: shown(key)}
+        return {configured: configured}
+    return {key: shown(key) for key, name in candidates.items()
+            if field_name(name) in STORY_POINT_NAMES}

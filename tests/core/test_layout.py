@@ -113,3 +113,40 @@ def test_headers_with_units_and_punctuation():
     layout = detect_layout(grid)
     assert layout.columns[Column.ACHIEVEMENT] == 3
     assert dict(layout.quarters) == {1: 4, 2: 5}
+
+
+def test_a_data_row_never_becomes_a_second_header_row():
+    # A real OKR tool's export: a one-row header whose first data row holds the words
+    # "Objective" and "Progress" (values that happen to be header words).
+    grid = Grid([
+        ["Id", "Key Result", "Object Type", "Metric Name", "Start", "Target", "Q1", "Q2",
+         "Progress", "Status"],
+        ["1", "Grow revenue", "Objective", "Progress", "", "", "", "", "", "On track"],
+        ["2", "ARR 10억", "Key Result", "ARR", 5, 10, 6, 7, 0.4, "On track"],
+    ])
+    layout = detect_layout(grid)
+    assert layout.header_rows == (0,)
+    assert Column.OBJECTIVE not in layout.columns
+    assert layout.columns[Column.ACHIEVEMENT] == 8
+
+
+def test_a_one_row_header_under_a_title_and_a_blank_row_is_one_row():
+    grid = Grid([
+        ["2024 OKR"],
+        [],
+        ["Department", "Key Result", "Start", "Target", "Q1", "Q2", "Q3", "Q4"],
+        ["CX", "NPS 40", 20, 40, 25],
+    ])
+    assert detect_layout(grid).header_rows == (2,)
+
+
+def test_sub_headers_sit_under_group_cells():
+    grid = Grid([
+        ["Key Result", "목표", None, "분기", None, "Owner"],
+        [None, "시작값", "목표값", "Q1", "Q2", None],
+        ["KR", 0, 10, 5, 6, "Kim"],
+    ], merges=[Merge(0, 1, 1, 3), Merge(0, 3, 1, 5)])
+    layout = detect_layout(grid)
+    assert layout.header_rows == (0, 1)
+    assert (layout.columns[Column.START], layout.columns[Column.TARGET]) == (1, 2)
+    assert layout.columns[Column.OWNER] == 5

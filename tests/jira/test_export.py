@@ -8,8 +8,7 @@ from okrsync.jira.jql import compile_jql
 from okrsync.jira.links import IssueKeys, Jql, SavedFilter, parse_link
 from okrsync.jira.metrics import Kind, Metric, compute, parse_metric
 from okrsync.jira.model import Issue
-
-from .helpers import issue
+from tests.helpers import issue
 
 
 @pytest.mark.parametrize(
@@ -58,9 +57,10 @@ def test_unknown_metric_lists_the_valid_ones():
 
 
 ISSUES = [
-    Issue("A-1", "done", story_points=3, numbers={"revenue": 10.0}),
-    Issue("A-2", "done", story_points=5),
-    Issue("A-3", "indeterminate", status="Done-ish", story_points=2, numbers={"revenue": 5.0}),
+    Issue("A-1", "done", points={"Story Points": 3}, numbers={"revenue": 10.0}),
+    Issue("A-2", "done", points={"Story Points": 5}),
+    Issue("A-3", "indeterminate", status="Done-ish", points={"Story Points": 2},
+          numbers={"revenue": 5.0}),
     Issue("A-4", "new"),
 ]
 
@@ -222,11 +222,15 @@ def test_csv_export(tmp_path):
     assert list(source.measure(wanted).values()) == [pytest.approx(200 / 3), 5.0, 1.0]
 
 
-def test_csv_without_status_category_is_refused(tmp_path):
+def test_csv_without_status_category_counts_but_never_says_done(tmp_path):
     path = tmp_path / "export.csv"
-    path.write_text("Issue key,Status\nA-1,Done\n", encoding="utf-8")
-    with pytest.raises(SourceError, match="Status Category"):
-        ExportSource.load(path)
+    path.write_text("Issue key,Issue Type,Status,Project key\nA-1,Story,Done,A\n"
+                    "A-2,Story,Open,A\n", encoding="utf-8")
+    source = ExportSource.load(path)
+    link = Jql("project = A")
+    measured = source.measure([(link, Metric(Kind.COUNT)), (link, Metric(Kind.DONE_RATIO))])
+    assert measured[(link, Metric(Kind.COUNT))] == 2.0
+    assert "no status category" in str(measured[(link, Metric(Kind.DONE_RATIO))])
 
 
 @pytest.mark.parametrize("content", ["{not json", '"a string"', '{"issues": [{"nokey": 1}]}'])
