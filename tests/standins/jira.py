@@ -1,17 +1,40 @@
 """A local stand-in for JIRA's REST API, playing Cloud or Server / Data Center.
 
-Checked against Atlassian's OpenAPI description (tests/reference/, cut by its refresh.py):
+It answers in the shapes the real service does, not the ones okrsync happens to read.
+Checked against Atlassian's OpenAPI description (tests/reference/, cut by its refresh.py)
+and against responses captured from real sites:
+
+- Issues are IssueBeans: `expand`, `id` (a string), `self`
+  (`{base}/rest/api/{2|3}/issue/{id}`), `key`, `fields`. Fields carry JIRA's full
+  objects: `status` (StatusDetails with its StatusCategory: new = 2 "blue-gray" "To Do",
+  indeterminate = 4 "yellow" "In Progress", done = 3 "green" "Done"), `issuetype`
+  (IssueTypeDetails; `hierarchyLevel` and `entityId` on Cloud only), `project`
+  (ProjectDetails; `simplified` on Cloud only), `priority`, `parent` (`{id, key, self,
+  fields: {summary, status, priority, issuetype}}`, only on issues that have one),
+  `subtasks`, and every other field of the issue, null when it has no value.
+- Field selection as JIRA does it: `*all`, `*navigable`, ids, `-id` exclusions; a field
+  the issue does not have comes back null, except `parent`, which is left out; `id`,
+  `key` and `issuekey` are not fields. Without `fields`, Cloud's `/search/jql` answers
+  `id`, `key` and `self` only; Server's `/search` answers `*navigable`.
+- `expand=names` / `expand=schema` add the `names` / `schema` maps of the returned
+  fields; never without it. On Cloud's POST `/search/jql`, `expand` is a comma-separated
+  string; on Server's POST `/search` it is a list (SearchAndReconcileRequestBean vs
+  SearchRequestBean).
 - Cloud (REST v3): `GET|POST /rest/api/3/search/jql` pages with `nextPageToken` and
   `isLast`, never a `total`; page size is capped at 5,000 when only ids/keys are asked
   and at 100 otherwise; an unbounded JQL is a 400; `POST /search/approximate-count`
-  answers `{"count"}`; `POST /jql/parse` validates; the removed `/search` answers 410.
-- Server / DC (REST v2): `GET|POST /rest/api/2/search` with `startAt`, `maxResults`
-  (capped at 1,000) and `total`.
-- Both: `serverInfo` (with `deploymentType`), `field`, `filter/{id}`; errors as
-  `{"errorMessages": [...], "errors": {}}`; request bodies with unknown properties are
-  rejected; Basic auth (Cloud: e-mail + API token) or Bearer (DC: personal access token).
-JQL is evaluated for the subset the tests use; a clause on an unknown field or a
-parent key that does not exist is rejected in JIRA's words.
+  answers `{"count"}`; `POST /jql/parse` validates; `POST /jql/match` checks issue ids
+  against JQL queries; the removed `/search` answers 410.
+- Server / DC (REST v2): `GET|POST /rest/api/2/search` with `expand`, `startAt`,
+  `maxResults` (capped at 1,000) and `total`; classic epics are linked by the Epic Link
+  field, sub-tasks by `parent`.
+- Both: `serverInfo` (with `deploymentType`), `field` (FieldDetails), `filter/{id}`,
+  `issue/{idOrKey}`; errors as `{"errorMessages": [...], "errors": {}}`; request bodies
+  with unknown properties, a list where the bean has a single value (or the other way
+  round), or a missing required property are rejected; Basic auth (Cloud: e-mail + API
+  token) or Bearer (DC: personal access token).
+JQL is evaluated for the subset the tests use; a clause on an unknown field or a parent
+key that does not exist is rejected in JIRA's words.
 """
 
 from __future__ import annotations
@@ -19,6 +42,9 @@ from __future__ import annotations
 import base64
 import json
 import re
+import threading
+import uuid
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -36,31 +62,138 @@ REMOVED = ("The requested API has been removed. Please migrate to the /rest/api/
            "API. A full migration guideline is available at "
            "https://developer.atlassian.com/changelog/#CHANGE-2046")
 
-CLOUD_FIELDS = [
-    {"id": "status", "name": "Status", "custom": False, "clauseNames": ["status"]},
-    {"id": "parent", "name": "Parent", "custom": False, "clauseNames": ["parent"]},
-    {"id": "labels", "name": "Labels", "custom": False, "clauseNames": ["labels"]},
-    {"id": "project", "name": "Project", "custom": False, "clauseNames": ["project"]},
-    {"id": "issuetype", "name": "Issue Type", "custom": False,
-     "clauseNames": ["issuetype", "type"]},
-    {"id": "summary", "name": "Summary", "custom": False, "clauseNames": ["summary"]},
-    {"id": "customfield_10016", "name": "Story point estimate", "custom": True,
-     "clauseNames": ["cf[10016]", "Story point estimate"],
-     "schema": {"type": "number", "custom": "com.pyxis.greenhopper.jira:jsw-story-points",
-                "customId": 10016}},
-    {"id": "customfield_10050", "name": "Revenue", "custom": True,
-     "clauseNames": ["cf[10050]", "Revenue"],
-     "schema": {"type": "number", "customId": 10050}},
+MATCH_MAX_ISSUE_IDS = 1000
+MATCH_MAX_JQLS = 1000
+"""`POST /jql/match` answers 400 when `issueIds` or `jqls` exceed JIRA's maximums. The
+OpenAPI description says so but gives no numbers (nor does any public page found), so
+these two are the stand-in's assumption; tests may change them on an instance."""
+
+ISSUE_EXPAND = "operations,versionedRepresentations,editmeta,changelog,renderedFields"
+"""Each IssueBean's `expand`: the expansions it offers (as real answers list them)."""
+
+NOT_FIELDS = frozenset({"id", "key", "issuekey"})
+"""Asked for in `fields` but answered at the top level of the IssueBean, never in it."""
+
+CREATED = "2024-08-01T09:00:00.000+0000"
+
+CATEGORIES: dict[str, dict[str, Any]] = {
+    "undefined": {"id": 1, "key": "undefined", "colorName": "medium-gray",
+                  "name": "No Category"},
+    "new": {"id": 2, "key": "new", "colorName": "blue-gray", "name": "To Do"},
+    "done": {"id": 3, "key": "done", "colorName": "green", "name": "Done"},
+    "indeterminate": {"id": 4, "key": "indeterminate", "colorName": "yellow",
+                      "name": "In Progress"},
+}
+"""JIRA's fixed status categories (`GET /statuscategory` on any site)."""
+
+DEFAULT_STATUSES: dict[str, tuple[str, str, str, str]] = {
+    # category: (id, name, description, icon path)
+    "new": ("10000", "To Do", "", "/"),
+    "indeterminate": ("3", "In Progress", "This issue is being actively worked on at the "
+                      "moment by the assignee.", "/images/icons/statuses/inprogress.png"),
+    "done": ("10001", "Done", "", "/"),
+    "undefined": ("10002", "Undefined", "", "/images/icons/statuses/generic.png"),
+}
+
+ISSUE_TYPES: dict[str, tuple[str, int, int, str, str]] = {
+    # name: (id, avatarId, hierarchyLevel, Cloud description, Server description)
+    "Epic": ("10000", 10307, 1, "Epics track collections of related bugs, stories, and tasks.",
+             "Created by Jira Software - do not edit or delete. Issue type for a big user "
+             "story that needs to be broken down."),
+    "Story": ("10001", 10315, 0, "Stories track functionality or features expressed as user "
+              "goals.", "Created by Jira Software - do not edit or delete. Issue type for a "
+              "user story."),
+    "Task": ("10002", 10318, 0, "Tasks track small, distinct pieces of work.",
+             "A task that needs to be done."),
+    "Sub-task": ("10003", 10316, -1, "Subtasks track small pieces of work that are part of a "
+                 "larger task.", "The sub-task of the issue"),
+    "Bug": ("10004", 10303, 0, "Bugs track problems or errors.",
+            "A problem which impairs or prevents the functions of the product."),
+}
+SUBTASK_TYPES = frozenset({"Sub-task", "Subtask"})
+
+
+def _field(field_id: str, name: str, *, cloud: bool, custom: bool = False,
+           orderable: bool = True, navigable: bool = True, searchable: bool = True,
+           clauses: Iterable[str] | None = None, schema: dict[str, Any] | None = None
+           ) -> dict[str, Any]:
+    """One FieldDetails entry of `GET /field` (Cloud entries also carry `key`)."""
+    entry: dict[str, Any] = {"id": field_id}
+    if cloud:
+        entry["key"] = field_id
+    entry |= {"name": name, "custom": custom, "orderable": orderable, "navigable": navigable,
+              "searchable": searchable, "clauseNames": list(clauses or [field_id])}
+    if schema is not None:
+        entry["schema"] = schema
+    return entry
+
+
+def _system_fields(cloud: bool) -> list[dict[str, Any]]:
+    def system(kind: str, field_id: str, **more: Any) -> dict[str, Any]:
+        return {"type": kind, **more, "system": field_id}
+
+    rows: list[dict[str, Any]] = [
+        _field("summary", "Summary", cloud=cloud, schema=system("string", "summary")),
+        _field("status", "Status", cloud=cloud, orderable=False,
+               schema=system("status", "status")),
+        _field("parent", "Parent", cloud=cloud, orderable=False, searchable=False),
+        _field("labels", "Labels", cloud=cloud, clauses=["labels"],
+               schema=system("array", "labels", items="string")),
+        _field("project", "Project", cloud=cloud, orderable=False,
+               schema=system("project", "project")),
+        _field("issuetype", "Issue Type", cloud=cloud, clauses=["issuetype", "type"],
+               schema=system("issuetype", "issuetype")),
+        _field("issuekey", "Key", cloud=cloud, orderable=False, searchable=False,
+               clauses=["id", "issue", "issuekey", "key"]),
+        _field("priority", "Priority", cloud=cloud, schema=system("priority", "priority")),
+        _field("components", "Components" if cloud else "Component/s", cloud=cloud,
+               clauses=["component"], schema=system("array", "components", items="component")),
+        _field("fixVersions", "Fix versions" if cloud else "Fix Version/s", cloud=cloud,
+               clauses=["fixVersion"], schema=system("array", "fixVersions", items="version")),
+        _field("assignee", "Assignee", cloud=cloud, schema=system("user", "assignee")),
+        _field("resolution", "Resolution", cloud=cloud,
+               schema=system("resolution", "resolution")),
+        _field("resolutiondate", "Resolved", cloud=cloud, orderable=False,
+               clauses=["resolutiondate", "resolved"],
+               schema=system("datetime", "resolutiondate")),
+        _field("created", "Created", cloud=cloud, orderable=False,
+               clauses=["created", "createdDate"], schema=system("datetime", "created")),
+        _field("updated", "Updated", cloud=cloud, orderable=False,
+               clauses=["updated", "updatedDate"], schema=system("datetime", "updated")),
+        _field("description", "Description", cloud=cloud,
+               schema=system("string", "description")),
+        _field("subtasks", "Sub-tasks" if cloud else "Sub-Tasks", cloud=cloud,
+               orderable=False, searchable=False, clauses=["subtasks"],
+               schema=system("array", "subtasks", items="issuelinks")),
+    ]
+    if cloud:
+        rows.append(_field("statuscategorychangedate", "Status Category Changed",
+                           cloud=cloud, orderable=False,
+                           schema=system("datetime", "statuscategorychangedate")))
+    return rows
+
+
+def _custom(number: int, name: str, kind: str, plugin: str, *, cloud: bool
+            ) -> dict[str, Any]:
+    return _field(f"customfield_{number}", name, cloud=cloud, custom=True,
+                  clauses=[f"cf[{number}]", name],
+                  schema={"type": kind, "custom": plugin, "customId": number})
+
+
+FLOAT = "com.atlassian.jira.plugin.system.customfieldtypes:float"
+CLOUD_FIELDS = _system_fields(True) + [
+    _custom(10016, "Story point estimate", "number",
+            "com.pyxis.greenhopper.jira:jsw-story-points", cloud=True),
+    _custom(10050, "Revenue", "number", FLOAT, cloud=True),
 ]
-SERVER_FIELDS = [f for f in CLOUD_FIELDS if f["id"] != "customfield_10016"] + [
-    {"id": "customfield_10002", "name": "Story Points", "custom": True,
-     "clauseNames": ["cf[10002]", "Story Points"],
-     "schema": {"type": "number",
-                "custom": "com.atlassian.jira.plugin.system.customfieldtypes:float"}},
-    {"id": "customfield_10014", "name": "Epic Link", "custom": True,
-     "clauseNames": ["cf[10014]", "Epic Link"],
-     "schema": {"type": "any", "custom": "com.pyxis.greenhopper.jira:gh-epic-link"}},
+SERVER_FIELDS = _system_fields(False) + [
+    _custom(10002, "Story Points", "number", FLOAT, cloud=False),
+    _custom(10014, "Epic Link", "any", "com.pyxis.greenhopper.jira:gh-epic-link", cloud=False),
+    _custom(10050, "Revenue", "number", FLOAT, cloud=False),
 ]
+EPIC_LINK = "customfield_10014"
+"""Server / DC only: the classic Epic Link field (Cloud links epics by `parent`)."""
+
 KNOWN_JQL_FIELDS = {"project", "parent", "labels", "issuetype", "type", "status",
                     "statuscategory", "component", "fixversion", "key", "issuekey", "epic",
                     "summary", "assignee", "created", "updated", "sprint", "text"}
@@ -71,15 +204,58 @@ def errors(*messages: str, status: int = 400) -> HttpError:
 
 
 def check_body(body: Any, schema_name: str) -> None:
-    """Reject properties the OpenAPI schema does not have, as JIRA's JSON parser does."""
+    """Reject what JIRA's JSON parser rejects for this request bean: properties the
+    OpenAPI schema does not have, a list where it has one value (or one value where it
+    has a list), and a missing required property."""
     if not isinstance(body, dict):
         raise errors("Invalid request payload. Refer to the REST API documentation and try "
                      "again.")
-    allowed = set(SCHEMAS[schema_name].get("properties", {}))
-    for key in body:
-        if key not in allowed:
+    schema = SCHEMAS[schema_name]
+    properties = schema.get("properties", {})
+    for key, value in body.items():
+        if key not in properties:
             raise errors(f'Unrecognized field "{key}" (class {schema_name}), not marked as '
                          "ignorable")
+        kind = properties[key].get("type")
+        if value is None or kind is None:
+            continue
+        if kind == "array" and not isinstance(value, list):
+            raise errors(f'Can not deserialize instance of java.util.List out of '
+                         f'{"START_OBJECT" if isinstance(value, dict) else "VALUE_STRING"} '
+                         f'token (through reference chain: {schema_name}["{key}"])')
+        if kind != "array" and kind != "object" and isinstance(value, list | dict):
+            raise errors(f"Can not deserialize instance of {kind} out of "
+                         f'{"START_ARRAY" if isinstance(value, list) else "START_OBJECT"} '
+                         f'token (through reference chain: {schema_name}["{key}"])')
+    for key in schema.get("required", ()):
+        if body.get(key) is None:
+            raise errors(f"The '{key}' property is required.")
+
+
+def _split(values: Any) -> list[str]:
+    """`fields` / `expand` as JIRA reads them: a list, comma-separated strings, or both."""
+    if values is None:
+        return []
+    items = [values] if isinstance(values, str) else list(values)
+    return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
+
+
+class _Selection:
+    """Which fields of each issue an answer carries (`fields=`), as JIRA picks them."""
+
+    def __init__(self, asked: list[str], default: str) -> None:
+        includes = [f for f in asked if not f.startswith("-")]
+        self.excluded = {f[1:] for f in asked if f.startswith("-")}
+        if not includes:
+            includes = ["*navigable"] if self.excluded else [default]
+        self.every = "*all" in includes or "*navigable" in includes
+        self.explicit = list(dict.fromkeys(
+            f for f in includes if not f.startswith("*") and f not in NOT_FIELDS))
+
+    @property
+    def ids_only(self) -> bool:
+        """Nothing but ids and keys asked: JIRA answers no fields (and bigger pages)."""
+        return not self.every and not self.explicit
 
 
 class JiraStandIn(StandIn):
@@ -88,49 +264,221 @@ class JiraStandIn(StandIn):
     def __init__(self, *, cloud: bool = True, email: str = "pm@acme.example",
                  token: str = "s3cr3t-T0KEN-4f9a", cache: bool = False) -> None:
         super().__init__()
+        # Shut down in a twentieth of a second, not serve_forever's default half: every
+        # JIRA test starts and stops a stand-in.
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
+                                       daemon=True)
         self.cache = cache
         """Answer each JQL once (for benchmarks, whose issues do not change)."""
         self._answers: dict[str, list[dict[str, Any]]] = {}
         self._parsed: list[Any] = []
         self._keys: set[str] = set()
+        self._indexed_ready = False
         self._by_parent: dict[str, list[dict[str, Any]]] = {}
+        self._by_epic: dict[str, list[dict[str, Any]]] = {}
         self._by_label: dict[str, list[dict[str, Any]]] = {}
         self.cloud = cloud
+        self.version = "3" if cloud else "2"
         self.email, self.token = email, token
         self.issues: list[dict[str, Any]] = []
+        """The issues as JIRA holds them: `{"id", "key", "fields"}` with full shapes."""
         self.filters: dict[int, str] = {}
-        self.fields = CLOUD_FIELDS if cloud else SERVER_FIELDS
+        self.fields = [dict(f) for f in (CLOUD_FIELDS if cloud else SERVER_FIELDS)]
+        self._field_ids = {f["id"] for f in self.fields}
+        self.match_max_issue_ids = MATCH_MAX_ISSUE_IDS
+        self.match_max_jqls = MATCH_MAX_JQLS
+        self._by_key: dict[str, dict[str, Any]] = {}
+        self._by_id: dict[str, dict[str, Any]] = {}
+        self._subtasks: dict[str, list[dict[str, Any]]] = {}
+        self._projects: dict[str, str] = {}
+        self._issue_types: dict[str, tuple[str, int, int, str, str]] = dict(ISSUE_TYPES)
+        self._statuses: dict[str, tuple[str, str]] = {
+            name: (status_id, category)
+            for category, (status_id, name, _, _) in DEFAULT_STATUSES.items()}
+        self._status_views: dict[str, dict[str, Any]] = {}
 
     # -- set-up
 
     def add(self, key: str, category: str, *, parent: str | None = None,
-            labels: tuple[str, ...] = (), points: float | None = None, **extra: Any) -> None:
-        """An issue; on Server / DC a parent given here is an epic, linked by Epic Link."""
+            labels: tuple[str, ...] = (), points: float | None = None,
+            issuetype: str | None = None, status_name: str | None = None,
+            epic: str | None = None, subtask_of: str | None = None, **extra: Any) -> None:
+        """An issue in status category `category` (new, indeterminate, done).
+
+        `epic` names the issue's epic: its `parent` on Cloud, its Epic Link field on
+        Server / DC. `parent` means the same (as it always has for callers): on Cloud
+        the parent, whatever its type; on Server / DC the epic. `subtask_of` makes a
+        sub-task of that issue, linked by `parent` on both. `issuetype` defaults to Story
+        (Sub-task for a sub-task); `status_name` to the category's default status.
+        `extra` sets fields as they are stored (`customfield_10050=100`).
+        """
+        if category not in CATEGORIES:
+            raise ValueError(f"unknown status category {category!r}")
+        linked = [k for k in (parent, epic, subtask_of) if k]
+        if len(linked) > 1:
+            raise ValueError("an issue has one parent: give parent, epic or subtask_of")
+        type_name = issuetype or ("Sub-task" if subtask_of else "Story")
+        issue_id = str(10000 + len(self.issues))
+        project = key.split("-")[0]
         fields: dict[str, Any] = {
             "summary": f"{key} work",
-            "status": {"name": {"done": "Done", "new": "To Do"}.get(category, "In Progress"),
-                       "statusCategory": {"key": category,
-                                          "id": {"new": 2, "indeterminate": 4, "done": 3}[
-                                              category]}},
-            "project": {"key": key.split("-")[0], "name": key.split("-")[0]},
-            "issuetype": {"name": "Story"},
+            "issuetype": self._issue_type(type_name, subtask=bool(subtask_of)),
+            "project": self._project(project),
+            "status": self._status(category, status_name),
+            "priority": self._priority(),
             "labels": list(labels),
-            **extra,
+            "components": [],
+            "fixVersions": [],
+            "assignee": None,
+            "resolution": self._resolution() if category == "done" else None,
+            "resolutiondate": CREATED if category == "done" else None,
+            "created": CREATED,
+            "updated": CREATED,
+            "description": None,
+            "subtasks": [],
         }
+        if self.cloud:
+            fields["statuscategorychangedate"] = CREATED
+        for item in self.fields:
+            if item["custom"]:
+                fields[item["id"]] = None
+        fields |= extra
+        for field_id, value in extra.items():
+            self._declare(field_id, value)
         points_field = "customfield_10016" if self.cloud else "customfield_10002"
         if points is not None:
             fields[points_field] = points
-        if parent and self.cloud:
-            fields["parent"] = {"key": parent}
-        elif parent:
-            fields["customfield_10014"] = parent
-        self.issues.append({"id": str(10000 + len(self.issues)), "key": key, "fields": fields})
+        parent_key = subtask_of or (parent or epic if self.cloud else None)
+        if parent_key:
+            fields["parent"] = self._link(parent_key)
+        elif parent or epic:
+            fields[EPIC_LINK] = parent or epic
+        raw = {"id": issue_id, "key": key, "fields": fields}
+        self.issues.append(raw)
+        self._by_key[key.upper()] = raw
+        self._by_id[issue_id] = raw
+        if subtask_of:
+            self._subtasks.setdefault(subtask_of.upper(), []).append(raw)
+
+    def _declare(self, field_id: str, value: Any) -> None:
+        """A custom field given to add() that the site lacks: it has it from now on."""
+        if not field_id.startswith("customfield_") or any(
+                f["id"] == field_id for f in self.fields):
+            return
+        number = int(field_id.removeprefix("customfield_"))
+        kind = "number" if isinstance(value, int | float) else "string"
+        plugin = FLOAT if kind == "number" else (
+            "com.atlassian.jira.plugin.system.customfieldtypes:textfield")
+        self.fields.append(_custom(number, f"Custom field {number}", kind, plugin,
+                                   cloud=self.cloud))
+        self._field_ids.add(field_id)
+
+    @property
+    def _api(self) -> str:
+        return f"{self.url}/rest/api/{self.version}"
+
+    def _status(self, category: str, name: str | None) -> dict[str, Any]:
+        """A fresh StatusDetails (each issue owns its own: tests move work in place)."""
+        status_id, default_name, description, icon = DEFAULT_STATUSES[category]
+        if name and name != default_name:
+            known = self._statuses.get(name)
+            if known and known[1] != category:
+                raise ValueError(f"status {name!r} is in category {known[1]!r}")
+            if not known:
+                known = (str(10100 + len(self._statuses)), category)
+                self._statuses[name] = known
+            status_id, description, icon = known[0], "", "/images/icons/statuses/generic.png"
+        return {"self": f"{self._api}/status/{status_id}", "description": description,
+                "iconUrl": f"{self.url}{icon}", "name": name or default_name, "id": status_id,
+                "statusCategory": self._category(category)}
+
+    def _category(self, category: str) -> dict[str, Any]:
+        found = CATEGORIES[category]
+        return {"self": f"{self._api}/statuscategory/{found['id']}", **found}
+
+    def _issue_type(self, name: str, *, subtask: bool) -> dict[str, Any]:
+        if name not in self._issue_types:
+            level = -1 if subtask or name in SUBTASK_TYPES else 0
+            self._issue_types[name] = (str(10100 + len(self._issue_types)), 10300, level,
+                                       "", "")
+        type_id, avatar, level, cloud_text, server_text = self._issue_types[name]
+        subtask = subtask or level == -1
+        if subtask and level != -1:
+            raise ValueError(f"issue type {name!r} is not a sub-task type")
+        if self.cloud:
+            icon = (f"{self.url}/rest/api/2/universal_avatar/view/type/issuetype/avatar/"
+                    f"{avatar}?size=medium")
+        else:
+            icon = (f"{self.url}/secure/viewavatar?size=xsmall&avatarId={avatar}"
+                    "&avatarType=issuetype")
+        shape: dict[str, Any] = {
+            "self": f"{self._api}/issuetype/{type_id}", "id": type_id,
+            "description": cloud_text if self.cloud else server_text, "iconUrl": icon,
+            "name": name, "subtask": subtask, "avatarId": avatar}
+        if self.cloud:
+            shape["entityId"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.url}#{name}"))
+            shape["hierarchyLevel"] = level
+        return shape
+
+    def _project(self, key: str) -> dict[str, Any]:
+        project_id = self._projects.setdefault(key, str(10000 + len(self._projects)))
+        if self.cloud:
+            avatar = f"{self._api}/universal_avatar/view/type/project/avatar/10400"
+            sizes = {"48x48": avatar, "24x24": f"{avatar}?size=small",
+                     "16x16": f"{avatar}?size=xsmall", "32x32": f"{avatar}?size=medium"}
+        else:
+            avatar = f"{self.url}/secure/projectavatar?pid={project_id}&avatarId=10324"
+            sizes = {"48x48": avatar, "24x24": f"{avatar}&size=small",
+                     "16x16": f"{avatar}&size=xsmall", "32x32": f"{avatar}&size=medium"}
+        shape: dict[str, Any] = {"self": f"{self._api}/project/{project_id}", "id": project_id,
+                                 "key": key, "name": key, "projectTypeKey": "software"}
+        if self.cloud:
+            shape["simplified"] = True
+        shape["avatarUrls"] = sizes
+        return shape
+
+    def _priority(self) -> dict[str, Any]:
+        return {"self": f"{self._api}/priority/3",
+                "iconUrl": f"{self.url}/images/icons/priorities/medium.svg",
+                "name": "Medium", "id": "3"}
+
+    def _resolution(self) -> dict[str, Any]:
+        return {"self": f"{self._api}/resolution/10000", "id": "10000",
+                "description": "Work has been completed on this issue.", "name": "Done"}
+
+    def _link(self, key: str) -> dict[str, Any]:
+        """How an issue names another (`parent`, `subtasks`): id, key, self, four fields."""
+        target = self._by_key.get(key.upper())
+        if target is None:  # not (yet) added: the key is all there is
+            return {"key": key}
+        fields = target["fields"]
+        return {"id": target["id"], "key": target["key"],
+                "self": f"{self._api}/issue/{target['id']}",
+                "fields": {"summary": fields.get("summary"),
+                           "status": self._status_view(fields.get("status")),
+                           "priority": fields.get("priority"),
+                           "issuetype": fields.get("issuetype")}}
+
+    def _status_view(self, status: Any) -> Any:
+        """The status as JIRA would show it now: a test that moved an issue by setting
+        `statusCategory.key` in place gets that category's default status."""
+        if not isinstance(status, dict):
+            return status
+        category = status.get("statusCategory") or {}
+        key = category.get("key")
+        if key not in CATEGORIES or category.get("id") == CATEGORIES[key]["id"]:
+            return status
+        if key not in self._status_views:
+            self._status_views[key] = self._status(key, None)
+        return self._status_views[key]
 
     def forget(self) -> None:
         """Drop cached answers after changing issues (cache mode)."""
         self._answers.clear()
         self._parsed = []
+        self._indexed_ready = False
         self._by_parent.clear()
+        self._by_epic.clear()
         self._by_label.clear()
 
     def searches(self) -> int:
@@ -168,18 +516,22 @@ class JiraStandIn(StandIn):
             return self.fields
         if rest.startswith("filter/"):
             return self._filter(rest.removeprefix("filter/"))
+        if rest.startswith("issue/") and method == "GET":
+            return self._get_issue(rest.removeprefix("issue/"), version, params)
         if self.cloud:
             if rest == "search":
                 raise errors(REMOVED, status=410)
             if rest == "search/jql":
-                return self._search_jql(method, params, body)
+                return self._search_jql(method, params, body, version)
             if rest == "search/approximate-count" and method == "POST":
                 check_body(body, "JQLCountRequestBean")
                 return {"count": len(self._matching(body.get("jql") or "", bounded=True))}
             if rest == "jql/parse" and method == "POST":
                 return self._parse(body)
+            if rest == "jql/match" and method == "POST":
+                return self._match(body)
         elif rest == "search":
-            return self._search_server(method, params, body)
+            return self._search_server(method, params, body, version)
         raise errors("Not found", status=404)
 
     def _server_info(self) -> dict[str, Any]:
@@ -208,6 +560,36 @@ class JiraStandIn(StandIn):
                 parsed.append({"query": query, "errors": error.body["errorMessages"]})
         return {"queries": parsed}
 
+    def _match(self, body: Any) -> dict[str, Any]:
+        """`POST /jql/match`: which of `issueIds` each of `jqls` matches, in order."""
+        check_body(body, "IssuesAndJQLQueries")
+        ids, queries = body["issueIds"], body["jqls"]
+        for value in ids:
+            if isinstance(value, bool) or not (isinstance(value, int) or (
+                    isinstance(value, str) and value.isdigit())):
+                raise errors(f"Can not deserialize value of type long from {value!r}: not a "
+                             "valid Long value (through reference chain: "
+                             'IssuesAndJQLQueries["issueIds"])')
+        if not all(isinstance(query, str) for query in queries):
+            raise errors("Can not deserialize value of type java.lang.String out of a "
+                         'non-string token (through reference chain: IssuesAndJQLQueries["jqls"])')
+        wanted = list(dict.fromkeys(int(value) for value in ids))  # a set, as JIRA reads it
+        if len(wanted) > self.match_max_issue_ids:
+            raise errors(f"The number of issue IDs ({len(wanted)}) exceeds the maximum of "
+                         f"{self.match_max_issue_ids}.")
+        if len(queries) > self.match_max_jqls:
+            raise errors(f"The number of JQL queries ({len(queries)}) exceeds the maximum of "
+                         f"{self.match_max_jqls}.")
+        matches = []
+        for query in queries:
+            try:
+                found = {int(raw["id"]) for raw in self._matching(query, bounded=False)}
+            except HttpError as error:
+                matches.append({"matchedIssues": [], "errors": error.body["errorMessages"]})
+                continue
+            matches.append({"matchedIssues": [i for i in wanted if i in found], "errors": []})
+        return {"matches": matches}
+
     def _matching(self, jql: str, *, bounded: bool) -> list[dict[str, Any]]:
         if self.cache:
             with self.lock:
@@ -217,19 +599,26 @@ class JiraStandIn(StandIn):
         return self._evaluate(jql, bounded=bounded)
 
     def _indexed(self, text: str) -> list[dict[str, Any]] | None:
-        """Benchmark fast paths for the two JQL shapes they use, answered from indexes."""
-        if not self._by_parent:
+        """Benchmark fast paths for the JQL shapes they use, answered from indexes."""
+        if not self._indexed_ready:
             for raw in self.issues:
-                parent = (raw["fields"].get("parent") or {}).get("key") or raw["fields"].get(
-                    "customfield_10014")
+                parent = (raw["fields"].get("parent") or {}).get("key")
                 if parent:
                     self._by_parent.setdefault(parent, []).append(raw)
+                epic = None if self.cloud else raw["fields"].get(EPIC_LINK)
+                if epic:
+                    self._by_epic.setdefault(epic, []).append(raw)
                 for label in raw["fields"].get("labels") or ():
                     self._by_label.setdefault(label, []).append(raw)
-        match = re.fullmatch(r'parent in \(((?:"[A-Z0-9-]+"(?:, )?)+)\)', text)
-        if match:
-            return [raw for key in re.findall(r'"([^"]+)"', match[1])
-                    for raw in self._by_parent.get(key, [])]
+            self._indexed_ready = True
+        listed = r'\(((?:"[A-Z0-9-]+"(?:, )?)+)\)'
+        match = re.fullmatch(rf'parent in {listed}(?: OR "Epic Link" in {listed})?', text)
+        if match and (match[2] is None or match[2] == match[1]):
+            keys = re.findall(r'"([^"]+)"', match[1])
+            found = [raw for key in keys for raw in self._by_parent.get(key, [])]
+            if match[2] is not None:
+                found += [raw for key in keys for raw in self._by_epic.get(key, [])]
+            return found
         match = re.fullmatch(r"project = (\w+) AND labels = (\w+)", text)
         if match:
             return [raw for raw in self._by_label.get(match[2], [])
@@ -238,7 +627,7 @@ class JiraStandIn(StandIn):
 
     def _evaluate(self, jql: str, *, bounded: bool) -> list[dict[str, Any]]:
         names = {f["id"]: f["name"] for f in self.fields}
-        epic = None if self.cloud else "customfield_10014"
+        epic = None if self.cloud else EPIC_LINK
         if self.cache:
             fast = self._indexed(jql.strip())
             if fast is not None:
@@ -279,39 +668,83 @@ class JiraStandIn(StandIn):
             self._keys = {raw["key"] for raw in self.issues}
         return self._parsed
 
-    @staticmethod
-    def _pick(raw: dict[str, Any], fields: list[str]) -> dict[str, Any]:
-        wanted = [f for f in fields if f]
-        if not wanted or "*all" in wanted:
-            chosen = raw["fields"]
+    # -- answering with issues
+
+    def _value(self, raw: dict[str, Any], field_id: str) -> Any:
+        """A field's value as JIRA answers it now (links and statuses are live)."""
+        value = raw["fields"].get(field_id)
+        if field_id == "status":
+            return self._status_view(value)
+        if field_id == "parent" and isinstance(value, dict) and value.get("key"):
+            return self._link(value["key"])
+        if field_id == "subtasks":
+            return [self._link(child["key"])
+                    for child in self._subtasks.get(raw["key"].upper(), [])]
+        return value
+
+    def _bean(self, raw: dict[str, Any], selection: _Selection, version: str
+              ) -> dict[str, Any]:
+        """One IssueBean with the selected fields."""
+        issue_self = f"{self.url}/rest/api/{version}/issue/{raw['id']}"
+        if selection.ids_only and self.cloud:
+            return {"id": raw["id"], "key": raw["key"], "self": issue_self}
+        stored = raw["fields"]
+        # A field the issue lacks comes back null if the site has it, except `parent`.
+        absent = [f for f in selection.explicit
+                  if f not in stored and f != "parent" and f in self._field_ids]
+        if selection.every:
+            wanted = [*stored, *absent]
         else:
-            chosen = {f: raw["fields"].get(f) for f in wanted if f not in ("id", "key")}
-        return {"id": raw["id"], "key": raw["key"], "self": f"/rest/api/issue/{raw['id']}",
-                "fields": chosen}
+            wanted = [f for f in selection.explicit if f in stored or f in absent]
+        fields = {f: self._value(raw, f) for f in dict.fromkeys(wanted)
+                  if f not in selection.excluded}
+        return {"expand": ISSUE_EXPAND, "id": raw["id"], "self": issue_self, "key": raw["key"],
+                "fields": fields}
+
+    def _expanded(self, beans: list[dict[str, Any]], selection: _Selection,
+                  expand: list[str]) -> dict[str, Any]:
+        """`names` and `schema` of the returned fields, when `expand` asks for them."""
+        by_id = {f["id"]: f for f in self.fields}
+        shown = dict.fromkeys(f for bean in beans for f in bean.get("fields", {}))
+        shown |= dict.fromkeys(f for f in selection.explicit
+                               if f in by_id and f not in selection.excluded)
+        extra: dict[str, Any] = {}
+        if "names" in expand:
+            extra["names"] = {f: by_id[f]["name"] for f in shown if f in by_id}
+        if "schema" in expand:
+            extra["schema"] = {f: by_id[f]["schema"] for f in shown
+                               if f in by_id and "schema" in by_id[f]}
+        return extra
 
     def _query(self, method: str, params: dict[str, list[str]], body: Any, bean: str
                ) -> dict[str, Any]:
         if method == "POST":
             check_body(body, bean)
-            return dict(body)
-        query: dict[str, Any] = {k: v[0] for k, v in params.items()}
-        if "fields" in params:
-            query["fields"] = [f for v in params["fields"] for f in v.split(",")]
+            query = dict(body)
+        else:
+            query = {k: v[0] for k, v in params.items()}
+            for many in ("fields", "expand"):
+                if many in params:
+                    query[many] = params[many]
+        for number in ("maxResults", "startAt"):
+            value = query.get(number)
+            if value is not None and not str(value).lstrip("-").isdigit():
+                raise errors(f"The value '{value}' is invalid for the parameter {number}.")
         return query
 
-    def _search_jql(self, method: str, params: dict[str, list[str]], body: Any
-                    ) -> dict[str, Any]:
+    def _search_jql(self, method: str, params: dict[str, list[str]], body: Any,
+                    version: str) -> dict[str, Any]:
         query = self._query(method, params, body, "SearchAndReconcileRequestBean")
-        fields = query.get("fields") or ["id"]
-        if isinstance(fields, str):
-            fields = fields.split(",")
+        selection = _Selection(_split(query.get("fields")), "id")
+        expand = _split(query.get("expand"))
         found = self._matching(query.get("jql") or "", bounded=True)
-        cap = 5000 if set(fields) <= {"id", "key"} else 100
+        cap = 5000 if selection.ids_only else 100
         size = min(int(query.get("maxResults") or 50), cap)
         token = query.get("nextPageToken")
         start = int(base64.b64decode(token).decode()) if token else 0
         page = found[start:start + size]
-        answer: dict[str, Any] = {"issues": [self._pick(raw, fields) for raw in page]}
+        beans = [self._bean(raw, selection, version) for raw in page]
+        answer: dict[str, Any] = {"issues": beans, **self._expanded(beans, selection, expand)}
         if start + size < len(found):
             answer["nextPageToken"] = base64.b64encode(str(start + size).encode()).decode()
             answer["isLast"] = False
@@ -319,16 +752,27 @@ class JiraStandIn(StandIn):
             answer["isLast"] = True
         return answer
 
-    def _search_server(self, method: str, params: dict[str, list[str]], body: Any
-                       ) -> dict[str, Any]:
+    def _search_server(self, method: str, params: dict[str, list[str]], body: Any,
+                       version: str) -> dict[str, Any]:
         query = self._query(method, params, body, "SearchRequestBean")
-        fields = query.get("fields") or ["*navigable"]
-        if isinstance(fields, str):
-            fields = fields.split(",")
+        selection = _Selection(_split(query.get("fields")), "*navigable")
+        expand = _split(query.get("expand"))
         found = self._matching(query.get("jql") or "", bounded=False)
         start = int(query.get("startAt") or 0)
         requested = query.get("maxResults")
         size = min(50 if requested is None else int(requested), 1000)
         page = found[start:start + size]
-        return {"startAt": start, "maxResults": size, "total": len(found),
-                "issues": [self._pick(raw, fields) for raw in page]}
+        beans = [self._bean(raw, selection, version) for raw in page]
+        return {"expand": "schema,names", "startAt": start, "maxResults": size,
+                "total": len(found), "issues": beans,
+                **self._expanded(beans, selection, expand)}
+
+    def _get_issue(self, ident: str, version: str, params: dict[str, list[str]]
+                   ) -> dict[str, Any]:
+        raw = self._by_id.get(ident) or self._by_key.get(ident.upper())
+        if raw is None or "/" in ident:
+            raise errors("Issue does not exist or you do not have permission to see it.",
+                         status=404)
+        selection = _Selection(_split(params.get("fields")), "*all")
+        bean = self._bean(raw, selection, version)
+        return bean | self._expanded([bean], selection, _split(params.get("expand")))
