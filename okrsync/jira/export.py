@@ -302,7 +302,7 @@ def _not_a_search(document: Mapping[str, Any], name: str) -> str:
                 f"{said}. Fix the search and save its answer again; nothing was written")
     keys = ", ".join(sorted(map(str, document))[:6]) or "nothing"
     return (f"the JIRA export {name} is not a JIRA search result (it holds {keys}, not "
-            f"issues); {JSON_HOW}. Nothing was written")
+            f"issues); {JSON_HOW}; nothing was written")
 
 
 def _check_complete(pages: Sequence[Mapping[str, Any]], name: str) -> None:

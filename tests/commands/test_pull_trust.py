@@ -1,0 +1,121 @@
+"""Pulls and checks driven through the CLI: every number written is one okrsync can
+stand behind, and `check` says so before anything is written."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from okrsync.cli import app
+from okrsync.config import load_config
+from okrsync.workspace import sheet_identity
+from tests.helpers import EN_HEADER, make_workbook, write_config
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "jira"
+AS_OF = ["--as-of", "2024-08-20"]
+runner = CliRunner()
+
+
+def okrsync(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def dashboard(folder: Path, rows, export: str) -> Path:
+    make_workbook(folder / "okr.xlsx", [EN_HEADER, *rows])
+    shutil.copy(FIXTURES / export, folder / export)
+    return write_config(folder, "okr.xlsx", export)
+
+
+def kr(text: str, start, target, link: str, metric: str = ""):
+    return ["Eng", "O", text, "", start, target, None, None, None, None, None, link, metric]
+
+
+@pytest.mark.parametrize(("export", "link", "metric"), [
+    ("server-no-status-category.json", "statusCategory = Done", "count"),  # item 2
+    ("cloud-two-story-point-fields-both.json", "TMSP-70", "points_ratio"),  # item 3
+    ("all-fields-export.csv", "key = DI-99999", "count"),  # item 4
+])
+def test_check_fails_where_a_pull_could_not_stand_behind_a_number(tmp_path, export, link,
+                                                                   metric):
+    start, target = (0, 10) if metric == "count" else ("0%", "100%")
+    config = dashboard(tmp_path, [kr("KR", start, target, link, metric)], export)
+    checked = okrsync("check", "-c", str(config), *AS_OF)
+    assert checked.exit_code == 1, checked.output
+    assert "a pull would be partial" in checked.output
+    pulled = okrsync("pull", "-c", str(config), *AS_OF)
+    assert pulled.exit_code == 1
+    sheet = load_workbook(tmp_path / "okr.xlsx").active
+    assert sheet["I2"].value is None  # no number written
+    assert sheet["N2"].value.startswith("no data · JIRA: ")
+    assert str(tmp_path) not in sheet["N2"].value  # item 7: nothing machine-specific
+
+
+@pytest.mark.parametrize("export", ["error-response.json", "not-a-search.json"])
+def test_an_export_that_is_not_a_search_result_stops_check_and_pull(tmp_path, export):
+    config = dashboard(tmp_path, [kr("KR", 0, 10, "project = DPX", "count")], export)
+    before = (tmp_path / "okr.xlsx").read_bytes()
+    for command in ("check", "pull"):
+        result = okrsync(command, "-c", str(config), *AS_OF)
+        assert result.exit_code == 3, result.output
+        assert "search result" in result.output and "nothing was written" in result.output
+    assert (tmp_path / "okr.xlsx").read_bytes() == before
+
+
+def test_an_epic_without_names_is_counted_whole(tmp_path):
+    # Item 1: JIRA Server 7, no names: JUZT-21's stories hang on Epic Link.
+    config = dashboard(tmp_path, [kr("Epic", "0%", "100%", "JUZT-21"),
+                                  kr("By JQL", 0, 10, '"Epic Link" = JUZT-21', "count")],
+                       "server7-epic-no-names.json")
+    result = okrsync("pull", "-c", str(config), *AS_OF)
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(tmp_path / "okr.xlsx").active
+    assert sheet["I2"].value == pytest.approx(0.3333)
+    assert sheet["I3"].value == 2
+
+
+@pytest.mark.parametrize(("start", "target", "metric", "message"), [
+    ("0%", "100%", "count", "this KR is kept in %"),
+    (0, 12, "", "this KR counts in plain numbers"),
+    ("0건", "12건", "done_ratio", "this KR counts in 건"),
+])
+def test_a_metric_whose_unit_does_not_fit_the_kr_is_a_problem(tmp_path, start, target,
+                                                                metric, message):
+    config = dashboard(tmp_path, [kr("KR", start, target, "TMSP-70", metric)],
+                       "cloud-two-story-point-fields.json")
+    result = okrsync("pull", "-c", str(config), *AS_OF)
+    assert result.exit_code == 1 and message in result.output, result.output
+    assert load_workbook(tmp_path / "okr.xlsx").active["I2"].value is None
+
+
+def test_non_finite_numbers_fail_their_kr_before_anything_is_written(tmp_path):
+    config = dashboard(tmp_path, [kr("KR", "-1e308", "1e308", "", ""),
+                                  kr("fine", 0, 10, "", "")], "not-a-search.json")
+    config.write_text(config.read_text().replace('export = "not-a-search.json"', ""))
+    sheet = load_workbook(tmp_path / "okr.xlsx")
+    sheet.active["E2"], sheet.active["F2"], sheet.active["G2"] = -1e308, 1e308, 0
+    sheet.active["G3"] = 5
+    sheet.save(tmp_path / "okr.xlsx")
+    assert okrsync("check", "-c", str(config), *AS_OF).exit_code == 1
+    result = okrsync("pull", "-c", str(config), *AS_OF)
+    assert result.exit_code == 1 and "too large" in result.output, result.output
+    written = load_workbook(tmp_path / "okr.xlsx").active
+    assert written["K2"].value is None and written["N2"].value.startswith("no data")
+    assert written["K3"].value == pytest.approx(0.5)
+
+
+def test_one_workbook_has_one_lock_however_the_config_spells_it(tmp_path):
+    make_workbook(tmp_path / "okr.xlsx", [EN_HEADER])
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "link.xlsx").symlink_to(tmp_path / "okr.xlsx")
+    spellings = [('"okr.xlsx"', 'worksheet = "OKR"'), ('"sub/../okr.xlsx"', ""),
+                 ('"link.xlsx"', ""), (f'"{tmp_path / "okr.xlsx"}"', 'worksheet = "OKR"')]
+    identities = set()
+    for number, (spreadsheet, worksheet) in enumerate(spellings):
+        path = tmp_path / f"c{number}.toml"
+        path.write_text(f"[sheet]\nspreadsheet = {spreadsheet}\n{worksheet}\n", encoding="utf-8")
+        identities.add(sheet_identity(load_config(path)))
+    assert len(identities) == 1
