@@ -1,32 +1,40 @@
-"""The command line: parse options, call the library, print. Nothing else lives here."""
+"""The command line: parse options, call a command, print its result. Nothing else lives here.
+
+The work of each command is in `okrsync.commands`; formatting is in `okrsync.render`.
+Every error the user can act on is one line on stderr (or one JSON object with
+`--log-format json`), and the process exits with the code the result carries.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import json
 import logging
-import sys
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from okrsync.core.text import clean
+from okrsync.environment import Environment
 from okrsync.errors import ExitCode, OkrsyncError
+from okrsync.redact import scrub
+
+if TYPE_CHECKING:
+    from okrsync.config import Config
+    from okrsync.sync import PullResult
 
 app = typer.Typer(
     name="okrsync",
     help="Keep an OKR dashboard (Google Sheets or .xlsx) true to the work tracked in JIRA.",
     no_args_is_help=True,
-    add_completion=False,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 ConfigOption = Annotated[
     Path,
@@ -40,12 +48,28 @@ AsOfOption = Annotated[
 ]
 
 
+class LogFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
 class ReportFormat(StrEnum):
     table = "table"
     markdown = "markdown"
     json = "json"
     csv = "csv"
     html = "html"
+
+
+class DataFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class HistoryFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
 
 
 class StatusChoice(StrEnum):
@@ -56,72 +80,118 @@ class StatusChoice(StrEnum):
     no_data = "no data"
 
 
-def _errors_reported(command: F) -> F:
-    """Print an OkrsyncError as one line on stderr and exit with its code."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        _show_warnings()
-        try:
-            return command(*args, **kwargs)
-        except OkrsyncError as error:
-            if kwargs.get("log_format") == "json":
-                event = {"event": "error", "message": str(error), "exit_code": error.exit_code}
-                typer.echo(json.dumps(event, ensure_ascii=False), err=True)
-            else:
-                typer.secho(f"error: {error}", err=True, fg=typer.colors.RED)
-            raise typer.Exit(error.exit_code) from None
-        except (typer.Exit, typer.Abort, typer.TyperException, KeyboardInterrupt):
-            raise  # typer.Exit is a RuntimeError: never swallow it below
-        except Exception as error:  # a bug or an unforeseen failure: one line, no traceback
-            message = (f"unexpected {error.__class__.__name__}: {str(error)[:300]}. Nothing "
-                       "more was done; please report this with the command you ran.")
-            if kwargs.get("log_format") == "json":
-                event = {"event": "error", "message": message, "exit_code": 3}
-                typer.echo(json.dumps(event, ensure_ascii=False), err=True)
-            else:
-                typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
-            raise typer.Exit(ExitCode.COULD_NOT_RUN) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-class _WarningLine(logging.Handler):
-    """Prints okrsync's warnings as `warning: …` lines on stderr."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        typer.secho(f"warning: {record.getMessage()}", err=True, fg=typer.colors.YELLOW)
-
-
-def _show_warnings() -> None:
-    logger = logging.getLogger("okrsync")
-    if not any(isinstance(h, _WarningLine) for h in logger.handlers):
-        logger.addHandler(_WarningLine())
-        logger.propagate = False
-
-
-def _on_terminal() -> bool:
-    """Whether a person can answer questions (never true under cron)."""
-    return sys.stdin.isatty()
-
-
-def _day(as_of: datetime | None) -> date | None:
-    return as_of.date() if as_of else None
-
-
 class FailOn(StrEnum):
     off_track = "off-track"
     regressed = "regressed"
     stale = "stale"
 
 
-class LogFormat(StrEnum):
-    text = "text"
-    json = "json"
+class Lang(StrEnum):
+    ko = "ko"
+    en = "en"
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value else None
+
+
+def _safe(message: object) -> str:
+    """A message as it may be printed: one line, no control characters, no secrets."""
+    return scrub(clean(str(message), one_line=True))
+
+
+@dataclass
+class Session:
+    """One run of one command: its environment, and how it prints."""
+
+    env: Environment
+    log_format: LogFormat = LogFormat.text
+
+    def config(self, path: Path) -> Config:
+        from okrsync.config import load_config
+
+        return load_config(path)
+
+    def show(self, result: object, fmt: str = "table", **options: Any) -> None:
+        """Print a result in a format; a document goes to stdout as is."""
+        from okrsync.render import render
+        from okrsync.render.terminal import make_console
+
+        rendered = render(result, fmt, **options)
+        if isinstance(rendered, str):
+            self.env.stdout.write(rendered)
+        else:
+            make_console(file=self.env.stdout).print(rendered)
+
+    def line(self, kind: str, message: str, **fields: Any) -> None:
+        """A warning or error line on stderr: text, or one JSON object."""
+        if self.log_format is LogFormat.json:
+            event = {"event": kind, "message": _safe(message), **fields}
+            self.env.stderr.write(json.dumps(event, ensure_ascii=False) + "\n")
+        else:
+            typer.secho(f"{kind}: {_safe(message)}", err=True,
+                        fg=typer.colors.RED if kind == "error" else typer.colors.YELLOW)
+
+    def finish(self, code: int) -> NoReturn:
+        raise typer.Exit(int(code))
+
+
+class _WarningLines(logging.Handler):
+    """okrsync's warnings (a secret file others can read, …) as lines on stderr."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(logging.WARNING)
+        self.session = session
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.session.line("warning", record.getMessage())
+
+
+@contextmanager
+def session(log_format: LogFormat = LogFormat.text) -> Iterator[Session]:
+    """Run one command: warnings printed as they come, every failure one line and its
+    exit code, never a traceback."""
+    run = Session(Environment.from_system(), log_format)
+    logger = logging.getLogger("okrsync")
+    handler = _WarningLines(run)
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield run
+    except OkrsyncError as error:
+        run.line("error", str(error), exit_code=int(error.exit_code))
+        raise typer.Exit(error.exit_code) from None
+    except (typer.Exit, typer.Abort, typer.BadParameter, KeyboardInterrupt):
+        raise  # typer.Exit is a RuntimeError: never swallow it below
+    except Exception as error:  # a bug or an unforeseen failure: one line, no traceback
+        run.line("error", f"unexpected {error.__class__.__name__}: {str(error)[:300]}. "
+                 "Nothing more was done; please report this with the command you ran.",
+                 exit_code=int(ExitCode.COULD_NOT_RUN))
+        raise typer.Exit(ExitCode.COULD_NOT_RUN) from None
+    finally:
+        logger.removeHandler(handler)
+
+
+def _show_after_writing(run: Session, result: PullResult, fmt: str, quiet: bool) -> None:
+    """Print a pull that has written. Printing never undoes a write: should it fail, the
+    pull says exactly what it wrote, in plain text, and exits with code 3."""
+    try:
+        run.show(result, fmt, quiet=quiet)
+    except Exception as error:
+        if not result.written:
+            raise
+        lines = [f"okrsync wrote {len(result.changes)} value(s) to "
+                 f"{result.state.backend.name}, then could not print its summary "
+                 f"({error.__class__.__name__}). What was written (also in the okrsync log "
+                 "tab):"]
+        lines += [f"  {c.cell} (row {c.row}): {c.old!r} -> {c.new!r}" for c in result.changes]
+        run.line("error", lines[0], exit_code=int(ExitCode.COULD_NOT_RUN))
+        for line in lines[1:]:
+            run.env.stderr.write(_safe(line) + "\n")
+        run.finish(ExitCode.COULD_NOT_RUN)
 
 
 @app.command()
-@_errors_reported
 def pull(
     config: ConfigOption = Path("okrsync.toml"),
     as_of: AsOfOption = None,
@@ -152,36 +222,21 @@ def pull(
     ] = LogFormat.text,
 ) -> None:
     """Read the sheet, fetch JIRA progress, and write values, achievement and colors back."""
-    from okrsync.alerts import post_alerts
-    from okrsync.config import load_config
-    from okrsync.pull import run_pull
-    from okrsync.render import make_console, pull_events, render_pull, report_table
-    from okrsync.workspace import locked
+    with session(log_format) as run:
+        from okrsync.commands.pull import pull as run_pull
+        from okrsync.commands.report import ReportResult
 
-    settings = load_config(config)
-    with contextlib.nullcontext() if dry_run else locked(settings):  # a dry run writes nothing
-        result = run_pull(settings, _day(as_of), dry_run=dry_run, output=output, force=force)
-    warnings = []
-    if result.alerts and settings.alerts.webhook and not dry_run:
-        warning = post_alerts(settings.alerts.webhook, result.alerts, result.state.backend.name)
-        if warning:
-            warnings.append(warning)
-    code = result.exit_code
-    if fail_on and any(alert.alarm.value in {f.value for f in fail_on} for alert in result.alerts):
-        code = ExitCode.ANDON
-    if log_format is LogFormat.json:
-        for event in pull_events(result, warnings, code, quiet=quiet):
-            sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
-    else:
-        console = make_console()
-        console.print(render_pull(result, warnings, quiet=quiet))
-        if show_report and not quiet:
-            console.print(report_table(result.state.assessments, result.state.period))
-    raise typer.Exit(code)
+        result = run_pull(run.env, run.config(config), as_of=_day(as_of), dry_run=dry_run,
+                          output=output, force=force, fail_on=[f.value for f in fail_on or ()])
+        fmt = "json" if log_format is LogFormat.json else "table"
+        _show_after_writing(run, result, fmt, quiet)
+        if show_report and not quiet and fmt == "table":
+            state = result.state
+            run.show(ReportResult(state.assessments, state.period, state.problems))
+        run.finish(result.exit_code)
 
 
 @app.command()
-@_errors_reported
 def report(
     config: ConfigOption = Path("okrsync.toml"),
     as_of: AsOfOption = None,
@@ -204,138 +259,93 @@ def report(
     ] = None,
 ) -> None:
     """Show progress from the sheet as it stands. Reads only; never writes, never asks JIRA."""
-    from okrsync.config import load_config
-    from okrsync.core.progress import Status
-    from okrsync.pull import run_report
-    from okrsync.render import (
-        make_console,
-        markdown_moved,
-        render_moved,
-        report_csv,
-        report_html,
-        report_json,
-        report_markdown,
-        report_table,
-    )
-    from okrsync.report import select
+    with session() as run:
+        from okrsync.commands.report import report as run_report
+        from okrsync.core.progress import Status
 
-    state, moved = run_report(load_config(config), _day(as_of), _day(since))
-    chosen = select(state.assessments, department, owner,
-                    [Status(s.value) for s in status or ()])
-    if moved is not None:
-        chosen = [a for a in chosen if moved.get(a.kr.text)]
-    if department and not chosen and not status and not owner and since is None:
-        known = sorted({a.kr.department for a in state.assessments if a.kr.department})
-        raise typer.BadParameter(
-            f"no department {department!r}; the sheet has: {', '.join(known)}",
-            param_hint="--department",
-        )
-    day = since.date().isoformat() if since else ""
-    if format is ReportFormat.table:
-        console = make_console()
-        console.print(report_table(chosen, state.period))
-        if moved is not None:
-            console.print(render_moved(moved, day))
-    elif format is ReportFormat.markdown:
-        text = report_markdown(chosen, state.period)
-        sys.stdout.write(text + ("\n" + markdown_moved(moved, day) if moved is not None else ""))
-    elif format is ReportFormat.json:
-        sys.stdout.write(report_json(chosen, moved))
-    elif format is ReportFormat.csv:
-        sys.stdout.write(report_csv(chosen))
-    else:
-        sys.stdout.write(report_html(chosen, state.period))
-    raise typer.Exit(ExitCode.PARTIAL if state.problems else ExitCode.OK)
+        result = run_report(run.env, run.config(config), as_of=_day(as_of),
+                            department=department, owner=owner,
+                            statuses=[Status(s.value) for s in status or ()],
+                            since=_day(since))
+        run.show(result, format.value)
+        run.finish(result.exit_code)
 
 
 @app.command()
-@_errors_reported
 def check(
     config: ConfigOption = Path("okrsync.toml"),
     as_of: AsOfOption = None,
+    format: Annotated[DataFormat, typer.Option("--format", "-f", help="Output format.")]
+    = DataFormat.table,
 ) -> None:
     """Check config, credentials, the sheet's columns and every KR's values and JIRA link.
 
     Writes nothing. Exits 0 only when a pull would be clean.
     """
-    from okrsync.config import load_config
-    from okrsync.pull import run_pull
-    from okrsync.render import make_console, render_check
-    from okrsync.workspace import open_source
+    with session() as run:
+        from okrsync.commands.check import check as run_check
 
-    settings = load_config(config)
-    source = open_source(settings)  # it must load or answer, even with no KR linked yet
-    if source is not None:
-        source.close()
-    result = run_pull(settings, _day(as_of), dry_run=True)
-    make_console().print(render_check(result))
-    raise typer.Exit(result.exit_code)
+        result = run_check(run.env, run.config(config), as_of=_day(as_of))
+        run.show(result, format.value)
+        run.finish(result.exit_code)
 
 
 @app.command()
-@_errors_reported
 def history(
     config: ConfigOption = Path("okrsync.toml"),
     kr: Annotated[str | None, typer.Option("--kr", help="Only KRs whose text contains this.")]
     = None,
     row: Annotated[int | None, typer.Option("--row", help="Only the KR on this sheet row.")]
     = None,
+    format: Annotated[HistoryFormat, typer.Option("--format", "-f", help="Output format.")]
+    = HistoryFormat.table,
 ) -> None:
     """Show what earlier pulls changed: each value over time, from the change log."""
-    from okrsync.config import load_config
-    from okrsync.history import history as read_history
-    from okrsync.render import make_console, render_history
+    with session() as run:
+        from okrsync.commands.history import history as run_history
 
-    records = read_history(load_config(config), kr, row)
-    make_console().print(render_history(records))
+        result = run_history(run.env, run.config(config), kr, row)
+        run.show(result, format.value)
+        run.finish(result.exit_code)
 
 
 @app.command()
-@_errors_reported
 def undo(
     config: ConfigOption = Path("okrsync.toml"),
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be reverted.")]
     = False,
 ) -> None:
     """Revert the last pull's writes, keeping every cell a person changed since."""
-    from okrsync.config import load_config
-    from okrsync.history import undo as run_undo
-    from okrsync.render import make_console, render_undo
-    from okrsync.workspace import locked
+    with session() as run:
+        from okrsync.commands.history import undo as run_undo
 
-    settings = load_config(config)
-    with locked(settings):
-        result = run_undo(settings, dry_run=dry_run)
-    make_console().print(render_undo(result, dry_run))
-    raise typer.Exit(ExitCode.PARTIAL if result.refused else ExitCode.OK)
+        result = run_undo(run.env, run.config(config), dry_run=dry_run)
+        run.show(result)
+        run.finish(result.exit_code)
 
 
 @app.command()
-@_errors_reported
 def overlaps(
     config: ConfigOption = Path("okrsync.toml"),
+    as_of: AsOfOption = None,
     threshold: Annotated[
         float, typer.Option("--threshold", min=0, max=100,
                             help="How alike two KR texts must read, 0–100.")
     ] = 85.0,
+    format: Annotated[DataFormat, typer.Option("--format", "-f", help="Output format.")]
+    = DataFormat.table,
 ) -> None:
     """Find KRs of different departments that count the same JIRA issues or read alike."""
-    from okrsync.config import load_config
-    from okrsync.overlaps import find_overlaps
-    from okrsync.render import make_console, render_overlaps
+    with session() as run:
+        from okrsync.commands.overlaps import overlaps as run_overlaps
 
-    result = find_overlaps(load_config(config), threshold=threshold)
-    make_console().print(render_overlaps(result))
-    raise typer.Exit(ExitCode.PARTIAL if result.problems else ExitCode.OK)
-
-
-class Lang(StrEnum):
-    ko = "ko"
-    en = "en"
+        result = run_overlaps(run.env, run.config(config), as_of=_day(as_of),
+                              threshold=threshold)
+        run.show(result, format.value)
+        run.finish(result.exit_code)
 
 
 @app.command()
-@_errors_reported
 def init(
     config: Annotated[Path, typer.Option("--config", "-c", dir_okay=False,
                                          help="Where to write the config.")]
@@ -363,48 +373,28 @@ def init(
 ) -> None:
     """Write a config to start from (asking on a terminal), and optionally an empty
     dashboard in the blog's format."""
-    from okrsync.config import load_config
-    from okrsync.core.template import dashboard
-    from okrsync.init import Answers, write_config
-    from okrsync.init import create_workbook as make_workbook
+    with session() as run:
+        from okrsync.commands.init import Answers
+        from okrsync.commands.init import init as run_init
 
-    if spreadsheet is None:
-        if not _on_terminal():
-            raise typer.BadParameter("required when not on a terminal",
-                                     param_hint="--spreadsheet")
-        spreadsheet = typer.prompt("Dashboard (an .xlsx path or a Google Sheets URL)")
-        source = typer.prompt("JIRA: an export file, a server URL, or blank for none",
-                              default="", show_default=False)
-        if source.startswith("http"):
-            jira_server = source
-            email = typer.prompt("JIRA Cloud e-mail (blank for a Server/DC token)",
-                                 default="", show_default=False) or None
-        elif source:
-            export = source
-    answers = Answers(spreadsheet, worksheet, export, jira_server, email, credentials)
-    write_config(config, answers, force)
-    typer.echo(f"Wrote {config}.")
-    settings = load_config(config)
-    title = worksheet or "OKR"
-    if create_workbook:
-        if not spreadsheet.lower().endswith(".xlsx"):
-            raise typer.BadParameter("needs --spreadsheet to be an .xlsx path",
-                                     param_hint="--create-workbook")
-        path = settings.path(spreadsheet)
-        make_workbook(path, title, lang.value, force)
-        typer.echo(f"Created {path} with an empty dashboard in tab {title!r}.")
-    if create_sheet:
-        from okrsync.sheets.google import GoogleSheet
-        from okrsync.workspace import open_sheet
-
-        backend = open_sheet(settings.model_copy(
-            update={"sheet": settings.sheet.model_copy(update={"worksheet": None})}))
-        if not isinstance(backend, GoogleSheet):
-            raise typer.BadParameter("needs --spreadsheet to be a Google spreadsheet",
-                                     param_hint="--create-sheet")
-        backend.create_tab(title, dashboard(lang.value))
-        typer.echo(f"Added tab {title!r} with an empty dashboard to {backend.ref.id}.")
-    typer.echo(f"Next: okrsync check -c {config}")
+        if spreadsheet is None:
+            if not run.env.interactive:
+                raise typer.BadParameter("required when not on a terminal",
+                                         param_hint="--spreadsheet")
+            spreadsheet = typer.prompt("Dashboard (an .xlsx path or a Google Sheets URL)")
+            source = typer.prompt("JIRA: an export file, a server URL, or blank for none",
+                                  default="", show_default=False)
+            if source.startswith("http"):
+                jira_server = source
+                email = typer.prompt("JIRA Cloud e-mail (blank for a Server/DC token)",
+                                     default="", show_default=False) or None
+            elif source:
+                export = source
+        answers = Answers(spreadsheet, worksheet, export, jira_server, email, credentials)
+        result = run_init(run.env, config, answers, create_workbook=create_workbook,
+                          create_sheet=create_sheet, lang=lang.value, force=force)
+        run.show(result)
+        run.finish(result.exit_code)
 
 
 def main() -> None:

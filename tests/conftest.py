@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from okrsync.environment import Environment
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
@@ -28,6 +30,12 @@ def example(tmp_path: Path) -> Path:
     for name in ("okr-dashboard.xlsx", "jira-export.json", "okrsync.toml"):
         shutil.copy(EXAMPLES / name, tmp_path / name)
     return tmp_path / "okrsync.toml"
+
+
+@pytest.fixture
+def env(private_home: Path) -> Environment:
+    """The environment of a run, with the test's own home folders."""
+    return Environment.from_system()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -12,10 +12,11 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from okrsync.cli import app
+from okrsync.commands.report import report as run_report
 from okrsync.config import load_config
 from okrsync.errors import ExitCode, SourceError
-from okrsync.pull import run_pull, run_report
 from okrsync.sheets.refs import parse_spreadsheet
+from okrsync.sync import run_pull
 
 from .conftest import EXAMPLES
 from .helpers import EN_HEADER, issue
@@ -85,7 +86,7 @@ def test_spreadsheet_references():
     assert parse_spreadsheet("okr.xlsx") is None
 
 
-def test_pull_on_google_gives_the_same_results_as_on_xlsx(api, tmp_path, example):
+def test_pull_on_google_gives_the_same_results_as_on_xlsx(api, tmp_path, example, env):
     (tmp_path / "google").mkdir()
     config = _setup(api, tmp_path / "google")
     google = run_pull(load_config(config), AS_OF)
@@ -102,8 +103,8 @@ def test_pull_on_google_gives_the_same_results_as_on_xlsx(api, tmp_path, example
     cell = api.books[BOOK].sheet("2024 OKR").cells[(7, 12)]
     assert cell["userEnteredFormat"]["backgroundColorStyle"]["rgbColor"]["red"] > 0
     assert cell["userEnteredFormat"]["numberFormat"]["type"] == "PERCENT"
-    report, _ = run_report(load_config(config), AS_OF)
-    offline, _ = run_report(load_config(example), AS_OF)
+    report = run_report(env, load_config(config), as_of=AS_OF)
+    offline = run_report(env, load_config(example), as_of=AS_OF)
     assert [(a.kr.text, a.achievement, a.status) for a in report.assessments] == [
         (a.kr.text, a.achievement, a.status) for a in offline.assessments]
 

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from okrsync.cli import app
 from okrsync.config import load_config
 from okrsync.errors import ExitCode
-from okrsync.pull import run_pull
+from okrsync.sync import run_pull
 
 from .conftest import EXAMPLES
 from .helpers import EN_HEADER, make_workbook, snapshot

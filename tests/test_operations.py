@@ -241,7 +241,7 @@ def test_init_creates_a_dashboard_okrsync_can_read(tmp_path, lang, header):
 
 
 def test_init_asks_on_a_terminal(tmp_path, monkeypatch):
-    monkeypatch.setattr("okrsync.cli._on_terminal", lambda: True)
+    monkeypatch.setattr("okrsync.environment._is_terminal", lambda stream: True)
     config = tmp_path / "okrsync.toml"
     result = runner.invoke(app, ["init", "-c", str(config)],
                            input="https://acme.atlassian.net/wiki\nhttps://acme.atlassian.net\n"

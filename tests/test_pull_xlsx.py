@@ -12,9 +12,9 @@ from openpyxl import load_workbook
 from okrsync.config import load_config
 from okrsync.core.grid import CellWrite, ValueKind
 from okrsync.errors import ConfigError, ExitCode, SourceError
-from okrsync.pull import run_pull
 from okrsync.sheets.base import LOG_TAB
 from okrsync.sheets.xlsx import XlsxSheet
+from okrsync.sync import run_pull
 
 from .helpers import EN_HEADER, issue, make_workbook, snapshot, write_config
 

@@ -101,6 +101,8 @@ def unit_of(value: CellValue) -> str:
 
 def format_number(value: float) -> str:
     """A number as a person would read it: no trailing `.0`, at most 4 decimals."""
+    if not math.isfinite(value):
+        return str(value)
     if value == int(value) and abs(value) < 1e15:
         return f"{int(value):,}"
     return f"{value:,.4f}".rstrip("0").rstrip(".")

@@ -12,14 +12,27 @@ from okrsync.config import Config
 from okrsync.core.grid import CellWrite, ValueKind
 from okrsync.core.layout import Column, detect_layout
 from okrsync.core.plan import same_value
-from okrsync.errors import LayoutError
+from okrsync.environment import Environment
+from okrsync.errors import ExitCode, LayoutError
 from okrsync.sheets.base import LogRecord, SheetBackend
-from okrsync.workspace import open_sheet
+from okrsync.workspace import locked, open_sheet
 
-UNDO = "undo"
+UNDO_PULL = "undo-"
+"""How an undo's lines are marked in the log's `pull` column (`undo-20240820-090000`)."""
+UNDO_SOURCE = "undo of pull "
+"""How an undo's lines name the pull they revert, in the log's `source` column."""
 
 
-def history(config: Config, kr: str | None = None, row: int | None = None) -> list[LogRecord]:
+@dataclass(frozen=True)
+class HistoryResult:
+    """Logged changes, oldest first."""
+
+    records: list[LogRecord]
+    exit_code: ExitCode = ExitCode.OK
+
+
+def history(env: Environment, config: Config, kr: str | None = None, row: int | None = None
+            ) -> HistoryResult:
     """Every logged change, oldest first; only one KR's when `kr` (text) or `row` is given."""
     with closing(open_sheet(config)) as backend:
         records = backend.read_log()
@@ -28,15 +41,15 @@ def history(config: Config, kr: str | None = None, row: int | None = None) -> li
         records = [r for r in records if wanted in r.key_result.casefold()]
     if row is not None:
         records = [r for r in records if r.row == row]
-    return records
+    return HistoryResult(records)
 
 
 def last_pull(records: list[LogRecord]) -> str | None:
     """The newest pull that wrote something and has not been undone."""
-    undone = {r.source.removeprefix("undo of pull ") for r in records
-              if r.source.startswith("undo of pull ")}
+    undone = {r.source.removeprefix(UNDO_SOURCE) for r in records
+              if r.source.startswith(UNDO_SOURCE)}
     for record in reversed(records):
-        if not record.pull.startswith(UNDO) and record.pull not in undone:
+        if not record.pull.startswith(UNDO_PULL) and record.pull not in undone:
             return record.pull
     return None
 
@@ -47,6 +60,11 @@ class UndoResult:
     reverted: list[LogRecord] = field(default_factory=list)
     refused: list[tuple[LogRecord, str]] = field(default_factory=list)
     sheet: str = ""
+    dry_run: bool = False
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.PARTIAL if self.refused else ExitCode.OK
 
 
 def _cell(address: str) -> tuple[int, int]:
@@ -54,22 +72,21 @@ def _cell(address: str) -> tuple[int, int]:
     return number - 1, column_index_from_string(letters) - 1
 
 
-def undo(config: Config, now: datetime | None = None, dry_run: bool = False) -> UndoResult:
+def undo(env: Environment, config: Config, dry_run: bool = False) -> UndoResult:
     """Put back the old values of the last pull's writes.
 
     A cell someone changed since that pull (it no longer shows what the pull wrote)
     keeps the person's value and is reported; so is a row whose KR moved.
     """
-    now = now or datetime.now().astimezone()
-    with closing(open_sheet(config)) as backend:
-        return _undo(backend, now, dry_run)
+    with locked(config), closing(open_sheet(config)) as backend:
+        return _undo(backend, env.now(), dry_run)
 
 
 def _undo(backend: SheetBackend, now: datetime, dry_run: bool) -> UndoResult:
     grid = backend.read()
     records = backend.read_log()
     pull = last_pull(records)
-    result = UndoResult(pull, sheet=backend.name)
+    result = UndoResult(pull, sheet=backend.name, dry_run=dry_run)
     if pull is None:
         return result
     try:
@@ -80,7 +97,7 @@ def _undo(backend: SheetBackend, now: datetime, dry_run: bool) -> UndoResult:
         kr_col, header_rows = None, ()
     writes: list[CellWrite] = []
     log: list[LogRecord] = []
-    undo_id = f"{UNDO}-{now:%Y%m%d-%H%M%S}"
+    undo_id = f"{UNDO_PULL}{now:%Y%m%d-%H%M%S}"
     for record in reversed([r for r in records if r.pull == pull]):
         row, col = _cell(record.cell)
         if kr_col is not None and grid.text(row, kr_col) != record.key_result:
@@ -100,7 +117,7 @@ def _undo(backend: SheetBackend, now: datetime, dry_run: bool) -> UndoResult:
         writes.append(CellWrite(row, col, True, old, kind, anchor=anchor))
         log.append(LogRecord(now.isoformat(timespec="seconds"), undo_id, record.row,
                              record.key_result, record.cell, record.column, record.new, old,
-                             f"undo of pull {pull}"))
+                             f"{UNDO_SOURCE}{pull}"))
         result.reverted.append(record)
     if writes and not dry_run:
         report = backend.write(writes, log, header_rows)

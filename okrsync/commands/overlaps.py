@@ -16,9 +16,10 @@ from rapidfuzz import fuzz
 
 from okrsync.config import Config
 from okrsync.core.okr import KeyResult
-from okrsync.errors import KRError
+from okrsync.environment import Environment
+from okrsync.errors import ExitCode, KRError
 from okrsync.jira.links import Link, parse_link
-from okrsync.pull import load_state
+from okrsync.sync import load_state
 from okrsync.workspace import open_source
 
 SAMPLE = 5
@@ -45,6 +46,10 @@ class Overlaps:
     similar: list[SimilarText]
     problems: list[tuple[KeyResult, str]]
 
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.PARTIAL if self.problems else ExitCode.OK
+
 
 def similar_texts(krs: list[KeyResult], threshold: float) -> list[SimilarText]:
     """Pairs from different departments whose texts score at least `threshold` (0–100)."""
@@ -70,9 +75,10 @@ def shared_issues(issue_keys: dict[int, tuple[KeyResult, set[str]]]) -> list[Sha
     return sorted(found, key=lambda pair: -pair.count)
 
 
-def find_overlaps(config: Config, as_of: date | None = None, threshold: float = 85.0
-                  ) -> Overlaps:
-    state, _ = load_state(config, as_of or date.today(), with_jira=False)
+def overlaps(env: Environment, config: Config, *, as_of: date | None = None,
+             threshold: float = 85.0) -> Overlaps:
+    """KR pairs of different departments that count the same issues or read alike."""
+    state, _ = load_state(config, env.today(as_of), with_jira=False)
     state.close()
     krs = [a.kr for a in state.assessments]
     problems: list[tuple[KeyResult, str]] = []

@@ -1,4 +1,4 @@
-"""`okrsync pull` and `okrsync report`: read the sheet, measure JIRA, assess, write."""
+"""The sync engine: read the sheet, measure JIRA, assess every KR, write the owned cells."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 from okrsync.config import Config
 from okrsync.core.andon import Alert, Before, find_alerts, status_in_cell
@@ -19,7 +18,6 @@ from okrsync.errors import ConfigError, ExitCode, KRError
 from okrsync.jira.links import Link, parse_link
 from okrsync.jira.metrics import Metric, check_unit, parse_metric
 from okrsync.jira.source import IssueSource
-from okrsync.report import moved_since
 from okrsync.sheets.base import LogRecord, SheetBackend
 from okrsync.workspace import open_sheet, open_source
 
@@ -67,9 +65,15 @@ class PullResult:
     written: bool = False
     dry_run: bool = False
     alerts: list[Alert] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """What went wrong beside the sheet (the alert webhook did not answer)."""
+    fail_on: frozenset[str] = frozenset()
+    """The Andon alarms that make the pull exit with code 4 (`--fail-on`)."""
 
     @property
     def exit_code(self) -> ExitCode:
+        if any(alert.alarm.value in self.fail_on for alert in self.alerts):
+            return ExitCode.ANDON
         return ExitCode.PARTIAL if self.problems else ExitCode.OK
 
 
@@ -229,19 +233,3 @@ def _write(
 
 def _kr_text(state: SheetState, row: int) -> str:
     return next((a.kr.text for a in state.assessments if a.kr.row == row), "")
-
-
-def run_report(
-    config: Config, as_of: date | None = None, since: date | None = None
-) -> tuple[SheetState, dict[str, list[dict[str, Any]]] | None]:
-    """The sheet as it stands, assessed; nothing is written and JIRA is not asked.
-
-    With `since`, also what moved since that date, per KR text, from the change log.
-    """
-    state, _ = load_state(config, as_of or date.today(), with_jira=False)
-    try:
-        if since is None:
-            return state, None
-        return state, moved_since(state.backend.read_log(), since.isoformat())
-    finally:
-        state.close()

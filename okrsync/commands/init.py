@@ -7,8 +7,10 @@ from pathlib import Path
 
 from okrsync.config import load_config
 from okrsync.core.template import dashboard
-from okrsync.errors import ConfigError
+from okrsync.environment import Environment
+from okrsync.errors import ConfigError, ExitCode
 from okrsync.sheets.refs import is_workbook
+from okrsync.workspace import open_sheet
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ def write_config(path: Path, answers: Answers, force: bool = False) -> None:
         raise
 
 
-def create_workbook(path: Path, title: str, lang: str, force: bool = False) -> None:
+def make_workbook(path: Path, title: str, lang: str, force: bool = False) -> None:
     """An .xlsx with an empty dashboard: headers, merges, widths, frozen header, formats."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -99,3 +101,53 @@ def create_workbook(path: Path, title: str, lang: str, force: bool = False) -> N
             sheet.cell(r, col + 1).number_format = "0%"
     sheet.freeze_panes = "D3"
     book.save(path)
+
+
+@dataclass(frozen=True)
+class InitResult:
+    """What `init` made: the config, and the dashboard if asked for."""
+
+    config: Path
+    workbook: Path | None = None
+    """The .xlsx created with an empty dashboard."""
+    tab: str | None = None
+    """The tab given an empty dashboard."""
+    spreadsheet: str | None = None
+    """The Google spreadsheet that got the new tab."""
+    exit_code: ExitCode = ExitCode.OK
+
+
+def init(
+    env: Environment,
+    config_path: Path,
+    answers: Answers,
+    *,
+    create_workbook: bool = False,
+    create_sheet: bool = False,
+    lang: str = "ko",
+    force: bool = False,
+) -> InitResult:
+    """Write the config; with `create_workbook` / `create_sheet`, lay out a dashboard."""
+    if create_workbook and not is_workbook(answers.spreadsheet):
+        raise ConfigError("--create-workbook: needs --spreadsheet to be an .xlsx path")
+    if create_sheet and is_workbook(answers.spreadsheet):
+        raise ConfigError("--create-sheet: needs --spreadsheet to be a Google spreadsheet")
+    write_config(config_path, answers, force)
+    settings = load_config(config_path)
+    title = answers.worksheet or "OKR"
+    if create_workbook:
+        path = settings.path(answers.spreadsheet)
+        make_workbook(path, title, lang, force)
+        return InitResult(config_path, workbook=path, tab=title)
+    if create_sheet:
+        from okrsync.sheets.google import GoogleSheet
+
+        backend = open_sheet(settings.model_copy(
+            update={"sheet": settings.sheet.model_copy(update={"worksheet": None})}))
+        assert isinstance(backend, GoogleSheet)
+        try:
+            backend.create_tab(title, dashboard(lang))
+        finally:
+            backend.close()
+        return InitResult(config_path, tab=title, spreadsheet=backend.ref.id)
+    return InitResult(config_path)

@@ -1,0 +1,36 @@
+"""`okrsync pull`: bring the sheet in line with JIRA, once, under the sheet's lock."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+
+from okrsync.alerts import post_alerts
+from okrsync.config import Config
+from okrsync.environment import Environment
+from okrsync.sync import PullResult, run_pull
+from okrsync.workspace import locked
+
+
+def pull(
+    env: Environment,
+    config: Config,
+    *,
+    as_of: date | None = None,
+    dry_run: bool = False,
+    output: Path | None = None,
+    force: bool = False,
+    fail_on: Iterable[str] = (),
+) -> PullResult:
+    """Read, measure, write (unless `dry_run`), then post Andon alerts to the webhook."""
+    with contextlib.nullcontext() if dry_run else locked(config):  # a dry run writes nothing
+        result = run_pull(config, as_of, dry_run=dry_run, output=output, force=force,
+                          now=env.now())
+    result.fail_on = frozenset(fail_on)
+    if result.alerts and config.alerts.webhook and not dry_run:
+        warning = post_alerts(config.alerts.webhook, result.alerts, result.state.backend.name)
+        if warning:
+            result.warnings.append(warning)
+    return result

@@ -1,0 +1,63 @@
+"""`okrsync report`: progress from the sheet as it stands. Reads only; never asks JIRA."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from okrsync.config import Config
+from okrsync.core.calendar import Period
+from okrsync.core.plan import Assessment
+from okrsync.core.progress import Status
+from okrsync.environment import Environment
+from okrsync.errors import ConfigError, ExitCode
+from okrsync.report import moved_since, select
+from okrsync.sync import Problem, load_state
+
+Moved = dict[str, list[dict[str, Any]]]
+"""Per KR text: each cell that changed since a date, first old → last new."""
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """The KRs chosen, where each stands, and (with --since) what moved."""
+
+    assessments: list[Assessment]
+    period: Period
+    problems: list[Problem]
+    since: date | None = None
+    moved: Moved | None = None
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.PARTIAL if self.problems else ExitCode.OK
+
+
+def report(
+    env: Environment,
+    config: Config,
+    *,
+    as_of: date | None = None,
+    department: str | None = None,
+    owner: str | None = None,
+    statuses: Sequence[Status] = (),
+    since: date | None = None,
+) -> ReportResult:
+    """The sheet assessed as of a date, filtered; with `since`, only the KRs that moved."""
+    state, _ = load_state(config, env.today(as_of), with_jira=False)
+    try:
+        moved = moved_since(state.backend.read_log(), since.isoformat()) if since else None
+    finally:
+        state.close()
+    chosen = select(state.assessments, department, owner, statuses)
+    if moved is not None:
+        chosen = [a for a in chosen if moved.get(a.kr.text)]
+    if department and not any(a.kr.department.casefold() == department.casefold()
+                              for a in state.assessments):
+        known = sorted({a.kr.department for a in state.assessments if a.kr.department})
+        raise ConfigError(f"--department: no department {department!r}; the sheet has: "
+                          f"{', '.join(known)}")
+    problems = [p for p in state.problems if any(a.kr.sheet_row == p.row for a in chosen)]
+    return ReportResult(chosen, state.period, problems, since, moved)

@@ -1,0 +1,91 @@
+"""Where okrsync runs: the terminal, its folders and the clock, made once and handed down.
+
+Nothing below the command layer asks the terminal, the CLI framework or the system
+clock by itself: it is given an `Environment`. Tests make one with their own folders,
+streams and date.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import TextIO
+
+
+def _app_dir() -> Path:
+    """The per-user config folder (`~/.config/okrsync` on Linux), as Typer computes it."""
+    import typer
+
+    return Path(typer.get_app_dir("okrsync"))
+
+
+def _cache_dir() -> Path:
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "okrsync" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "okrsync"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "okrsync"
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+@dataclass(frozen=True)
+class Environment:
+    """The terminal, folders and clock of one run."""
+
+    stdout: TextIO
+    stderr: TextIO
+    interactive: bool
+    """A person can answer questions (stdin is a terminal): never true under cron."""
+    progress: bool
+    """Progress bars may be drawn (stderr is a terminal)."""
+    config_dir: Path
+    """Per-user state: the sheet locks, the Google sign-in token."""
+    cache_dir: Path
+    """What can be rebuilt: the JIRA sync cache."""
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now().astimezone())
+    language: str = "en"
+    """The language of messages: `ko` when the locale is Korean (LANG=ko_KR.UTF-8)."""
+
+    @classmethod
+    def from_system(cls) -> Environment:
+        return cls(
+            stdout=sys.stdout, stderr=sys.stderr,
+            interactive=_is_terminal(sys.stdin), progress=_is_terminal(sys.stderr),
+            config_dir=_app_dir(), cache_dir=_cache_dir(), language=locale_language(),
+        )
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def today(self, as_of: date | None = None) -> date:
+        """The date a run works on: `--as-of` when given, else today."""
+        return as_of or self.clock().date()
+
+    @property
+    def lock_dir(self) -> Path:
+        return self.config_dir / "locks"
+
+    @property
+    def token_cache(self) -> Path:
+        return self.config_dir / "google-token.json"
+
+
+def locale_language(environ: dict[str, str] | None = None) -> str:
+    """`ko` or `en` from the POSIX locale variables (LC_ALL, LC_MESSAGES, LANG, LANGUAGE)."""
+    environ = dict(os.environ) if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = environ.get(name, "")
+        if value:
+            return "ko" if value.lower().startswith("ko") else "en"
+    return "en"

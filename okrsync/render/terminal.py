@@ -1,0 +1,294 @@
+"""Results for the terminal: rich tables and lines, plain when not on a terminal.
+
+Text from a sheet or JIRA is always given to rich as `Text` (never parsed as markup),
+with control characters made visible and secrets removed (`plain`).
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import TYPE_CHECKING, Any
+
+from rich import box
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from okrsync.core.okr import KeyResult
+from okrsync.core.progress import Status
+from okrsync.render.text import (
+    average,
+    bar,
+    cell_value,
+    logged_unit,
+    percent,
+    shown,
+    status_counts,
+    trend,
+    value,
+)
+from okrsync.report import frame, overall, rollup
+
+if TYPE_CHECKING:
+    from okrsync.commands.check import CheckResult
+    from okrsync.commands.history import HistoryResult, UndoResult
+    from okrsync.commands.init import InitResult
+    from okrsync.commands.overlaps import Overlaps
+    from okrsync.commands.report import ReportResult
+    from okrsync.sync import PullResult
+
+STATUS_STYLE = {
+    Status.DONE: "bold green",
+    Status.ON_TRACK: "green",
+    Status.AT_RISK: "yellow",
+    Status.OFF_TRACK: "bold red",
+    Status.NO_DATA: "dim",
+}
+
+
+def make_console(stderr: bool = False, width: int | None = None, file: Any = None) -> Console:
+    """A console that drops colour and box art when not writing to a terminal, and never
+    reads text as markup or emoji codes."""
+    return Console(stderr=stderr, width=width, file=file, highlight=False, soft_wrap=True,
+                   markup=False, emoji=False)
+
+
+def plain(text: object, style: str = "") -> Text:
+    return Text(shown(text), style=style)
+
+
+def _table(title: str) -> Table:
+    """A table with a bold title on the left and a rule under the header, as all here."""
+    return Table(box=box.SIMPLE_HEAD, title=title, title_justify="left", title_style="bold")
+
+
+def report_table(result: ReportResult) -> Group:
+    """Departments → objectives → KRs, with a summary per department and overall."""
+    assessments, period = result.assessments, result.period
+    parts: list[Any] = [Text(
+        f"OKR progress as of {period.as_of.isoformat()} · Q{period.quarter} · "
+        f"{period.expected * 100:.0f}% of the year passed", style="bold")]
+    table = frame(assessments)
+    summaries = {row.department: row for row in rollup(table).itertuples()}
+    for department, items in groupby(assessments, key=lambda a: a.kr.department):
+        members = list(items)
+        summary = summaries[department]
+        grid = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1),
+                     title_justify="left", title_style="bold",
+                     title=f"{shown(department or '(no department)')} — {summary.krs} KRs, "
+                           f"average {average(summary.average)}")
+        grid.add_column("Key Result (owner)", ratio=1, overflow="fold", min_width=14)
+        grid.add_column("Start→Now→Target", overflow="fold", max_width=20)
+        grid.add_column("Q1-4", no_wrap=True)
+        grid.add_column("Achievement", no_wrap=True)
+        grid.add_column("Status", no_wrap=True)
+        for objective, krs in groupby(members, key=lambda a: a.kr.objective):
+            grid.add_row(plain(objective or "(no objective)", style="bold cyan"))
+            for item in krs:
+                kr = item.kr
+                status = Text(str(item.status), style=STATUS_STYLE[item.status])
+                if item.problems:
+                    status.append(" !", style="bold red")
+                name = Text(" " + shown(kr.text))
+                if kr.owner:
+                    name.append(f" ({shown(kr.owner)})", style="dim")
+                grid.add_row(
+                    name,
+                    shown(f"{value(kr, kr.start)}→{value(kr, kr.current)}→"
+                          f"{value(kr, kr.target)}"),
+                    trend(kr),
+                    f"{bar(item.achievement, 8)}{percent(item.achievement):>5}",
+                    status,
+                )
+        parts.append(grid)
+    total = overall(table)
+    parts.append(Text(
+        f"Total: {total['krs']} KRs, average {average(total['average'])} — "
+        f"{status_counts(total)}", style="bold"))
+    problems = [(a.kr, p) for a in assessments for p in a.problems]
+    if problems:
+        parts.append(Text("Problems:", style="bold red"))
+        for kr, problem in problems:
+            parts.append(plain(f"  row {kr.sheet_row} ({kr.text}): {problem}"))
+    if result.since is not None:
+        parts.append(moved_since(result))
+    return Group(*parts)
+
+
+def moved_since(result: ReportResult) -> Group:
+    """What moved since a date, per KR, from the change log."""
+    assert result.since is not None
+    parts: list[Any] = [plain(f"Moved since {result.since.isoformat()}:", style="bold")]
+    moved = result.moved or {}
+    if not any(moved.values()):
+        parts.append(Text("  nothing"))
+    for kr, cells in moved.items():
+        for cell in cells:
+            unit = logged_unit(cell["column"])
+            parts.append(plain(f"  {kr} — {cell['column']} ({cell['cell']}): "
+                               f"{cell_value(cell['old'], unit)} → "
+                               f"{cell_value(cell['new'], unit)}"))
+    return Group(*parts)
+
+
+def pull_summary(result: PullResult, quiet: bool = False) -> Group:
+    """What a pull changed (old → new), what went wrong, Andon alerts, one summary line."""
+    parts: list[Any] = []
+    if result.changes and not quiet:
+        table = _table("Changes (dry run)" if result.dry_run else "Changes")
+        table.add_column("Row", justify="right")
+        table.add_column("Key Result", ratio=1, overflow="fold", min_width=12)
+        table.add_column("Cell")
+        table.add_column("Old → New", overflow="fold")
+        for change in result.changes:
+            table.add_row(str(change.row), plain(change.key_result), change.cell,
+                          plain(f"{cell_value(change.old, change.unit)} → "
+                                f"{cell_value(change.new, change.unit)}"))
+        parts.append(table)
+    if result.problems:
+        parts.append(Text("Problems (these KRs were skipped or kept their old value):",
+                          style="bold red"))
+        for problem in result.problems:
+            parts.append(plain(f"  row {problem.row} ({problem.key_result}): {problem.message}"))
+    if result.alerts:
+        parts.append(Text("Andon — KRs that need attention:", style="bold yellow"))
+        for alert in result.alerts:
+            parts.append(plain(f"  row {alert.row} ({alert.key_result}) [{alert.alarm}]: "
+                               f"{alert.detail}"))
+    for warning in result.warnings:
+        parts.append(plain(f"warning: {warning}", style="yellow"))
+    if not quiet:
+        parts.append(plain(_summary(result), style="bold"))
+    return Group(*parts)
+
+
+def _summary(result: PullResult) -> str:
+    values = len(result.changes)
+    name = result.state.backend.name
+    if result.dry_run:
+        summary = (f"Dry run: {values} value(s) and {result.recolored} color(s) would change "
+                   f"in {name}; nothing was written.")
+    elif result.written:
+        summary = f"Wrote {values} value(s) and {result.recolored} color(s) to {name}."
+    else:
+        summary = f"Nothing to change in {name}."
+    krs = len(result.state.assessments)
+    linked = sum(1 for a in result.state.assessments if a.kr.linked)
+    return (f"{summary} {krs} KRs ({linked} linked to JIRA), {len(result.problems)} "
+            f"problem(s).")
+
+
+def check_summary(check: CheckResult) -> Group:
+    """What `check` found: where the sheet is, the column mapping, every problem."""
+    result = check.pull
+    state = result.state
+    layout = state.layout
+    rows = "–".join(dict.fromkeys(str(r + 1) for r in layout.header_rows))
+    parts: list[Any] = [
+        plain(f"Sheet: {state.backend.name} — header in row {rows}", style="bold"),
+    ]
+    mapping = _table("Columns found")
+    mapping.add_column("Column")
+    mapping.add_column("Header in the sheet")
+    mapping.add_column("Read as")
+    for role, (letter, header) in layout.describe().items():
+        mapping.add_row(letter, plain(header), role)
+    parts.append(mapping)
+    linked = sum(1 for a in state.assessments if a.kr.linked)
+    parts.append(Text(f"{len(state.assessments)} KRs, {linked} linked to JIRA; "
+                      f"Q{state.period.quarter} is the current quarter."))
+    if result.problems:
+        parts.append(Text("Problems:", style="bold red"))
+        for problem in result.problems:
+            parts.append(plain(f"  row {problem.row} ({problem.key_result}): {problem.message}"))
+        parts.append(Text(f"{len(result.problems)} problem(s): a pull would be partial.",
+                          style="bold"))
+    else:
+        parts.append(Text(f"OK: a pull would be clean ({len(result.changes)} value(s) "
+                          "would change).", style="bold green"))
+    return Group(*parts)
+
+
+def history_table(result: HistoryResult) -> Any:
+    """The change log as a table, oldest first."""
+    records = result.records
+    if not records:
+        return Text("No changes recorded yet (the change log is empty or nothing matched).")
+    table = _table("Change log")
+    table.add_column("Time", no_wrap=True)
+    table.add_column("Row", justify="right")
+    table.add_column("Key Result", ratio=1, overflow="fold", min_width=10)
+    table.add_column("Cell")
+    table.add_column("Old → New", overflow="fold")
+    table.add_column("Source", overflow="fold", max_width=24)
+    for entry in records:
+        unit = logged_unit(entry.column)
+        table.add_row(plain(entry.time[:16].replace("T", " ")), str(entry.row),
+                      plain(entry.key_result), plain(entry.cell),
+                      plain(f"{cell_value(entry.old, unit)} → {cell_value(entry.new, unit)}"),
+                      plain(entry.source))
+    return table
+
+
+def undo_summary(result: UndoResult) -> Group:
+    if result.pull is None:
+        return Group(Text("Nothing to undo: every pull in the change log has been undone, "
+                          "or none has written yet."))
+    verb = "Would revert" if result.dry_run else "Reverted"
+    parts: list[Any] = [plain(f"{verb} {len(result.reverted)} cell(s) written by pull "
+                              f"{result.pull} in {result.sheet}.", style="bold")]
+    for entry in result.reverted:
+        parts.append(plain(f"  {entry.cell} (row {entry.row}, {entry.key_result}): "
+                           f"{cell_value(entry.new)} → {cell_value(entry.old)}"))
+    if result.refused:
+        parts.append(Text("Kept (not reverted):", style="bold yellow"))
+        for entry, reason in result.refused:
+            parts.append(plain(f"  {entry.cell} (row {entry.row}, {entry.key_result}): "
+                               f"{reason}"))
+    return Group(*parts)
+
+
+def overlaps_table(result: Overlaps) -> Group:
+    """Pairs of KRs across departments that share JIRA issues or read alike."""
+    parts: list[Any] = []
+
+    def name(kr: KeyResult) -> str:
+        return shown(f"{kr.department or '(no department)'} · row {kr.sheet_row} · {kr.text}")
+
+    if result.shared:
+        table = _table("KRs counting the same JIRA issues")
+        table.add_column("KR", ratio=1, overflow="fold")
+        table.add_column("KR", ratio=1, overflow="fold")
+        table.add_column("Shared", justify="right")
+        table.add_column("For example", overflow="fold")
+        for pair in result.shared:
+            more = ", …" if pair.count > len(pair.sample) else ""
+            table.add_row(name(pair.first), name(pair.second), str(pair.count),
+                          shown(", ".join(pair.sample) + more))
+        parts.append(table)
+    if result.similar:
+        table = _table("KRs that read nearly the same")
+        table.add_column("KR", ratio=1, overflow="fold")
+        table.add_column("KR", ratio=1, overflow="fold")
+        table.add_column("Alike", justify="right")
+        for similar in result.similar:
+            table.add_row(name(similar.first), name(similar.second), f"{similar.score:.0f}%")
+        parts.append(table)
+    if not result.shared and not result.similar:
+        parts.append(Text("No overlaps: no two departments count the same JIRA issues or "
+                          "set KRs that read alike."))
+    for kr, problem in result.problems:
+        parts.append(plain(f"  row {kr.sheet_row} ({kr.text}): {problem}", style="yellow"))
+    return Group(*parts)
+
+
+def init_summary(result: InitResult) -> Group:
+    parts = [plain(f"Wrote {result.config}.")]
+    if result.workbook is not None:
+        parts.append(plain(f"Created {result.workbook} with an empty dashboard in tab "
+                           f"{result.tab!r}."))
+    if result.spreadsheet is not None:
+        parts.append(plain(f"Added tab {result.tab!r} with an empty dashboard to "
+                           f"{result.spreadsheet}."))
+    parts.append(plain(f"Next: okrsync check -c {result.config}"))
+    return Group(*parts)

@@ -1,0 +1,125 @@
+"""How values and texts from a sheet or JIRA are shown, whatever the format.
+
+Everything from a sheet cell or a JIRA answer passes through `shown` (terminal, plain
+text), `markdown_text`, `csv_safe`, `html_text` or `to_json` before it is output:
+control characters made visible, secrets removed, and never read as markup.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+
+from okrsync.core.layout import ALIASES, Column, normalise
+from okrsync.core.okr import KeyResult
+from okrsync.core.progress import NotComputable
+from okrsync.core.text import clean
+from okrsync.core.values import format_number
+from okrsync.redact import scrub
+from okrsync.report import STATUS_ORDER
+
+_SPARK = "▁▂▃▄▅▆▇█"
+
+
+def shown(text: object) -> str:
+    """Text from a sheet or JIRA as it may be printed: one line, control characters
+    visible, secrets removed. Never markup: `[link=…]` stays text."""
+    return scrub(clean(str(text), one_line=True))
+
+
+def value(kr: KeyResult, number: float | None) -> str:
+    """A KR's number with the unit people typed: `4.2점`, `45%`, `₩1,000`."""
+    if number is None:
+        return "–"
+    text = format_number(round(number, 2))
+    if kr.unit in ("₩", "$", "€", "£", "¥"):
+        return kr.unit + text
+    return text + kr.unit
+
+
+def percent(achievement: float | NotComputable | None) -> str:
+    if achievement is None or isinstance(achievement, NotComputable):
+        return "–"
+    return f"{achievement * 100:.0f}%"
+
+
+def bar(achievement: float | NotComputable, width: int = 10) -> str:
+    if isinstance(achievement, NotComputable):
+        return "·" * width
+    filled = round(min(1.0, max(0.0, achievement)) * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+def trend(kr: KeyResult) -> str:
+    """One character per quarter, its height the quarter's achievement; `·` for no value."""
+    marks = []
+    for quarter in range(1, 5):
+        achieved = kr.quarter_achievement(quarter)
+        if kr.quarters.get(quarter) is None or isinstance(achieved, NotComputable):
+            marks.append("·")
+        else:
+            level = min(1.0, max(0.0, achieved))
+            marks.append(_SPARK[min(len(_SPARK) - 1, int(level * len(_SPARK)))])
+    return "".join(marks)
+
+
+def status_counts(counts: dict[str, Any]) -> str:
+    parts = [f"{counts[str(s)]} {s}" for s in STATUS_ORDER if counts.get(str(s))]
+    return ", ".join(parts) or "no KRs"
+
+
+def average(mean: float | None) -> str:
+    return "–" if mean is None or mean != mean else f"{mean * 100:.0f}%"
+
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|~])")
+
+
+def markdown_text(text: object) -> str:
+    """Text for a Markdown document: every Markdown and HTML character escaped, so a KR
+    named `![x](http://…)` or `<script>` stays text, and one line, so tables hold."""
+    safe = shown(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", safe)
+
+
+def html_text(text: object) -> str:
+    return html.escape(shown(text))
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def to_json(data: Any, indent: int | None = 2) -> str:
+    """JSON that any stream can carry: a lone surrogate from a cell is kept as its JSON
+    escape instead of breaking the output; secrets are removed."""
+    text = json.dumps(data, ensure_ascii=False, indent=indent)
+    return scrub(_SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", text))
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(text: object) -> object:
+    """A CSV field a spreadsheet will not run: text starting with =, +, -, @, tab or CR
+    gets a leading `'` (as OWASP advises); numbers stay numbers."""
+    if not isinstance(text, str):
+        return text
+    text = scrub(clean(text))
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def cell_value(cell: object, unit: str = "") -> str:
+    """A cell's value as the change log and the terminal show it."""
+    if cell is None or cell == "":
+        return "(empty)"
+    if isinstance(cell, float):
+        return format_number(round(cell, 2)) + unit
+    return shown(cell)
+
+
+def logged_unit(column: str) -> str:
+    """The change log keeps numbers only; an achievement column's are percentages."""
+    return "%" if normalise(column) in ALIASES[Column.ACHIEVEMENT] else ""
