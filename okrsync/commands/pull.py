@@ -10,8 +10,17 @@ from pathlib import Path
 from okrsync.alerts import post_alerts
 from okrsync.config import Config
 from okrsync.environment import Environment
+from okrsync.sheets.refs import is_workbook
 from okrsync.sync import PullResult, run_pull
 from okrsync.workspace import locked
+
+
+def shared_name(config: Config) -> str:
+    """The sheet as a message for other people names it: no local path (a chat post or a
+    shared document must not show where a file lies on the PM's machine)."""
+    sheet = config.sheet
+    name = Path(sheet.spreadsheet).name if is_workbook(sheet.spreadsheet) else sheet.spreadsheet
+    return f"{name} [{sheet.worksheet}]" if sheet.worksheet else name
 
 
 def pull(
@@ -30,7 +39,7 @@ def pull(
                           now=env.now())
     result.fail_on = frozenset(fail_on)
     if result.alerts and config.alerts.webhook and not dry_run:
-        warning = post_alerts(config.alerts.webhook, result.alerts, result.state.backend.name)
+        warning = post_alerts(config.alerts.webhook, result.alerts, shared_name(config))
         if warning:
             result.warnings.append(warning)
     return result

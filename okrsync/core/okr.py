@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from okrsync.core.grid import Grid, a1
 from okrsync.core.layout import Column, Layout
 from okrsync.core.progress import NotComputable, Status, Thresholds, achievement, status
+from okrsync.core.text import clean
 from okrsync.core.values import parse_number, unit_of
 from okrsync.errors import KRError
+
+_INVALID_TEXT = re.compile(r"[\ud800-\udfff]")
+"""A lone surrogate: what a broken client can put in a cell, and no output can carry."""
 
 _NOTE_MARKERS = ("※", "*", "#", "note", "참고", "주)", "주:", "비고")
 
@@ -110,6 +115,11 @@ def read_key_results(grid: Grid, layout: Layout) -> list[KeyResult]:
             link=text(Column.JIRA),
             metric=text(Column.METRIC),
         )
+        for column, col in cols.items():
+            if _INVALID_TEXT.search(grid.text(row, col)):
+                kr.errors.append(f"{a1(row, col)}: holds characters that are not valid text "
+                                 f"({clean(grid.text(row, col), one_line=True)[:40]}); "
+                                 f"retype the {column.value.replace('_', ' ')}")
         for col in (cols[Column.START], cols[Column.TARGET]):
             if (row, col) in grid.percent:
                 kr.unit = "%"

@@ -16,6 +16,7 @@ from okrsync.core.grid import CellWrite, Grid, ValueKind, a1
 from okrsync.core.layout import Column, Layout
 from okrsync.core.okr import KeyResult
 from okrsync.core.progress import NotComputable, Status, Thresholds, color
+from okrsync.core.text import clean
 from okrsync.core.values import CellValue, is_blank, parse_number
 from okrsync.errors import KRError
 
@@ -32,11 +33,12 @@ class Assessment:
     """The value just measured in JIRA for the current quarter, if any."""
 
     def status_text(self) -> str:
-        """The status cell: the status, then the first problem if there is one."""
+        """The status cell: the status, then the first problem if there is one (as text
+        any sheet can hold: control characters from a JIRA message made visible)."""
         if not self.problems:
             return str(self.status)
         more = f" (+{len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
-        return f"{self.status} · {self.problems[0]}{more}"
+        return clean(f"{self.status} · {self.problems[0]}{more}", one_line=True)
 
 
 def assess(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -18,6 +18,8 @@ class Kind(StrEnum):
     COUNT = "count"
     POINTS_DONE = "points_done"
     POINTS_RATIO = "points_ratio"
+    WEIGHTED = "weighted"
+    WEIGHTED_POINTS = "weighted_points"
     SUM = "sum"
 
 
@@ -29,12 +31,19 @@ _ALIASES = {
     "count": Kind.COUNT, "이슈 수": Kind.COUNT, "이슈수": Kind.COUNT, "건수": Kind.COUNT,
     "points_done": Kind.POINTS_DONE, "완료 포인트": Kind.POINTS_DONE,
     "points_ratio": Kind.POINTS_RATIO, "포인트 완료율": Kind.POINTS_RATIO,
+    "weighted": Kind.WEIGHTED, "가중 완료율": Kind.WEIGHTED,
+    "weighted_points": Kind.WEIGHTED_POINTS, "가중 포인트 완료율": Kind.WEIGHTED_POINTS,
 }
 _SUM_PREFIXES = ("sum:", "합계:")
 
 METRIC_NAMES = (
-    "done_ratio, done_count, count, points_done, points_ratio, sum:<field name>"
+    "done_ratio, done_count, count, points_done, points_ratio, weighted, weighted_points, "
+    "sum:<field name>"
 )
+
+WEIGHTS = {"new": 0.0, "indeterminate": 0.5, "done": 1.0}
+"""How much an issue counts toward `weighted` by its status category (To Do, In
+Progress, Done); `[jira] weights` changes them. No Category counts 0."""
 
 
 @dataclass(frozen=True)
@@ -54,11 +63,12 @@ class Metric:
     @property
     def gives_share(self) -> bool:
         """Whether the value is a share, 0–100 (%), rather than a count or a sum."""
-        return self.kind in (Kind.DONE_RATIO, Kind.POINTS_RATIO)
+        return self.kind in (Kind.DONE_RATIO, Kind.POINTS_RATIO, Kind.WEIGHTED,
+                             Kind.WEIGHTED_POINTS)
 
     @property
     def needs_points(self) -> bool:
-        return self.kind in (Kind.POINTS_DONE, Kind.POINTS_RATIO)
+        return self.kind in (Kind.POINTS_DONE, Kind.POINTS_RATIO, Kind.WEIGHTED_POINTS)
 
 
 DEFAULT = Metric(Kind.DONE_RATIO)
@@ -142,7 +152,8 @@ def check_unit(metric: Metric, unit: str, percent: bool, start: float | None,
                       "(done_ratio, points_ratio), or type its start and target as numbers")
 
 
-def compute(metric: Metric, issues: Sequence[Issue]) -> float:
+def compute(metric: Metric, issues: Sequence[Issue],
+            weights: Mapping[str, float] = WEIGHTS) -> float:
     """The metric's value over `issues`. Ratios are 0–100, like the `%` people type.
 
     Raises KRError when the issues cannot give a value okrsync can stand behind.
@@ -162,7 +173,21 @@ def compute(metric: Metric, issues: Sequence[Issue]) -> float:
         if not issues:
             raise KRError("no issues match the link, so there is no share done")
         return 100.0 * sum(issue.done for issue in issues) / len(issues)
+    if metric.kind is Kind.WEIGHTED:
+        if not issues:
+            raise KRError("no issues match the link, so there is no share done")
+        return 100.0 * math.fsum(weights.get(i.status_category, 0.0) for i in issues) / len(
+            issues)
     every, done = _points(issues)
+    if metric.kind is Kind.WEIGHTED_POINTS:
+        total = _total(every, "the sum of the story points")
+        if total == 0:
+            raise KRError("the linked issues have 0 story points in all, so there is no "
+                          "share done")
+        weighted = _total((points * weights.get(issue.status_category, 0.0)
+                           for issue, points in zip(issues, every, strict=True)),
+                          "the weighted sum of the story points")
+        return 100.0 * weighted / total
     done_total = _total(done, "the sum of the done story points")
     if metric.kind is Kind.POINTS_DONE:
         return done_total

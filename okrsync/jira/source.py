@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from okrsync.errors import KRError
 from okrsync.jira.links import Link
-from okrsync.jira.metrics import Metric, compute
+from okrsync.jira.metrics import WEIGHTS, Metric, compute
 from okrsync.jira.model import Issue
 
 Measurement = tuple[Link, Metric]
@@ -42,9 +42,9 @@ class IssueSource(ABC):
         return self.issues({link for link, _ in wanted}, {metric for _, metric in wanted})
 
     def measure(
-        self, wanted: Iterable[Measurement]
+        self, wanted: Iterable[Measurement], weights: Mapping[str, float] = WEIGHTS,
     ) -> dict[Measurement, float | KRError]:
-        """The value of each (link, metric)."""
+        """The value of each (link, metric); `weights` for the weighted metrics."""
         wanted = list(dict.fromkeys(wanted))
         found = self.answers(wanted)
         results: dict[Measurement, float | KRError] = {}
@@ -58,7 +58,7 @@ class IssueSource(ABC):
                 continue
             try:
                 self.check_metric(metric)
-                results[(link, metric)] = compute(metric, issues)
+                results[(link, metric)] = compute(metric, issues, weights)
             except KRError as error:
                 results[(link, metric)] = error
         return results

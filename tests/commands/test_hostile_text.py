@@ -1,0 +1,136 @@
+"""What a sheet or JIRA says is data everywhere it goes: terminal, Markdown, CSV, HTML,
+JSON, chat posts and error lines never run, render or ring it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from typer.testing import CliRunner
+
+from okrsync.alerts import alert_text
+from okrsync.cli import app
+from okrsync.commands.report import ReportResult
+from okrsync.core.andon import Alarm, Alert
+from okrsync.core.calendar import Period
+from okrsync.core.grid import Grid
+from okrsync.core.layout import detect_layout
+from okrsync.core.okr import read_key_results
+from okrsync.core.plan import assess
+from okrsync.core.progress import Thresholds
+from okrsync.render import render
+from okrsync.render.terminal import make_console
+from tests.helpers import EN_HEADER, make_workbook
+from tests.standins.base import StandIn
+
+AS_OF = ["--as-of", "2024-08-20"]
+HOSTILE = [
+    "\x1b]0;PWNED\x07 title", "\x1b[31mred\x1b[0m", "[link=http://evil.example]L[/link]",
+    "[/nope] closing tag", "[x] box", "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>", "![x](http://tracker.example/p.png)",
+    "[c](javascript:alert(1))", "line\rbreak", "=HYPERLINK(\"http://evil\",\"x\")",
+    "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3", "\tTAB", "<!channel> <http://evil|Log in>",
+    "\u202eevil\u202c", ":smile: emoji code",
+]
+IN_A_WORKBOOK = [text for text in HOSTILE if not ILLEGAL_CHARACTERS_RE.search(text)]
+"""What an .xlsx can hold (XML forbids ESC and BEL; those reach okrsync from Google
+Sheets and JIRA, and are fuzzed below)."""
+runner = CliRunner()
+
+
+class Webhook(StandIn):
+    def route(self, method, path, params, headers, body):
+        return {"ok": True}
+
+
+def okrsync(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def _dashboard(folder: Path, webhook: str) -> Path:
+    rows = [[f"Dept {n % 2} {text}", f"Obj {text}", f"KR {n} {text}", text, 0, 10, 2, None,
+             None, None, None, None, None, text] for n, text in enumerate(IN_A_WORKBOOK)]
+    make_workbook(folder / "okr.xlsx", [EN_HEADER, *rows])
+    config = folder / "okrsync.toml"
+    config.write_text(f'[sheet]\nspreadsheet = "okr.xlsx"\n[alerts]\nwebhook = "{webhook}"\n'
+                      "stale_after_days = 10\n", encoding="utf-8")
+    config.chmod(0o600)
+    return config
+
+
+def _inert(output: str) -> None:
+    assert "\x1b" not in output and "\x07" not in output and "\r" not in output
+    assert "\u202e" not in output
+
+
+def test_every_format_keeps_hostile_text_inert(tmp_path):
+    with Webhook() as hook:
+        config = _dashboard(tmp_path, f"{hook.url}/hooks/okr")
+        runs = {"pull": okrsync("pull", "-c", str(config), *AS_OF),
+                "pull json": okrsync("pull", "-c", str(config), *AS_OF, "--log-format", "json")}
+        posts = [r.body["text"] for r in hook.requests]
+    for fmt in ("table", "markdown", "json", "csv", "html"):
+        runs[f"report {fmt}"] = okrsync("report", "-c", str(config), *AS_OF, "-f", fmt)
+    for command in ("check", "history", "overlaps"):
+        runs[command] = okrsync(command, "-c", str(config), *AS_OF[: 2 if command != "history"
+                                                                    else 0])
+    for name, result in runs.items():
+        assert result.exit_code in (0, 4), (name, result.output)
+        _inert(result.output)
+    table = runs["report table"].output
+    assert "[link=http://evil.example]L[/link]" in table and "[/nope] closing tag" in table
+    assert "[x] box" in table and ":smile:" in table  # shown as typed, never as markup
+    markdown = runs["report markdown"].output
+    for raw in ("<script>", "<img", "![x](", "[c](javascript:"):
+        assert raw not in markdown
+    assert "<script>" not in runs["report html"].output
+    rows = list(csv.reader(io.StringIO(runs["report csv"].output)))
+    for cell in (c for row in rows for c in row):
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+    assert json.loads(runs["report json"].output)
+    for line in runs["pull json"].output.splitlines():
+        json.loads(line)
+    (post,) = posts
+    _inert(post)
+    assert "<!channel>" not in post and "<http://evil|" not in post
+    assert "&lt;!channel&gt;" in post
+    assert str(tmp_path) not in post  # no local path in a chat post
+
+
+def test_a_lone_surrogate_fails_its_kr_readably():
+    grid = Grid([["Key Result", "Start", "Target", "Q1"], ["KR \ud800", 0, 10, 5],
+                 ["fine", 0, 10, 5]])
+    krs = read_key_results(grid, detect_layout(grid))
+    assert krs[0].errors == ["A2: holds characters that are not valid text (KR \\ud800); "
+                             "retype the key result"]
+    assert krs[1].errors == []
+
+
+@settings(max_examples=150, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(texts=st.lists(st.text(max_size=30), min_size=1, max_size=4))
+def test_fuzzed_cell_text_renders_safely_in_every_format(texts):
+    header = ["Department", "Objective", "Key Result", "Owner", "Start", "Target", "Q1"]
+    grid = Grid([header] + [[t, t, f"KR{n} {t}", t, 0, 10, 3] for n, t in enumerate(texts)])
+    period = Period.at(date(2024, 8, 20))
+    items = [assess(kr, period, Thresholds()) for kr in read_key_results(grid,
+                                                                        detect_layout(grid))]
+    result = ReportResult(items, period, [])
+    for fmt in ("table", "markdown", "json", "csv", "html"):
+        rendered = render(result, fmt)
+        if not isinstance(rendered, str):
+            console = make_console(file=io.StringIO(), width=100)
+            console.print(rendered)
+            rendered = console.file.getvalue()
+        rendered.encode("utf-8")  # never a lone surrogate
+        assert "\x1b" not in rendered and "\x07" not in rendered
+    alerts = [Alert(2, f"KR {t}", t, t, Alarm.STALE, t) for t in texts]
+    post = alert_text(alerts, "okr.xlsx")
+    post.encode("utf-8")
+    assert "<!" not in post and "\x1b" not in post
