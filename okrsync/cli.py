@@ -232,7 +232,8 @@ def pull(
         _show_after_writing(run, result, fmt, quiet)
         if show_report and not quiet and fmt == "table":
             state = result.state
-            run.show(ReportResult(state.assessments, state.period, state.problems))
+            run.show(ReportResult(state.assessments, state.period, state.problems,
+                                  language=state.language))
         run.finish(result.exit_code)
 
 

@@ -53,6 +53,9 @@ class GoogleConfig(_Section):
     """Seconds to wait for one Sheets request."""
     max_retry_seconds: float = Field(default=120.0, ge=0)
     """How long to keep retrying when Google answers 429 or 5xx before giving up."""
+    allow_http: bool = False
+    """Allow a plain http:// api_endpoint (other than this machine): the access token
+    would travel unencrypted. Without it such an endpoint is refused."""
 
 
 class JiraConfig(_Section):
@@ -68,12 +71,30 @@ class JiraConfig(_Section):
     """The environment variable holding the API token or PAT (never the config file)."""
     story_points_field: str | None = None
     """The story points field's name or id; default found by name."""
+    weights: dict[str, float] = Field(
+        default_factory=lambda: {"new": 0.0, "indeterminate": 0.5, "done": 1.0})
+    """How much an issue counts in the `weighted` metrics by its status category:
+    To Do (new), In Progress (indeterminate), Done."""
+
+    @field_validator("weights")
+    @classmethod
+    def _weights_are_shares(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, weight in value.items():
+            if key not in ("new", "indeterminate", "done"):
+                raise ValueError(f"{key}: weights are given for new, indeterminate and done "
+                                 "(JIRA's status categories To Do, In Progress, Done)")
+            if not 0 <= weight <= 1:
+                raise ValueError(f"{key} = {weight}: a weight is between 0 and 1")
+        return {"new": 0.0, "indeterminate": 0.5, "done": 1.0} | value
     max_workers: int = Field(default=8, ge=1, le=32)
     """How many searches run at once against the server."""
     timeout: float = Field(default=30.0, gt=0)
     """Seconds to wait for one JIRA request."""
     max_retry_seconds: float = Field(default=60.0, ge=0)
-    """How long to keep retrying when JIRA answers 429 or 503."""
+    """How long to keep retrying when JIRA answers 429 or 5xx."""
+    allow_http: bool = False
+    """Allow a plain http:// server (other than this machine): the token would travel
+    unencrypted. Without it such a server is refused."""
 
     @model_validator(mode="after")
     def _one_source(self) -> JiraConfig:
@@ -91,6 +112,9 @@ class OkrConfig(_Section):
     writing this year's JIRA values into last year's quarter columns."""
     on_track_margin: float = Field(default=0.10, ge=0, le=1)
     at_risk_margin: float = Field(default=0.25, ge=0, le=1)
+    language: Literal["auto", "ko", "en"] = "auto"
+    """The words okrsync writes into the sheet and its reports use: auto (Korean when the
+    headers are Korean), ko or en."""
 
     @property
     def thresholds(self) -> Thresholds:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from okrsync.core.calendar import Period
+from okrsync.core.forecast import forecast
 from okrsync.core.plan import Assessment
 from okrsync.core.progress import NotComputable, Status
 
@@ -33,14 +35,16 @@ def select(
     return [item for item in assessments if keep(item)]
 
 
-def record(item: Assessment, moved: Mapping[str, list[dict[str, Any]]] | None = None
-           ) -> dict[str, Any]:
-    """One KR as the JSON report shows it. `achievement` is a fraction (1.0 = 100%).
+def record(item: Assessment, period: Period,
+           moved: Mapping[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+    """One KR as the JSON report shows it. `achievement` is a fraction (1.0 = 100%);
+    `forecast` says where the KR's own pace leads (None without an achievement).
 
     With `moved` (from `moved_since`), the KR also lists its `changes`.
     """
     kr = item.kr
     extra = {} if moved is None else {"changes": moved.get(kr.text, [])}
+    ahead = forecast(kr, period) if not item.problems else None
     return {
         "row": kr.sheet_row,
         "department": kr.department,
@@ -56,21 +60,29 @@ def record(item: Assessment, moved: Mapping[str, list[dict[str, Any]]] | None = 
         "jira": kr.link or None,
         "metric": (kr.metric or "done_ratio") if kr.link else None,
         "error": "; ".join(item.problems) or None,
+        "forecast": None if ahead is None else {
+            "achievement_at_year_end": ahead.achievement_at_year_end,
+            "target_date": ahead.target_date.isoformat() if ahead.target_date else None,
+        },
         **extra,
     }
 
 
-def frame(assessments: Sequence[Assessment]) -> pd.DataFrame:
-    """The KR table: one row per KR, quarters as columns Q1–Q4."""
+def frame(assessments: Sequence[Assessment], period: Period) -> pd.DataFrame:
+    """The KR table: one row per KR, quarters as columns Q1–Q4, the forecast flattened."""
     import pandas as pd
 
     rows = []
     for item in assessments:
-        row = record(item)
+        row = record(item, period)
         quarters = row.pop("quarters")
-        rows.append({**row, **quarters})
+        ahead = row.pop("forecast") or {}
+        rows.append({**row, **quarters,
+                     "forecast_year_end": ahead.get("achievement_at_year_end"),
+                     "target_date": ahead.get("target_date")})
     columns = ["row", "department", "objective", "key_result", "owner", "start", "target",
-               *QUARTERS, "current", "achievement", "status", "jira", "metric", "error"]
+               *QUARTERS, "current", "achievement", "status", "forecast_year_end",
+               "target_date", "jira", "metric", "error"]
     return pd.DataFrame(rows, columns=columns)
 
 

@@ -15,6 +15,7 @@ from okrsync.core.layout import Column, Layout, detect_layout
 from okrsync.core.okr import KeyResult, read_key_results
 from okrsync.core.plan import Assessment, Change, assess, owned_cell_problems, plan_pull
 from okrsync.errors import ConfigError, ExitCode, KRError
+from okrsync.i18n import set_sheet_language
 from okrsync.jira.links import Link, parse_link
 from okrsync.jira.metrics import Metric, check_unit, parse_metric
 from okrsync.jira.source import IssueSource
@@ -41,6 +42,8 @@ class SheetState:
     before: dict[int, Before] = field(default_factory=dict)
     """Each KR as the previous pull left it (by 0-based row), for Andon."""
     source: IssueSource | None = None
+    language: str = "en"
+    """The sheet's language: the words written into it and reported on it."""
 
     def close(self) -> None:
         self.backend.close()
@@ -117,7 +120,7 @@ def _measure(
     source = open_source(config) if wanted else None
     if source is not None:
         try:
-            measured = source.measure(wanted.values())
+            measured = source.measure(wanted.values(), config.jira.weights)
         except BaseException:
             source.close()
             raise
@@ -149,6 +152,8 @@ def load_state(
     backend = open_sheet(config, output, force)
     grid = backend.read()
     layout = detect_layout(grid, period.year.label)
+    language = layout.language if config.okr.language == "auto" else config.okr.language
+    set_sheet_language(language)
     krs = read_key_results(grid, layout)
     thresholds = config.okr.thresholds
     before: dict[int, Before] = {}
@@ -178,7 +183,8 @@ def load_state(
         assess(kr, period, thresholds, problems.get(kr.row, ()), values.get(kr.row))
         for kr in krs
     ]
-    return SheetState(backend, grid, layout, period, assessments, before, source), sources
+    return SheetState(backend, grid, layout, period, assessments, before, source,
+                      language), sources
 
 
 def run_pull(
@@ -205,7 +211,8 @@ def _write(
     now: datetime, dry_run: bool,
 ) -> PullResult:
     stamp = as_of.isoformat() if as_of else now.strftime("%Y-%m-%d %H:%M")
-    plan = plan_pull(state.grid, state.layout, state.assessments, state.period, stamp, sources)
+    plan = plan_pull(state.grid, state.layout, state.assessments, state.period, stamp, sources,
+                     state.language)
     result = PullResult(state, plan.changes, state.problems, plan.recolored, dry_run=dry_run)
     result.alerts = find_alerts(state.before, state.assessments, state.period,
                                 config.alerts.stale_after_days)

@@ -44,7 +44,7 @@ def test_pull_dry_run_says_so(example):
 
 def test_pull_with_report(example):
     result = run("pull", "-c", str(example), *AS_OF, "--report")
-    assert "Total: 9 KRs, average 49% — 3 on track, 6 at risk" in result.output
+    assert "전체: KR 9개, 평균 달성률 49% — 순항 3, 주의 6" in result.output  # a Korean sheet
 
 
 def test_report_json_shape(example):
@@ -61,6 +61,8 @@ def test_report_json_shape(example):
         "quarters": {"Q1": 4.1, "Q2": 4.2, "Q3": None, "Q4": None},
         "current": 4.2, "achievement": pytest.approx(0.4), "status": "at risk",
         "jira": None, "metric": None, "error": None,
+        # 40% by the end of Q2 (day 182 of 366): 80% by year end, the target in March.
+        "forecast": {"achievement_at_year_end": 0.8044, "target_date": "2025-03-30"},
     }
     linked = next(r for r in rows if r["jira"] == "CX-100")
     assert linked["quarters"]["Q3"] == 55.0 and linked["achievement"] == pytest.approx(0.55)
@@ -83,30 +85,30 @@ def test_report_table_fits_80_columns_and_shows_the_numbers(example):
     result = run("report", "-c", str(example), *AS_OF)
     lines = result.output.splitlines()
     assert max(len(line) for line in lines) <= 80
-    assert lines[0] == "OKR progress as of 2024-08-20 · Q3 · 64% of the year passed"
-    assert "CX실 — 4 KRs, average 46%" in result.output
-    assert "결제실 — 3 KRs, average 55%" in result.output
+    assert lines[0] == "OKR 진행 현황 · 2024-08-20 · 3분기 · 연간 일정 64% 경과"
+    assert "CX실 — KR 4개, 평균 달성률 46%" in result.output
+    assert "결제실 — KR 3개, 평균 달성률 55%" in result.output
     row = next(line for line in lines if "주문 완료까지" in line)
-    assert "5분→4.1분→3분" in row and "45%" in row and "at risk" in row
+    assert "5분→4.1분→3분" in row and "45%" in row and "주의" in row
     row = next(line for line in lines if "상담 자동화" in line)
-    assert "0%→55%→100%" in row and "on track" in row
-    assert "Total: 9 KRs, average 49% — 3 on track, 6 at risk" in result.output
+    assert "0%→55%→100%" in row and "순항" in row
+    assert "전체: KR 9개, 평균 달성률 49% — 순항 3, 주의 6" in result.output
 
 
 def test_report_markdown(example):
     run("pull", "-c", str(example), *AS_OF)
     result = run("report", "-c", str(example), *AS_OF, "-f", "markdown", "-d", "결제실")
-    assert result.output.startswith("# OKR progress — 2024-08-20 (Q3, 64% of the year passed)")
+    assert result.output.startswith("# OKR 진행 현황 — 2024-08-20 · 3분기 · 연간 일정 64% 경과")
     assert "## 결제실" in result.output and "## CX실" not in result.output
-    assert ("| 결제 실패율 1% 이하로 낮추기 | 정하은 | 2.5% | 1.8% | 1% | 47% | at risk |"
-            in result.output)
+    assert ("| 결제 실패율 1% 이하로 낮추기 | 정하은 | 2.5% | 1.8% | 1% | 47% | 주의 | "
+            "연말 예상 " in result.output)
 
 
 def test_report_csv_and_filters(example):
     run("pull", "-c", str(example), *AS_OF)
     result = run("report", "-c", str(example), *AS_OF, "-f", "csv", "--status", "on track")
     rows = list(csv.DictReader(io.StringIO(result.output)))
-    assert [r["key_result"] for r in rows] == [
+    assert [r["Key Result"] for r in rows] == [
         "상담 자동화 에픽 완료",
         "간편결제 리뉴얼 스토리 포인트 완료",
         "결제 장애 자동 대응(Andon) 12건 구축",

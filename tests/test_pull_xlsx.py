@@ -43,8 +43,8 @@ def test_example_pull_writes_jira_values_achievement_status_and_colors(example):
     assert sheet["M6"].value == pytest.approx(0.45)
     assert sheet["M10"].value == pytest.approx((2.5 - 1.8) / 1.5)
     assert "%" in sheet["M5"].number_format
-    assert sheet["P5"].value == "at risk"
-    assert sheet["P8"].value == "on track"
+    assert sheet["P5"].value == "주의"  # a Korean sheet gets Korean statuses
+    assert sheet["P8"].value == "순항"
     assert sheet["Q8"].value == "2024-08-20"
     assert sheet["Q5"].value is None  # manual KRs are not "synced"
     # Colors: achievement cell and every quarter cell with a value.

@@ -29,6 +29,8 @@ class ReportResult:
     problems: list[Problem]
     since: date | None = None
     moved: Moved | None = None
+    language: str = "en"
+    """The sheet's language, which the report speaks."""
 
     @property
     def exit_code(self) -> ExitCode:
@@ -60,4 +62,4 @@ def report(
         raise ConfigError(f"--department: no department {department!r}; the sheet has: "
                           f"{', '.join(known)}")
     problems = [p for p in state.problems if any(a.kr.sheet_row == p.row for a in chosen)]
-    return ReportResult(chosen, state.period, problems, since, moved)
+    return ReportResult(chosen, state.period, problems, since, moved, state.language)

@@ -13,7 +13,7 @@ from enum import StrEnum
 from okrsync.core.calendar import Period
 from okrsync.core.okr import KeyResult
 from okrsync.core.plan import Assessment
-from okrsync.core.progress import NotComputable, Status
+from okrsync.core.progress import NotComputable, Status, status_from_word
 
 
 class Alarm(StrEnum):
@@ -46,9 +46,9 @@ def _percent(value: float) -> str:
 
 
 def status_in_cell(text: str) -> Status | None:
-    """The status okrsync wrote in a status cell (`on track · …` → on track)."""
-    head = text.split("·")[0].strip().lower()
-    return next((status for status in Status if status.value == head), None)
+    """The status okrsync wrote in a status cell, in either language (`on track · …`,
+    `주의 · …`): a sheet switched to Korean still compares with what it said before."""
+    return status_from_word(text.split("·")[0])
 
 
 def find_alerts(

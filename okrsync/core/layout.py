@@ -18,6 +18,7 @@ from okrsync.core.grid import Grid
 from okrsync.errors import LayoutError
 
 HEADER_SEARCH_ROWS = 30
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
 class Column(StrEnum):
@@ -103,6 +104,11 @@ class Layout:
     """Quarter number (1–4) → column, for the OKR year being worked on."""
     labels: tuple[str, ...]
     """The header text of every column, for messages."""
+
+    @property
+    def language(self) -> str:
+        """`ko` when the headers are Korean (any Hangul in them), else `en`."""
+        return "ko" if any(_HANGUL.search(label) for label in self.labels) else "en"
 
     @property
     def first_data_row(self) -> int:

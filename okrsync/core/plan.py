@@ -15,7 +15,7 @@ from okrsync.core.calendar import Period
 from okrsync.core.grid import CellWrite, Grid, ValueKind, a1
 from okrsync.core.layout import Column, Layout
 from okrsync.core.okr import KeyResult
-from okrsync.core.progress import NotComputable, Status, Thresholds, color
+from okrsync.core.progress import NotComputable, Status, Thresholds, color, status_word
 from okrsync.core.text import clean
 from okrsync.core.values import CellValue, is_blank, parse_number
 from okrsync.errors import KRError
@@ -32,13 +32,17 @@ class Assessment:
     jira_value: float | None = None
     """The value just measured in JIRA for the current quarter, if any."""
 
-    def status_text(self) -> str:
-        """The status cell: the status, then the first problem if there is one (as text
-        any sheet can hold: control characters from a JIRA message made visible)."""
+    def status_text(self, lang: str = "en") -> str:
+        """The status cell: the status in the sheet's language, then the first problem if
+        there is one (as text any sheet can hold: control characters made visible)."""
+        word = status_word(self.status, lang)
         if not self.problems:
-            return str(self.status)
-        more = f" (+{len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
-        return clean(f"{self.status} · {self.problems[0]}{more}", one_line=True)
+            return word
+        more = ""
+        if len(self.problems) > 1:
+            count = len(self.problems) - 1
+            more = f" (외 {count}건)" if lang == "ko" else f" (+{count} more)"
+        return clean(f"{word} · {self.problems[0]}{more}", one_line=True)
 
 
 def assess(
@@ -180,6 +184,7 @@ def plan_pull(
     period: Period,
     synced_stamp: str,
     sources: Mapping[int, str],
+    lang: str = "en",
 ) -> Plan:
     """The writes that bring the sheet in line with `assessments`.
 
@@ -204,7 +209,7 @@ def plan_pull(
                     builder.value(kr, synced, synced_stamp, ValueKind.TEXT, "okrsync")
             _plan_colors(builder, kr, item)
         if Column.STATUS in columns:
-            builder.value(kr, columns[Column.STATUS], item.status_text(), ValueKind.TEXT,
+            builder.value(kr, columns[Column.STATUS], item.status_text(lang), ValueKind.TEXT,
                           "okrsync")
     builder.plan.writes = list(builder.cells.values())
     return builder.plan

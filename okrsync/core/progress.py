@@ -17,6 +17,28 @@ class Status(StrEnum):
     NO_DATA = "no data"
 
 
+STATUS_WORDS: dict[str, dict[Status, str]] = {
+    "en": {status: status.value for status in Status},
+    "ko": {Status.DONE: "완료", Status.ON_TRACK: "순항", Status.AT_RISK: "주의",
+           Status.OFF_TRACK: "위험", Status.NO_DATA: "데이터 없음"},
+}
+"""How a status is written in a sheet of each language."""
+
+
+def status_word(status: Status, lang: str) -> str:
+    return STATUS_WORDS.get(lang, STATUS_WORDS["en"])[status]
+
+
+def status_from_word(word: str) -> Status | None:
+    """A status written in any language (`at risk`, `주의`) → the status."""
+    wanted = " ".join(word.strip().lower().split())
+    for table in STATUS_WORDS.values():
+        for status, text in table.items():
+            if text == wanted:
+                return status
+    return None
+
+
 class NotComputable(StrEnum):
     """Why a KR has no achievement. Explicit, so it is never mistaken for 0%."""
 

@@ -8,11 +8,17 @@ from __future__ import annotations
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
-from okrsync.core.progress import NotComputable, Status, color
+from okrsync.core.forecast import forecast
+from okrsync.core.progress import NotComputable, Status, color, status_word
+from okrsync.i18n import words
 from okrsync.render.text import (
     average,
+    call_out_text,
+    called_out,
     cell_value,
     csv_safe,
+    forecast_text,
+    heading,
     html_text,
     logged_unit,
     markdown_text,
@@ -34,41 +40,48 @@ def _moves(result: ReportResult) -> list[tuple[str, dict[str, Any]]]:
     return [(kr, cell) for kr, cells in result.moved.items() for cell in cells]
 
 
-def _heading(result: ReportResult) -> str:
-    period = result.period
-    return (f"{period.as_of.isoformat()} (Q{period.quarter}, {period.expected * 100:.0f}% of "
-            "the year passed)")
-
-
 def report_markdown(result: ReportResult) -> str:
     """A review-document version: one section per department, a table per objective."""
-    table = frame(result.assessments)
+    lang = result.language
+    t = words(lang)
+    period = result.period
+    table = frame(result.assessments, period)
     summaries = {row.department: row for row in rollup(table).itertuples()}
-    lines = [f"# OKR progress — {_heading(result)}", ""]
+    lines = [f"# {t('OKR progress')} — {markdown_text(heading(period, lang))}", ""]
     for department, items in groupby(result.assessments, key=lambda a: a.kr.department):
         summary = summaries[department]
-        lines += [f"## {markdown_text(department or '(no department)')}", "",
-                  f"{summary.krs} KRs, average achievement {average(summary.average)}.", ""]
+        lines += [f"## {markdown_text(department or t('(no department)'))}", "",
+                  t("{count} KRs, average {average}").format(
+                      count=summary.krs, average=average(summary.average)) + ".", ""]
         for objective, krs in groupby(items, key=lambda a: a.kr.objective):
-            lines += [f"### {markdown_text(objective or '(no objective)')}", "",
-                      "| Key Result | Owner | Start | Now | Target | Achievement | Status |",
-                      "|---|---|---:|---:|---:|---:|---|"]
+            columns = [t("Key Result"), t("Owner"), t("Start"), t("Now"), t("Target"),
+                       t("Achievement"), t("Status"), t("Forecast")]
+            lines += [f"### {markdown_text(objective or t('(no objective)'))}", "",
+                      "| " + " | ".join(columns) + " |", "|---|---|---:|---:|---:|---:|---|---|"]
             for item in krs:
                 kr = item.kr
-                status = str(item.status) + (f" ⚠ {item.problems[0]}" if item.problems else "")
+                status = status_word(item.status, lang)
+                if item.problems:
+                    status += f" ⚠ {item.problems[0]}"
+                elif ahead := called_out(item, period):
+                    status += f" ↘ {call_out_text(ahead, lang)}"
+                ahead = forecast(kr, period) if not item.problems else None
                 lines.append(
                     f"| {markdown_text(kr.text)} | {markdown_text(kr.owner)} | "
                     f"{markdown_text(value(kr, kr.start))} | "
                     f"{markdown_text(value(kr, kr.current))} | "
                     f"{markdown_text(value(kr, kr.target))} | "
-                    f"{percent(item.achievement)} | {markdown_text(status)} |"
+                    f"{percent(item.achievement)} | {markdown_text(status)} | "
+                    f"{markdown_text(forecast_text(ahead, lang))} |"
                 )
             lines.append("")
     total = overall(table)
-    lines.append(f"**Total:** {total['krs']} KRs, average achievement "
-                 f"{average(total['average'])} — {status_counts(total)}.")
+    lines.append("**" + t("Total: {count} KRs, average {average} — {statuses}").format(
+        count=total["krs"], average=average(total["average"]),
+        statuses=status_counts(total, lang)) + "**")
     if result.since is not None:
-        lines += ["", f"## Moved since {result.since.isoformat()}", ""]
+        lines += ["", "## " + t("Moved since {day}:").format(
+            day=result.since.isoformat()).rstrip(":"), ""]
         moves = _moves(result)
         for text, cell in moves:
             unit = logged_unit(cell["column"])
@@ -76,24 +89,39 @@ def report_markdown(result: ReportResult) -> str:
                          f"{markdown_text(cell_value(cell['old'], unit))} → "
                          f"{markdown_text(cell_value(cell['new'], unit))}")
         if not moves:
-            lines.append("Nothing moved.")
+            lines.append(t("Nothing moved."))
     return "\n".join(lines) + "\n"
 
 
 def report_json(result: ReportResult) -> str:
-    """One object per KR; with --since, each also lists its `changes`."""
-    return to_json([record(item, result.moved) for item in result.assessments]) + "\n"
+    """One object per KR (keys and statuses in English, for scripts); with --since, each
+    also lists its `changes`."""
+    return to_json([record(item, result.period, result.moved)
+                    for item in result.assessments]) + "\n"
+
+
+CSV_COLUMNS_KO = {
+    "row": "행", "department": "부서", "objective": "목표", "key_result": "Key Result",
+    "owner": "담당자", "start": "시작값", "target": "목표값", "current": "현재값",
+    "achievement": "달성률", "status": "상태", "forecast_year_end": "연말 예상 달성률",
+    "target_date": "목표 도달 예상일", "jira": "JIRA", "metric": "JIRA 기준", "error": "문제",
+    "changes": "변경 내역",
+}
 
 
 def report_csv(result: ReportResult) -> str:
-    """One row per KR; with --since, a `changes` column says what moved."""
-    table = frame(result.assessments)
+    """One row per KR; with --since, a `changes` column says what moved. A Korean sheet's
+    CSV has Korean column names and statuses, as its people would open it in Excel."""
+    table = frame(result.assessments, result.period)
     if result.moved is not None:
         moved = result.moved
         table["changes"] = [
             "; ".join(f"{c['column']} ({c['cell']}): {cell_value(c['old'])} → "
                       f"{cell_value(c['new'])}" for c in moved.get(item.kr.text, []))
             for item in result.assessments]
+    if result.language == "ko":
+        table["status"] = [status_word(item.status, "ko") for item in result.assessments]
+        table = table.rename(columns=CSV_COLUMNS_KO)
     for column in table.columns:
         if table[column].dtype == object or str(table[column].dtype).startswith("str"):
             table[column] = table[column].map(csv_safe)
@@ -118,26 +146,35 @@ def report_html(result: ReportResult) -> str:
 
     Every text from the sheet is escaped: a KR named `<script>` shows as text.
     """
-    table = frame(result.assessments)
+    lang = result.language
+    t = words(lang)
+    period = result.period
+    table = frame(result.assessments, period)
     summaries = {row.department: row for row in rollup(table).itertuples()}
     total = overall(table)
-    day = html_text(result.period.as_of.isoformat())
+    day = html_text(period.as_of.isoformat())
     out = [
-        "<!DOCTYPE html>", '<html lang="ko"><head><meta charset="utf-8">',
-        f"<title>OKR progress {day}</title>", f"<style>{_STYLE}</style></head><body>",
-        f"<h1>OKR progress — {day}</h1>",
-        f"<p>{html_text(_heading(result))}. {total['krs']} KRs, average achievement "
-        f"{average(total['average'])} — {html_text(status_counts(total))}.</p>",
+        "<!DOCTYPE html>", f'<html lang="{lang}"><head><meta charset="utf-8">',
+        f"<title>{html_text(t('OKR progress'))} {day}</title>",
+        f"<style>{_STYLE}</style></head><body>",
+        f"<h1>{html_text(t('OKR progress'))} — {day}</h1>",
+        f"<p>{html_text(heading(period, lang))}. " + html_text(
+            t("Total: {count} KRs, average {average} — {statuses}").format(
+                count=total["krs"], average=average(total["average"]),
+                statuses=status_counts(total, lang))) + "</p>",
     ]
     for department, items in groupby(result.assessments, key=lambda a: a.kr.department):
         summary = summaries[department]
-        out.append(f"<h2>{html_text(department or '(no department)')}</h2>")
-        out.append(f"<p>{summary.krs} KRs, average achievement {average(summary.average)}.</p>")
-        out.append("<table><tr><th>Key Result</th><th>Owner</th><th>Start</th><th>Now</th>"
-                   "<th>Target</th><th>Achievement</th><th>Status</th></tr>")
+        out.append(f"<h2>{html_text(department or t('(no department)'))}</h2>")
+        out.append("<p>" + html_text(t("{count} KRs, average {average}").format(
+            count=summary.krs, average=average(summary.average))) + ".</p>")
+        columns = [t("Key Result"), t("Owner"), t("Start"), t("Now"), t("Target"),
+                   t("Achievement"), t("Status"), t("Forecast")]
+        out.append("<table><tr>" + "".join(f"<th>{html_text(c)}</th>" for c in columns)
+                   + "</tr>")
         for objective, krs in groupby(items, key=lambda a: a.kr.objective):
-            out.append(f'<tr class="obj"><td colspan="7">'
-                       f"{html_text(objective or '(no objective)')}</td></tr>")
+            out.append(f'<tr class="obj"><td colspan="8">'
+                       f"{html_text(objective or t('(no objective)'))}</td></tr>")
             for item in krs:
                 kr = item.kr
                 achieved = item.achievement
@@ -147,9 +184,12 @@ def report_html(result: ReportResult) -> str:
                     width = round(min(1.0, max(0.0, achieved)) * 100)
                     cell = (f'<span class="bar"><span style="width:{width}%;background:#'
                             f'{color(achieved)}"></span></span> {percent(achieved)}')
-                status = html_text(item.status)
+                status = html_text(status_word(item.status, lang))
                 if item.problems:
                     status += f"<br><small>{html_text(item.problems[0])}</small>"
+                elif ahead := called_out(item, period):
+                    status += f"<br><small>↘ {html_text(call_out_text(ahead, lang))}</small>"
+                ahead = forecast(kr, period) if not item.problems else None
                 name = html_text(kr.text)
                 if kr.description:
                     name += f"<br><small>{html_text(kr.description)}</small>"
@@ -159,16 +199,18 @@ def report_html(result: ReportResult) -> str:
                     f'<td class="n">{html_text(value(kr, kr.current))}</td>'
                     f'<td class="n">{html_text(value(kr, kr.target))}</td>'
                     f'<td class="n">{cell}</td>'
-                    f'<td style="color:{_STATUS_COLOR[item.status]}">{status}</td></tr>')
+                    f'<td style="color:{_STATUS_COLOR[item.status]}">{status}</td>'
+                    f"<td>{html_text(forecast_text(ahead, lang))}</td></tr>")
         out.append("</table>")
     if result.since is not None:
-        out.append(f"<h2>Moved since {html_text(result.since.isoformat())}</h2><ul>")
+        out.append("<h2>" + html_text(t("Moved since {day}:").format(
+            day=result.since.isoformat()).rstrip(":")) + "</h2><ul>")
         moves = _moves(result)
         for text, move in moves:
             unit = logged_unit(move["column"])
             out.append(f"<li>{html_text(text)} — {html_text(move['column'])}: "
                        f"{html_text(cell_value(move['old'], unit))} → "
                        f"{html_text(cell_value(move['new'], unit))}</li>")
-        out.append("</ul>" if moves else "<li>Nothing moved.</li></ul>")
+        out.append("</ul>" if moves else f"<li>{html_text(t('Nothing moved.'))}</li></ul>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"

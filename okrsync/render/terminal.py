@@ -14,12 +14,17 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from okrsync.core.forecast import CALL_OUT_BELOW
 from okrsync.core.okr import KeyResult
-from okrsync.core.progress import Status
+from okrsync.core.progress import Status, status_word
+from okrsync.i18n import words
 from okrsync.render.text import (
     average,
     bar,
+    call_out_text,
+    called_out,
     cell_value,
+    heading,
     logged_unit,
     percent,
     shown,
@@ -63,32 +68,36 @@ def _table(title: str) -> Table:
 
 
 def report_table(result: ReportResult) -> Group:
-    """Departments → objectives → KRs, with a summary per department and overall."""
+    """Departments → objectives → KRs, with a summary per department and overall, in the
+    sheet's language."""
+    lang = result.language
+    t = words(lang)
     assessments, period = result.assessments, result.period
-    parts: list[Any] = [Text(
-        f"OKR progress as of {period.as_of.isoformat()} · Q{period.quarter} · "
-        f"{period.expected * 100:.0f}% of the year passed", style="bold")]
-    table = frame(assessments)
+    parts: list[Any] = [plain(t("OKR progress") + " · " + heading(period, lang), style="bold")]
+    table = frame(assessments, period)
     summaries = {row.department: row for row in rollup(table).itertuples()}
     for department, items in groupby(assessments, key=lambda a: a.kr.department):
         members = list(items)
         summary = summaries[department]
         grid = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1),
                      title_justify="left", title_style="bold",
-                     title=f"{shown(department or '(no department)')} — {summary.krs} KRs, "
-                           f"average {average(summary.average)}")
-        grid.add_column("Key Result (owner)", ratio=1, overflow="fold", min_width=14)
-        grid.add_column("Start→Now→Target", overflow="fold", max_width=20)
+                     title=shown(department or t("(no department)")) + " — " + t(
+                         "{count} KRs, average {average}").format(
+                         count=summary.krs, average=average(summary.average)))
+        grid.add_column(t("Key Result (owner)"), ratio=1, overflow="fold", min_width=14)
+        grid.add_column(t("Start→Now→Target"), overflow="fold", max_width=20)
         grid.add_column("Q1-4", no_wrap=True)
-        grid.add_column("Achievement", no_wrap=True)
-        grid.add_column("Status", no_wrap=True)
+        grid.add_column(t("Achievement"), no_wrap=True)
+        grid.add_column(t("Status"), no_wrap=True)
         for objective, krs in groupby(members, key=lambda a: a.kr.objective):
-            grid.add_row(plain(objective or "(no objective)", style="bold cyan"))
+            grid.add_row(plain(objective or t("(no objective)"), style="bold cyan"))
             for item in krs:
                 kr = item.kr
-                status = Text(str(item.status), style=STATUS_STYLE[item.status])
+                status = Text(status_word(item.status, lang), style=STATUS_STYLE[item.status])
                 if item.problems:
                     status.append(" !", style="bold red")
+                elif called_out(item, period):
+                    status.append(" ↘", style="bold yellow")
                 name = Text(" " + shown(kr.text))
                 if kr.owner:
                     name.append(f" ({shown(kr.owner)})", style="dim")
@@ -102,14 +111,22 @@ def report_table(result: ReportResult) -> Group:
                 )
         parts.append(grid)
     total = overall(table)
-    parts.append(Text(
-        f"Total: {total['krs']} KRs, average {average(total['average'])} — "
-        f"{status_counts(total)}", style="bold"))
+    parts.append(plain(t("Total: {count} KRs, average {average} — {statuses}").format(
+        count=total["krs"], average=average(total["average"]),
+        statuses=status_counts(total, lang)), style="bold"))
+    heads_up = [(item, ahead) for item in assessments if (ahead := called_out(item, period))]
+    if heads_up:
+        parts.append(Text(t("Heading below {limit} by year end (↘):").format(
+            limit=percent(CALL_OUT_BELOW)), style="bold yellow"))
+        for item, ahead in heads_up:
+            parts.append(plain("  " + t("row {row} ({kr}): {text}").format(
+                row=item.kr.sheet_row, kr=item.kr.text, text=call_out_text(ahead, lang))))
     problems = [(a.kr, p) for a in assessments for p in a.problems]
     if problems:
-        parts.append(Text("Problems:", style="bold red"))
+        parts.append(Text(t("Problems:"), style="bold red"))
         for kr, problem in problems:
-            parts.append(plain(f"  row {kr.sheet_row} ({kr.text}): {problem}"))
+            parts.append(plain("  " + t("row {row} ({kr}): {text}").format(
+                row=kr.sheet_row, kr=kr.text, text=problem)))
     if result.since is not None:
         parts.append(moved_since(result))
     return Group(*parts)
@@ -118,10 +135,12 @@ def report_table(result: ReportResult) -> Group:
 def moved_since(result: ReportResult) -> Group:
     """What moved since a date, per KR, from the change log."""
     assert result.since is not None
-    parts: list[Any] = [plain(f"Moved since {result.since.isoformat()}:", style="bold")]
+    t = words(result.language)
+    parts: list[Any] = [plain(t("Moved since {day}:").format(day=result.since.isoformat()),
+                              style="bold")]
     moved = result.moved or {}
     if not any(moved.values()):
-        parts.append(Text("  nothing"))
+        parts.append(plain("  " + t("nothing")))
     for kr, cells in moved.items():
         for cell in cells:
             unit = logged_unit(cell["column"])

@@ -12,11 +12,15 @@ import json
 import re
 from typing import Any
 
+from okrsync.core.calendar import Period
+from okrsync.core.forecast import CALL_OUT_BELOW, Forecast, forecast
 from okrsync.core.layout import ALIASES, Column, normalise
 from okrsync.core.okr import KeyResult
-from okrsync.core.progress import NotComputable
+from okrsync.core.plan import Assessment
+from okrsync.core.progress import NotComputable, Status, status_word
 from okrsync.core.text import clean
 from okrsync.core.values import format_number
+from okrsync.i18n import words
 from okrsync.redact import scrub
 from okrsync.report import STATUS_ORDER
 
@@ -65,14 +69,51 @@ def trend(kr: KeyResult) -> str:
     return "".join(marks)
 
 
-def status_counts(counts: dict[str, Any]) -> str:
-    parts = [f"{counts[str(s)]} {s}" for s in STATUS_ORDER if counts.get(str(s))]
-    return ", ".join(parts) or "no KRs"
+def status_counts(counts: dict[str, Any], lang: str = "en") -> str:
+    t = words(lang)
+    parts = [f"{status_word(s, lang)} {counts[str(s)]}" if lang == "ko"
+             else f"{counts[str(s)]} {s}" for s in STATUS_ORDER if counts.get(str(s))]
+    return ", ".join(parts) or t("no KRs")
 
 
 def average(mean: float | None) -> str:
     return "–" if mean is None or mean != mean else f"{mean * 100:.0f}%"
 
+
+def heading(period: Period, lang: str) -> str:
+    """`2024-08-20 · Q3 · 64% of the year passed`."""
+    t = words(lang)
+    return t("{day} · Q{quarter} · {passed} of the year passed").format(
+        day=period.as_of.isoformat(), quarter=period.quarter,
+        passed=f"{period.expected * 100:.0f}%")
+
+
+def forecast_text(ahead: Forecast | None, lang: str) -> str:
+    """`82% by year end, target on 2024-12-10`, or – without a forecast."""
+    t = words(lang)
+    if ahead is None:
+        return "–"
+    text = t("{percent} by year end").format(percent=percent(ahead.achievement_at_year_end))
+    if ahead.target_date is not None:
+        text += ", " + t("target on {day}").format(day=ahead.target_date.isoformat())
+    return text
+
+
+def called_out(item: Assessment, period: Period) -> Forecast | None:
+    """The forecast of a KR on track by the calendar but heading below 70% by year end."""
+    if item.status is not Status.ON_TRACK or item.problems:
+        return None
+    ahead = forecast(item.kr, period)
+    if ahead is not None and ahead.achievement_at_year_end < CALL_OUT_BELOW:
+        return ahead
+    return None
+
+
+def call_out_text(ahead: Forecast, lang: str) -> str:
+    t = words(lang)
+    return t("on track by the calendar, but at its own pace it reaches only {percent} by "
+             "year end").format(
+        percent=percent(ahead.achievement_at_year_end))
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|~])")
