@@ -291,6 +291,43 @@ def check(
         run.finish(result.exit_code)
 
 
+class DigestFormat(StrEnum):
+    table = "table"
+    markdown = "markdown"
+    html = "html"
+    json = "json"
+
+
+@app.command()
+def digest(
+    config: ConfigOption = Path("okrsync.toml"),
+    as_of: AsOfOption = None,
+    since: Annotated[
+        datetime | None,
+        typer.Option("--since", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
+                     help="What moved since this date (default: since the last posted "
+                          "digest, or the last 7 days)."),
+    ] = None,
+    department: Annotated[
+        str | None, typer.Option("--department", "-d", help="Only this department.")
+    ] = None,
+    format: Annotated[DigestFormat, typer.Option("--format", "-f", help="Output format.")]
+    = DigestFormat.table,
+    post: Annotated[bool, typer.Option(
+        "--post", help="Post each department's brief to its webhook ([alerts.departments], "
+                       "else [alerts] webhook).")] = False,
+) -> None:
+    """The weekly review brief per department: what moved, what stalled, who owes a
+    value, new Andon alarms, and where each KR is heading."""
+    with session() as run:
+        from okrsync.commands.digest import digest as run_digest
+
+        result = run_digest(run.env, run.config(config), as_of=_day(as_of),
+                            since=_day(since), department=department, post=post)
+        run.show(result, format.value)
+        run.finish(result.exit_code)
+
+
 @app.command()
 def history(
     config: ConfigOption = Path("okrsync.toml"),

@@ -126,6 +126,22 @@ class AlertsConfig(_Section):
     """Where to post Andon alerts as Slack-compatible JSON {"text": ...}."""
     stale_after_days: int = Field(default=30, ge=0, le=92)
     """A KR with no value for the current quarter this many days into it is stale."""
+    departments: dict[str, str] = Field(default_factory=dict)
+    """One webhook per department for `okrsync digest --post`: {"결제실" = "https://…"};
+    departments not listed go to `webhook`. Secrets, like `webhook`."""
+
+    @field_validator("departments")
+    @classmethod
+    def _webhooks(cls, value: dict[str, str]) -> dict[str, str]:
+        for department, url in value.items():
+            if not url.startswith(("https://", "http://")):
+                raise ValueError(f"{department!r}: a webhook is an https:// URL")
+        return value
+
+
+class DigestConfig(_Section):
+    stalled_weeks: int = Field(default=3, ge=1, le=52)
+    """A KR whose values have not moved for this many weeks is listed as stalled."""
 
 
 class Config(_Section):
@@ -134,6 +150,7 @@ class Config(_Section):
     jira: JiraConfig = JiraConfig()
     okr: OkrConfig = OkrConfig()
     alerts: AlertsConfig = AlertsConfig()
+    digest: DigestConfig = DigestConfig()
     _base: Path = PrivateAttr(default=Path("."))
     """The config file's folder: relative paths are taken from here."""
 
@@ -181,6 +198,6 @@ def load_config(path: Path) -> Config:
         )
         raise ConfigError(f"{path}: {problems}") from None
     config._base = path.resolve().parent
-    if config.alerts.webhook:
+    if config.alerts.webhook or config.alerts.departments:
         warn_if_readable_by_others(path, "the config (it holds the alert webhook URL, a secret)")
     return config

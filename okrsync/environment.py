@@ -65,8 +65,11 @@ class Environment:
             config_dir=_app_dir(), cache_dir=_cache_dir(), language=locale_language(),
         )
 
-    def now(self) -> datetime:
-        return self.clock()
+    def now(self, as_of: date | None = None) -> datetime:
+        """The time of the run: with `--as-of`, that day (at the clock's time of day), so
+        that a run dated back is logged on the day it works as."""
+        now = self.clock()
+        return now if as_of is None else datetime.combine(as_of, now.timetz())
 
     def today(self, as_of: date | None = None) -> date:
         """The date a run works on: `--as-of` when given, else today."""

@@ -28,4 +28,4 @@ def check(env: Environment, config: Config, *, as_of: date | None = None) -> Che
     source = open_source(config)  # it must load or answer, even with no KR linked yet
     if source is not None:
         source.close()
-    return CheckResult(run_pull(config, as_of, dry_run=True, now=env.now()))
+    return CheckResult(run_pull(config, as_of, dry_run=True, now=env.now(as_of)))

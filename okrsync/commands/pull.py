@@ -36,7 +36,7 @@ def pull(
     """Read, measure, write (unless `dry_run`), then post Andon alerts to the webhook."""
     with contextlib.nullcontext() if dry_run else locked(config):  # a dry run writes nothing
         result = run_pull(config, as_of, dry_run=dry_run, output=output, force=force,
-                          now=env.now())
+                          now=env.now(as_of))
     result.fail_on = frozenset(fail_on)
     if result.alerts and config.alerts.webhook and not dry_run:
         warning = post_alerts(config.alerts.webhook, result.alerts, shared_name(config))

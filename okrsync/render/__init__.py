@@ -14,12 +14,13 @@ from typing import Any
 from rich.console import RenderableType
 
 from okrsync.commands.check import CheckResult
+from okrsync.commands.digest import DigestResult
 from okrsync.commands.history import HistoryResult, UndoResult
 from okrsync.commands.init import InitResult
 from okrsync.commands.overlaps import Overlaps
 from okrsync.commands.report import ReportResult
 from okrsync.errors import ConfigError
-from okrsync.render import data, documents, terminal
+from okrsync.render import data, digest, documents, terminal
 from okrsync.sync import PullResult
 
 Rendered = str | RenderableType
@@ -36,6 +37,8 @@ RENDERERS: dict[type, dict[str, Renderer]] = {
     UndoResult: {"table": terminal.undo_summary, "json": data.undo_json},
     Overlaps: {"table": terminal.overlaps_table, "json": data.overlaps_json},
     InitResult: {"table": terminal.init_summary, "json": data.init_json},
+    DigestResult: {"table": digest.digest_table, "markdown": digest.digest_markdown,
+                   "html": digest.digest_html, "json": digest.digest_json},
 }
 
 

@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any
 
+from okrsync.core.andon import Alarm
 from okrsync.core.calendar import Period
 from okrsync.core.forecast import CALL_OUT_BELOW, Forecast, forecast
 from okrsync.core.layout import ALIASES, Column, normalise
@@ -107,6 +108,12 @@ def called_out(item: Assessment, period: Period) -> Forecast | None:
     if ahead is not None and ahead.achievement_at_year_end < CALL_OUT_BELOW:
         return ahead
     return None
+
+
+def alarm_word(alarm: Alarm, lang: str) -> str:
+    t = words(lang)
+    return {Alarm.REGRESSED: t("regressed"), Alarm.OFF_TRACK: t("fell off track"),
+            Alarm.STALE: t("stale")}[alarm]
 
 
 def call_out_text(ahead: Forecast, lang: str) -> str:

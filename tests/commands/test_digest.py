@@ -1,0 +1,68 @@
+"""`okrsync digest`: the weekly brief, per department, from the sheet and its change log."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from okrsync.cli import app
+from tests.standins.base import StandIn
+
+runner = CliRunner()
+
+
+def okrsync(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def _jira_moves(folder: Path, done: int) -> None:
+    """`done` more children of CX-100 finish in JIRA."""
+    path = folder / "jira-export.json"
+    export = json.loads(path.read_text(encoding="utf-8"))
+    for issue in export["issues"]:
+        fields = issue["fields"]
+        if (done and (fields.get("parent") or {}).get("key") == "CX-100"
+                and fields["status"]["statusCategory"]["key"] != "done"):
+            fields["status"]["statusCategory"]["key"] = "done"
+            done -= 1
+    path.write_text(json.dumps(export, ensure_ascii=False), encoding="utf-8")
+
+
+def _two_pulls_a_week_apart(example: Path) -> None:
+    assert okrsync("pull", "-c", str(example), "--as-of", "2024-08-13").exit_code == 0
+    _jira_moves(example.parent, 3)
+    assert okrsync("pull", "-c", str(example), "--as-of", "2024-08-20").exit_code == 0
+
+
+def test_the_brief_shows_moves_reminders_and_forecasts_per_department(example):
+    _two_pulls_a_week_apart(example)
+    result = okrsync("digest", "-c", str(example), "--as-of", "2024-08-20", "--since",
+                     "2024-08-14", "-f", "json")
+    assert result.exit_code == 0, result.output
+    brief = {d["department"]: d for d in json.loads(result.output)["departments"]}
+    assert list(brief) == ["CX실", "결제실", "플랫폼실"]
+    cx = brief["CX실"]
+    moved = {(m["key_result"], m["column"]): (m["old"], m["new"]) for m in cx["moved"]}
+    assert moved[("상담 자동화 에픽 완료", "분기별 데이터 3Q")] == (55, 70)
+    assert moved[("상담 자동화 에픽 완료", "목표값 대비 달성률")] == (55, 70)
+    assert cx["owed"] == {"김민지": ["앱 사용자 만족도 점수 4.5점 이상 달성"],
+                          "이도윤": ["주문 완료까지 평균 소요 시간 3분 이하로 단축"],
+                          "박서준": ["월간 활성 사용자 수 20% 증가"]}
+    assert brief["결제실"]["moved"] == []  # nothing of theirs moved that week
+    forecasts = {f["key_result"]: f for f in cx["forecasts"]}
+    assert forecasts["상담 자동화 에픽 완료"]["achievement_at_year_end"] > 1.0
+
+
+def test_the_brief_reads_as_korean_for_a_korean_sheet(example):
+    _two_pulls_a_week_apart(example)
+    result = okrsync("digest", "-c", str(example), "--as-of", "2024-08-20", "--since",
+                     "2024-08-14", "-d", "CX실")
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert text.startswith("주간 OKR 브리핑 · 2024-08-20 · 3분기 · 연간 일정 64% 경과")
+    assert "3분기 값 입력 요청 (리마인드)" in text
+    assert "김민지: 앱 사용자 만족도 점수 4.5점 이상 달성" in text
+    assert "상담 자동화 에픽 완료: 분기별 데이터 3Q 55 → 70" in text
+    assert "결제실" not in text
