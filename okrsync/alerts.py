@@ -1,21 +1,36 @@
 """Posting Andon alerts to a chat webhook (Slack-compatible `{"text": ...}`).
 
-A webhook that is down never fails the pull: it is retried a few times with a short
-timeout, then reported as a warning. The URL is a secret (it lets anyone post), so
-it is never printed.
+A webhook that is down never fails the pull: it is tried at most three times (okrsync's
+retry policy: 429 and 5xx answers, and connections that were never made; a post whose
+answer was lost is not sent again, so an alert is never posted twice), each post limited
+to five seconds in total, then reported as a warning. The URL is a secret (it lets anyone
+post): it is registered with okrsync.redact and never printed.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from okrsync.core.andon import Alert
 from okrsync.core.text import clean
-from okrsync.redact import scrub
+from okrsync.redact import register, scrub
+from okrsync.retry import (
+    RETRIED_STATUSES,
+    Deadline,
+    Failure,
+    GaveUp,
+    RetryPolicy,
+    never_sent,
+    retry_after,
+    timed_session,
+)
 
 ATTEMPTS = 3
 TIMEOUT = 5.0
+POLICY = RetryPolicy(max_seconds=20.0, first_wait=1.0, cap=4.0, jitter=(1.0, 1.0),
+                     service="the alert webhook", setting="the webhook's retry time",
+                     max_tries=ATTEMPTS)
 
 
 def slack_text(text: object) -> str:
@@ -35,25 +50,49 @@ def alert_text(alerts: Sequence[Alert], sheet: str) -> str:
     return "\n".join(lines)
 
 
+class _Refused(Exception):
+    def __init__(self, status: int, headers: Mapping[str, str]) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status, self.headers = status, headers
+
+
 def post_alerts(
-    url: str, alerts: Sequence[Alert], sheet: str, sleep: Callable[[float], None] = time.sleep
+    url: str, alerts: Sequence[Alert], sheet: str,
+    sleep: Callable[[float], None] | None = None, *,
+    policy: RetryPolicy = POLICY, deadline: Deadline | None = None,
 ) -> str | None:
-    """Post the alerts; None when delivered, else a warning to show."""
+    """Post the alerts; None when delivered, else a warning to show (never the URL)."""
     import requests
 
+    register(url)
     body = {"text": alert_text(alerts, sheet)}
-    problem = ""
-    for attempt in range(ATTEMPTS):
-        try:
-            response = requests.post(url, json=body, timeout=TIMEOUT)
-        except requests.RequestException as error:
-            problem = error.__class__.__name__
-        else:
-            if response.ok:
-                return None
-            problem = f"HTTP {response.status_code}"
-            if response.status_code < 500 and response.status_code != 429:
-                break
-        if attempt + 1 < ATTEMPTS:
-            sleep(2.0 ** attempt)
+    session = timed_session(requests.Session(), TIMEOUT, deadline)
+
+    def send() -> None:
+        response = session.post(url, json=body, timeout=TIMEOUT)
+        if not response.ok:
+            raise _Refused(response.status_code, response.headers)
+
+    def classify(error: BaseException) -> Failure | None:
+        if isinstance(error, _Refused) and error.status in RETRIED_STATUSES:
+            return Failure(f"answered HTTP {error.status}", wait=retry_after(error.headers),
+                           status=error.status)
+        if isinstance(error, requests.RequestException) and never_sent(error):
+            return Failure("refused the connection", lost=True)
+        return None
+
+    try:
+        policy.run(send, classify, "posting the alerts", sleep=sleep or time.sleep,
+                   deadline=deadline)
+    except GaveUp as gave_up:
+        problem = (f"HTTP {gave_up.failure.status}" if gave_up.failure.status
+                   else gave_up.error.__class__.__name__)
+    except _Refused as error:
+        problem = f"HTTP {error.status}"
+    except requests.RequestException as error:
+        problem = f"{error.__class__.__name__}; it may have been posted"
+    else:
+        return None
+    finally:
+        session.close()
     return f"the alert webhook did not take the alerts ({problem}); the pull itself is fine"

@@ -1,4 +1,9 @@
-"""Opening the sheet backend and the JIRA source a config describes."""
+"""Opening the sheet backend and the JIRA source a config describes.
+
+What depends on where okrsync runs (the terminal, the per-user folders, the run's time
+limit) is passed in by the command layer; the defaults reproduce a plain run: no
+browser sign-in, no progress bar, okrsync's per-user config folder, no time limit.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +15,36 @@ from typing import Any
 from okrsync.config import Config
 from okrsync.errors import ConfigError, LockedError
 from okrsync.jira.source import IssueSource
+from okrsync.retry import Deadline
 from okrsync.sheets.base import SheetBackend
 from okrsync.sheets.refs import is_workbook, parse_spreadsheet
 
 
-def open_sheet(config: Config, output: Path | None = None, force: bool = False) -> SheetBackend:
+def app_dir() -> Path:
+    """okrsync's per-user config folder, by the platform's rules (as click's get_app_dir
+    has them): `$XDG_CONFIG_HOME/okrsync` or `~/.config/okrsync` on Linux,
+    `~/Library/Application Support/okrsync` on macOS, `%APPDATA%\\okrsync` on Windows.
+    The default home of the sheet locks and the Google token cache."""
+    import os
+    import sys
+
+    if sys.platform == "win32":
+        base = os.environ.get("APPDATA") or os.environ.get("LOCALAPPDATA")
+        return Path(base or Path.home()) / "okrsync"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "okrsync"
+    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "okrsync"
+
+
+def open_sheet(config: Config, output: Path | None = None, force: bool = False, *,
+               token_cache: Path | None = None, interactive: bool = False,
+               deadline: Deadline | None = None) -> SheetBackend:
     """The backend for `[sheet] spreadsheet`. `output` (xlsx only) writes a copy elsewhere;
-    `force` lets it replace a file that is not an earlier copy of this workbook."""
+    `force` lets it replace a file that is not an earlier copy of this workbook.
+
+    Google only: `token_cache` is the OAuth token file (default `google-token.json` in
+    `app_dir()`); `interactive` allows a browser sign-in (a person is at a terminal);
+    every request stops at `deadline`."""
     if force and output is None:
         raise ConfigError("--force works only with --output FILE (it lets the copy replace "
                           "FILE); it changes nothing else. Drop --force, or add --output.")
@@ -25,32 +53,39 @@ def open_sheet(config: Config, output: Path | None = None, force: bool = False) 
         from okrsync.sheets.xlsx import XlsxSheet
 
         return XlsxSheet(config.path(target), config.sheet.worksheet, output, force)
-    from okrsync.sheets.google import GoogleSheet, load_credentials
+    from okrsync.sheets.google import TOKEN_FILE, GoogleSheet, load_credentials
 
     ref = parse_spreadsheet(target)
     assert ref is not None  # the config checked it
     if output is not None:
         raise ConfigError("--output works only with an .xlsx workbook")
     google = config.google
+    from okrsync.retry import refuse_plain_http
+
+    refuse_plain_http(google.api_endpoint, "[google] api_endpoint", google.allow_http,
+                      "the Google access token")
     credentials = load_credentials(
         google.credentials, config.base,
         config.path(google.oauth_client) if google.oauth_client else None,
+        token_cache=token_cache or app_dir() / TOKEN_FILE, interactive=interactive,
+        timeout=google.timeout, deadline=deadline,
     )
     return GoogleSheet(ref, config.sheet.worksheet, credentials, endpoint=google.api_endpoint,
-                       timeout=google.timeout, max_retry_seconds=google.max_retry_seconds)
+                       timeout=google.timeout, max_retry_seconds=google.max_retry_seconds,
+                       allow_http=google.allow_http, deadline=deadline)
 
 
-def sheet_lock(config: Config) -> Any:
+def sheet_lock(config: Config, lock_dir: Path | None = None) -> Any:
     """A lock held while okrsync changes one sheet: two pulls never overlap.
 
-    It is an OS file lock, so a run that dies releases it.
+    It is an OS file lock in `lock_dir` (default `locks` in `app_dir()`), so a run that
+    dies releases it.
     """
     import hashlib
 
-    import typer
     from filelock import FileLock
 
-    folder = Path(typer.get_app_dir("okrsync")) / "locks"
+    folder = lock_dir if lock_dir is not None else app_dir() / "locks"
     folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(sheet_identity(config).encode()).hexdigest()[:20]
     return FileLock(folder / f"{digest}.lock", timeout=0)
@@ -74,11 +109,11 @@ def sheet_identity(config: Config) -> str:
 
 
 @contextmanager
-def locked(config: Config) -> Iterator[None]:
+def locked(config: Config, lock_dir: Path | None = None) -> Iterator[None]:
     """Hold the sheet's lock, or raise LockedError at once."""
     from filelock import Timeout
 
-    lock = sheet_lock(config)
+    lock = sheet_lock(config, lock_dir)
     try:
         lock.acquire()
     except Timeout:
@@ -92,8 +127,12 @@ def locked(config: Config) -> Iterator[None]:
         lock.release()
 
 
-def open_source(config: Config) -> IssueSource | None:
-    """The JIRA source for `[jira]`, or None when the config links no JIRA."""
+def open_source(config: Config, *, show_progress: bool = False,
+                deadline: Deadline | None = None) -> IssueSource | None:
+    """The JIRA source for `[jira]`, or None when the config links no JIRA.
+
+    `show_progress` draws a progress bar (on a terminal); every live request stops at
+    `deadline`."""
     if config.jira.export:
         from okrsync.jira.export import ExportSource
 
@@ -102,5 +141,5 @@ def open_source(config: Config) -> IssueSource | None:
     if config.jira.server:
         from okrsync.jira.live import open_live
 
-        return open_live(config)
+        return open_live(config, show_progress=show_progress, deadline=deadline)
     return None

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import functools
 import os
-import random
-import sys
 import threading
 import time
 import warnings
@@ -25,19 +23,34 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import requests
 from jira import JIRA, JIRAError
 
+from okrsync.core.text import clean
 from okrsync.errors import ConfigError, KRError, SourceError
 from okrsync.jira.links import IssueKeys, Jql, Link, SavedFilter
 from okrsync.jira.metrics import Kind, Metric
 from okrsync.jira.model import Issue, field_name, issue_from_rest, points_fields_of
 from okrsync.jira.source import IssueSource, Measurement
+from okrsync.redact import redact_url, register, scrub
+from okrsync.retry import (
+    RETRIED_STATUSES,
+    Deadline,
+    Failure,
+    GaveUp,
+    RetryPolicy,
+    lost_connection,
+    network_problem,
+    refuse_plain_http,
+    retry_after,
+    timed_session,
+)
 
 T = TypeVar("T")
-BACKOFF_START = 1.0
-"""Seconds before the first retry; doubled each time, up to 30."""
+MESSAGE_CHARS = 300
+"""JIRA's own words are shown up to this length."""
 
 # jira warns when a search asks for zero rows; okrsync does that on purpose to count.
 warnings.filterwarnings("ignore", message="All issues cannot be fetched at once")
@@ -47,7 +60,11 @@ PARENT_CHUNK = 200
 
 PAGE_SIZE = 1000
 """Asked per page; the server answers with as many as it allows."""
-_RETRYABLE = {429, 502, 503, 504}
+
+
+def jira_policy(max_retry_seconds: float) -> RetryPolicy:
+    return RetryPolicy.for_budget(max_retry_seconds, cap=30.0, jitter=(0.9, 1.1),
+                                  service="JIRA", setting="[jira] max_retry_seconds")
 
 
 def _quote(key: str) -> str:
@@ -68,15 +85,27 @@ class LiveSource(IssueSource):
         max_workers: int = 8,
         timeout: float = 30.0,
         max_retry_seconds: float = 60.0,
+        allow_http: bool = False,
+        show_progress: bool = False,
+        policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        show_progress: bool | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        deadline: Deadline | None = None,
     ) -> None:
+        register(token, user=None if pat else email)
+        parts = urlsplit(server)
+        register(parts.password)  # a password inside the URL is a secret too
+        refuse_plain_http(server, "[jira] server", allow_http, "the JIRA token")
         self.server = server.rstrip("/")
+        self.shown = redact_url(self.server)
+        """The server as messages show it: no user name, password or query."""
         self.user = email or "the personal access token"
         self.max_workers = max_workers
         self.max_retry_seconds = max_retry_seconds
-        self.sleep = sleep
-        self.show_progress = sys.stderr.isatty() if show_progress is None else show_progress
+        self.timeout = timeout
+        self.policy = policy or jira_policy(max_retry_seconds)
+        self.sleep, self.clock, self.deadline = sleep, clock, deadline
+        self.show_progress = show_progress
         self.configured_points = story_points_field
         self._fields: list[dict[str, Any]] | None = None
         self._to_issue: Callable[[dict[str, Any]], Issue] = functools.partial(
@@ -85,65 +114,92 @@ class LiveSource(IssueSource):
         self.requests = 0
         options = {"server": self.server, "rest_api_version": "2"}
         auth: dict[str, Any] = {"token_auth": token} if pat else {"basic_auth": (email, token)}
-        probe = self._connect(options, auth, timeout)
-        self.cloud = probe.deploymentType == "Cloud"
-        self.client = (
-            self._connect({**options, "rest_api_version": "3"}, auth, timeout)
-            if self.cloud else probe
-        )
+        probe = self._connect(options, auth)
+        try:
+            info = self._call(probe.server_info, "connecting")
+        except (_Refused, _Unavailable) as error:
+            probe.close()
+            raise SourceError(f"could not connect to JIRA at {self.shown}: {error}. Nothing "
+                              "was written; check [jira] server, or try again later.") from None
+        except SourceError:
+            probe.close()
+            raise
+        info = info if isinstance(info, dict) else {}
+        self.cloud = info.get("deploymentType") == "Cloud"
+        if self.cloud:
+            probe.close()
+            self.client = self._connect({**options, "rest_api_version": "3"}, auth)
+        else:
+            self.client = probe
+        # What the library would have learnt by asking itself (it decides which API
+        # calls exist from these).
+        self.client.deploymentType = info.get("deploymentType")
+        versions = info.get("versionNumbers")
+        self.client._version = tuple(versions) if isinstance(versions, list) else (0, 0, 0)
 
     # -- connection and retries
 
-    def _connect(self, options: dict[str, Any], auth: dict[str, Any], timeout: float) -> JIRA:
-        def connect() -> JIRA:
-            return JIRA(options=options, get_server_info=True, max_retries=0, timeout=timeout,
-                        validate=False, **auth)
+    def _connect(self, options: dict[str, Any], auth: dict[str, Any]) -> JIRA:
+        """A client whose every request has okrsync's time limits; nothing is sent yet."""
+        client = JIRA(options=options, get_server_info=False, max_retries=0,
+                      timeout=self.timeout, validate=False, **auth)
+        timed_session(client._session, self.timeout, self.deadline)
+        return client
 
-        return self._call(connect, "connecting")
+    def _classify(self, error: BaseException) -> Failure | None:
+        if isinstance(error, JIRAError):
+            status = error.status_code or 0
+            if status in RETRIED_STATUSES:
+                headers = error.response.headers if error.response is not None else None
+                return Failure(f"answered HTTP {status}", wait=retry_after(headers),
+                               status=status)
+            return None
+        if isinstance(error, requests.RequestException):
+            if network_problem(error) in ("dns", "tls"):
+                return None
+            return lost_connection(error, self.timeout)  # searches are safe to repeat
+        return None
 
     def _call(self, send: Callable[[], T], what: str) -> T:
-        """Send one request: retry 429/503 (honoring Retry-After) for a bounded time."""
-        deadline = time.monotonic() + self.max_retry_seconds
-        delay = BACKOFF_START
-        broken = 0
-        while True:
+        """Send one request under the retry policy; every failure becomes a message."""
+
+        def counted() -> T:
             with self._lock:
                 self.requests += 1
-            try:
-                return send()
-            except JIRAError as error:
-                status = error.status_code or 0
-                if status in (401, 403):
-                    raise SourceError(
-                        f"JIRA at {self.server} refused {self.user} (HTTP {status}) while "
-                        f"{what}: check [jira] email/auth and the token; nothing was written."
-                    ) from None
-                if status in _RETRYABLE:
-                    header = (error.response.headers.get("Retry-After")
-                              if error.response is not None else None)
-                    wait = float(header) if header and header.replace(".", "", 1).isdigit() \
-                        else delay
-                    wait = min(wait, 30.0) * (0.9 + random.random() / 5)  # noqa: S311
-                    if time.monotonic() + wait <= deadline:
-                        self.sleep(wait)
-                        delay = min(delay * 2, 30.0)
-                        continue
-                    raise _Unavailable(
-                        f"JIRA kept answering HTTP {status} while {what} "
-                        f"(retried for {self.max_retry_seconds:.0f} s)"
-                    ) from None
-                raise
-            except requests.Timeout:
-                raise _Unavailable(f"JIRA did not answer in time while {what}") from None
-            except requests.RequestException as error:
-                # Refused or dropped connections: searches are safe to repeat.
-                broken += 1
-                if broken < 3 and time.monotonic() + delay <= deadline:
-                    self.sleep(delay)
-                    delay = min(delay * 2, 30.0)
-                    continue
-                raise SourceError(f"cannot reach JIRA at {self.server} while {what} "
-                                  f"({error.__class__.__name__}); nothing was written.") from None
+            return send()
+
+        try:
+            return self.policy.run(counted, self._classify, what, sleep=self.sleep,
+                                   clock=self.clock, deadline=self.deadline)
+        except GaveUp as gave_up:
+            if isinstance(gave_up.error, requests.RequestException) and not isinstance(
+                    gave_up.error, requests.Timeout):
+                raise SourceError(f"cannot reach JIRA at {self.shown}: {gave_up}; nothing "
+                                  "was written.") from None
+            raise _Unavailable(str(gave_up), gave_up.detail) from None
+        except JIRAError as error:
+            status = error.status_code or 0
+            if status in (401, 403):
+                raise SourceError(
+                    f"JIRA at {self.shown} refused {self.user} (HTTP {status}) while "
+                    f"{what}: check [jira] email/auth and the token; nothing was written."
+                ) from None
+            raise _Refused(status, jira_message(error), what) from None
+        except requests.RequestException as error:
+            problem = network_problem(error)
+            host = urlsplit(self.shown).netloc or self.shown
+            if problem == "dns":
+                raise SourceError(
+                    f"cannot find JIRA at {self.shown}: the name {urlsplit(self.server).hostname}"
+                    " did not resolve (DNS). Check [jira] server and the network; nothing was "
+                    "written.") from None
+            if problem == "tls":
+                raise SourceError(
+                    f"the TLS connection to JIRA at {host} failed while {what} (certificate or "
+                    "handshake: for a server with a private certificate authority, set "
+                    "REQUESTS_CA_BUNDLE to its certificate); nothing was written.") from None
+            raise SourceError(f"cannot reach JIRA at {self.shown} while {what} "
+                              f"({error.__class__.__name__}); nothing was written.") from None
 
     def close(self) -> None:
         self.client.close()
@@ -177,10 +233,10 @@ class LiveSource(IssueSource):
 
     def check_metric(self, metric: Metric) -> None:
         if metric.needs_points and not self._points_fields():
-            raise KRError(f"JIRA at {self.server} has no story points field (set "
+            raise KRError(f"JIRA at {self.shown} has no story points field (set "
                           "[jira] story_points_field)")
         if metric.kind is Kind.SUM and self._field_id(metric.field or "") is None:
-            raise KRError(f"JIRA at {self.server} has no field {metric.field!r}")
+            raise KRError(f"JIRA at {self.shown} has no field {metric.field!r}")
 
     def _wanted_fields(self, metrics: Iterable[Metric]) -> list[str]:
         fields = {"status", "parent"}
@@ -247,9 +303,9 @@ class LiveSource(IssueSource):
         """Children of each key. A chunk JIRA rejects is split to find the bad key."""
         try:
             found = self._search(self._parents_jql(keys), fields)
-        except JIRAError as error:
+        except _Refused as error:
             if len(keys) == 1:
-                return {keys[0]: KRError(_jira_message(error))}
+                return {keys[0]: KRError(error.message)}
             middle = len(keys) // 2
             return {**self._children(keys[:middle], fields),
                     **self._children(keys[middle:], fields)}
@@ -267,8 +323,8 @@ class LiveSource(IssueSource):
         try:
             return str(self._call(lambda: self.client.filter(str(link.id)), "reading a filter")
                        .jql)
-        except JIRAError as error:
-            return KRError(f"{link}: {_jira_message(error)}")
+        except _Refused as error:
+            return KRError(f"{link}: {error.message}")
         except _Unavailable as error:
             return KRError(str(error))
 
@@ -351,8 +407,8 @@ class LiveSource(IssueSource):
         def fetch_query(link: Link, jql: str, count: bool) -> None:
             try:
                 answer: Any = self._count(jql) if count else self._search(jql, fields)
-            except JIRAError as error:
-                answer = KRError(_jira_message(error))
+            except _Refused as error:
+                answer = KRError(error.message)
             except _Unavailable as error:
                 answer = KRError(str(error))
             with self._lock:
@@ -393,12 +449,31 @@ class LiveSource(IssueSource):
         return results
 
 
-class _Unavailable(Exception):
-    """JIRA did not answer one search in time; only the KRs that need it fail."""
+class _Unavailable(SourceError):
+    """JIRA did not answer one request in time, or kept answering 429/5xx: the KRs that
+    need it fail; where nothing can go on without it (connecting, the field list) the
+    run stops."""
+
+    def __init__(self, message: str, detail: str) -> None:
+        super().__init__(message)
+        self.detail = detail
+        """Without "JIRA" in front: a KR's problem is already shown as "JIRA: …"."""
 
 
-def _jira_message(error: JIRAError) -> str:
-    """JIRA's own words from {"errorMessages": [...], "errors": {...}}."""
+class _Refused(SourceError):
+    """JIRA answered a request with an error of its own (400, 404, 500…): a KR's search
+    fails with JIRA's words; elsewhere the run stops."""
+
+    def __init__(self, status: int, message: str, what: str) -> None:
+        super().__init__(f"JIRA refused {what} (HTTP {status}): {message}")
+        self.status, self.message = status, message
+
+
+def jira_message(error: JIRAError) -> str:
+    """JIRA's own words from {"errorMessages": [...], "errors": {...}}, at most
+    MESSAGE_CHARS long, on one line, without control characters or secrets. Never the
+    raw body or any header: a proxy's error page may echo the request's credentials."""
+    messages: list[str] = []
     response = error.response
     if response is not None:
         try:
@@ -406,14 +481,23 @@ def _jira_message(error: JIRAError) -> str:
         except ValueError:
             body = None
         if isinstance(body, dict):
-            messages = list(body.get("errorMessages") or [])
-            messages += [f"{k}: {v}" for k, v in (body.get("errors") or {}).items()]
-            if messages:
-                return "; ".join(str(m) for m in messages)
-    return str(error.text or f"HTTP {error.status_code}")
+            listed = body.get("errorMessages")
+            if isinstance(listed, list):
+                messages += [str(m) for m in listed if m]
+            elif isinstance(listed, str) and listed:
+                messages.append(listed)
+            fields = body.get("errors")
+            if isinstance(fields, dict):
+                messages += [f"{k}: {v}" for k, v in fields.items()]
+    text = "; ".join(messages) or f"HTTP {error.status_code or '?'} without a JIRA message"
+    text = scrub(clean(text, one_line=True))
+    if len(text) > MESSAGE_CHARS:
+        text = text[:MESSAGE_CHARS - 1] + "…"
+    return scrub(text)
 
 
-def open_live(config: Any) -> LiveSource:
+def open_live(config: Any, *, show_progress: bool = False,
+              deadline: Deadline | None = None) -> LiveSource:
     """A LiveSource from the `[jira]` config; the token comes from the environment only."""
     jira = config.jira
     token = os.environ.get(jira.token_env, "").strip()
@@ -426,4 +510,5 @@ def open_live(config: Any) -> LiveSource:
         jira.server, email=jira.email, token=token, pat=jira.auth == "pat",
         story_points_field=jira.story_points_field, max_workers=jira.max_workers,
         timeout=jira.timeout, max_retry_seconds=jira.max_retry_seconds,
+        allow_http=jira.allow_http, show_progress=show_progress, deadline=deadline,
     )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 
 from okrsync.core.grid import CellWrite, Grid
+from okrsync.core.template import Template
 
 LOG_TAB = "okrsync log"
 """The tab (or sheet) where every pull appends what it changed."""
@@ -31,6 +34,57 @@ class LogRecord:
     def as_row(self) -> tuple[object, ...]:
         return (self.time, self.pull, self.row, self.key_result, self.cell, self.column,
                 self.old, self.new, self.source)
+
+    @classmethod
+    def from_cells(cls, cells: Sequence[object]) -> LogRecord | None:
+        """A log line from the cells of one row, as any backend reads them; None for a
+        row without a time (blank, or a person's note below the log).
+
+        Every backend reads the same line the same way: blank ('' or nothing) is no
+        value, TRUE/FALSE are the texts a sheet shows, ints and floats are numbers,
+        dates and times are ISO 8601 texts.
+        """
+        padded = list(cells[: len(LOG_HEADER)]) + [None] * (len(LOG_HEADER) - len(cells))
+        if _log_text(padded[0]) == "":
+            return None
+        return cls(
+            time=_log_text(padded[0]), pull=_log_text(padded[1]), row=_log_row(padded[2]),
+            key_result=_log_text(padded[3]), cell=_log_text(padded[4]),
+            column=_log_text(padded[5]), old=log_value(padded[6]), new=log_value(padded[7]),
+            source=_log_text(padded[8]),
+        )
+
+
+def log_value(value: object) -> float | str | None:
+    """An old or new value of the log as read back: a number, a text, or None."""
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        number = float(value)
+        return number if math.isfinite(number) else str(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def _log_text(value: object) -> str:
+    found = log_value(value)
+    if found is None:
+        return ""
+    if isinstance(found, float):
+        return str(int(found)) if found.is_integer() else repr(found)
+    return found
+
+
+def _log_row(value: object) -> int:
+    found = log_value(value)
+    try:
+        number = float(found) if found is not None else 0.0
+    except ValueError:
+        return 0
+    return int(number) if math.isfinite(number) and number.is_integer() else 0
 
 
 @dataclass
@@ -66,6 +120,12 @@ class SheetBackend(ABC):
     @abstractmethod
     def read_log(self) -> list[LogRecord]:
         """Every change recorded by earlier pulls, oldest first."""
+
+    @abstractmethod
+    def create_dashboard(self, title: str, template: Template) -> None:
+        """Lay out an empty dashboard in a new tab (or workbook) called `title`: the
+        template's headers, merges, column widths, a frozen header and a percent format
+        on its percent columns."""
 
     def close(self) -> None:  # noqa: B027 (nothing to release by default)
         """Release connections; the backend is not used afterwards."""

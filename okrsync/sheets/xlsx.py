@@ -37,6 +37,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.functions import fromstring
 
 from okrsync.core.grid import CellWrite, Grid, Merge, ValueKind, a1
+from okrsync.core.template import Template
 from okrsync.core.values import CellValue
 from okrsync.errors import ConfigError, SourceError
 from okrsync.sheets.base import LOG_HEADER, LOG_TAB, LogRecord, SheetBackend, WriteReport
@@ -303,18 +304,40 @@ class XlsxSheet(SheetBackend):
         book = self._book or self._load(data_only=False)
         if LOG_TAB not in book.sheetnames:
             return []
-        records = []
-        for row in book[LOG_TAB].iter_rows(min_row=2, values_only=True):
-            if not row or row[0] is None:
-                continue
-            cells = list(row[: len(LOG_HEADER)]) + [None] * (len(LOG_HEADER) - len(row))
-            records.append(LogRecord(
-                time=str(cells[0]), pull=str(cells[1] or ""), row=int(cells[2] or 0),
-                key_result=str(cells[3] or ""), cell=str(cells[4] or ""),
-                column=str(cells[5] or ""), old=_log_value(cells[6]), new=_log_value(cells[7]),
-                source=str(cells[8] or ""),
-            ))
-        return records
+        return [record for row in book[LOG_TAB].iter_rows(min_row=2, values_only=True)
+                if (record := LogRecord.from_cells(row)) is not None]
+
+    def create_dashboard(self, title: str, template: Template, *, replace: bool = False
+                         ) -> None:
+        """A new workbook at `path` with an empty dashboard in tab `title`: headers,
+        merges, widths, frozen header and formats. An existing file is replaced only
+        with `replace`."""
+        from openpyxl.styles import Alignment, Font
+        from openpyxl.utils import get_column_letter
+
+        if self.path.exists() and not replace:
+            raise ConfigError(f"{self.path} already exists; pass --force to replace it")
+        book = Workbook()
+        sheet = book.active
+        assert isinstance(sheet, Worksheet)
+        sheet.title = title
+        grey = PatternFill("solid", fgColor="FFD9D9D9")
+        for r, row in enumerate(template.rows, start=1):
+            for c, text in enumerate(row, start=1):
+                cell = sheet.cell(r, c, text or None)
+                cell.font = Font(bold=True)
+                cell.fill = grey
+                cell.alignment = Alignment(horizontal="center", vertical="center",
+                                           wrap_text=True)
+        for r0, c0, r1, c1 in template.merges:
+            sheet.merge_cells(start_row=r0 + 1, start_column=c0 + 1, end_row=r1, end_column=c1)
+        for c, width in enumerate(template.widths, start=1):
+            sheet.column_dimensions[get_column_letter(c)].width = width
+        for col in template.percent_columns:
+            for r in range(3, 203):
+                sheet.cell(r, col + 1).number_format = "0%"
+        sheet.freeze_panes = "D3"
+        book.save(self.path)
 
 
 def _same_file(one: Path, other: Path) -> bool:
@@ -416,14 +439,6 @@ def _parts_openpyxl_drops(path: Path) -> str:
     found = dict.fromkeys(label for prefix, label in _DROPPED.items()
                           if any(name.startswith(prefix) for name in names))
     return " and ".join(found)
-
-
-def _log_value(value: object) -> float | str | None:
-    if value is None or isinstance(value, float | str):
-        return value
-    if isinstance(value, int):
-        return float(value)
-    return str(value)
 
 
 def _set_value(cell: Cell, value: float | str | None, kind: ValueKind) -> None:

@@ -25,7 +25,9 @@ class HttpError(Exception):
 class Fault:
     """Answer `status` (with `body` and `headers`) instead of serving, `times` times,
     to requests whose path contains `match` (and whose method is `method`, if set);
-    `delay` seconds first. `times=-1` is forever; status 0 drops the connection."""
+    `delay` seconds first. `times=-1` is forever; status 0 drops the connection.
+    `trickle` sends the answer's body one byte every `trickle` seconds (headers at once),
+    as a slow or hostile server does; the stand-in stops when the client hangs up."""
 
     status: int
     times: int = 1
@@ -34,6 +36,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
     delay: float = 0.0
+    trickle: float = 0.0
 
 
 @dataclass
@@ -51,6 +54,8 @@ class StandIn:
         self.requests: list[Recorded] = []
         self.faults: list[Fault] = []
         self.latency = 0.0
+        self.trickled = 0
+        """Body bytes sent so far by trickling faults."""
         self.hooks: dict[int, Callable[[Any], None]] = {}
         """Run before answering the recorded request with this 1-based number."""
         self.lock = threading.RLock()
@@ -80,7 +85,7 @@ class StandIn:
         raise NotImplementedError
 
     def _serve(self, method: str, target: str, headers: dict[str, str], raw: bytes
-               ) -> tuple[int, Any, dict[str, str]]:
+               ) -> tuple[int, Any, dict[str, str], float]:
         url = urlsplit(target)
         path = unquote(url.path)
         params = parse_qs(url.query, keep_blank_values=True)
@@ -89,7 +94,7 @@ class StandIn:
             try:
                 body: Any = json.loads(raw)
             except ValueError:
-                return 400, {"error": "malformed JSON"}, {}
+                return 400, {"error": "malformed JSON"}, {}, 0.0
         else:
             body = raw.decode() if raw else None
         if self.recorded(path):
@@ -109,12 +114,12 @@ class StandIn:
                 if fault.delay:
                     time.sleep(fault.delay)
                 if fault.status == 0:
-                    return 0, None, {}
-                return fault.status, self.fault_body(fault), fault.headers
+                    return 0, None, {}, 0.0
+                return fault.status, self.fault_body(fault), fault.headers, fault.trickle
         try:
-            return 200, self.route(method, path, params, headers, body), {}
+            return 200, self.route(method, path, params, headers, body), {}, 0.0
         except HttpError as error:
-            return error.status, error.body, error.headers
+            return error.status, error.body, error.headers, 0.0
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         stand_in = self
@@ -128,8 +133,8 @@ class StandIn:
             def _go(self, method: str) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                status, body, extra = stand_in._serve(method, self.path, dict(self.headers),
-                                                      raw)
+                status, body, extra, trickle = stand_in._serve(
+                    method, self.path, dict(self.headers), raw)
                 if status == 0:  # drop the connection mid-answer
                     self.close_connection = True
                     self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n{")
@@ -141,7 +146,19 @@ class StandIn:
                 for key, value in extra.items():
                     self.send_header(key, value)
                 self.end_headers()
-                self.wfile.write(data)
+                if not trickle:
+                    self.wfile.write(data)
+                    return
+                self.close_connection = True
+                try:
+                    for index in range(len(data)):
+                        self.wfile.write(data[index:index + 1])
+                        self.wfile.flush()
+                        with stand_in.lock:
+                            stand_in.trickled += 1
+                        time.sleep(trickle)
+                except OSError:  # the client hung up: what a trickle should end in
+                    pass
 
             def do_GET(self) -> None:  # noqa: N802
                 self._go("GET")

@@ -1,0 +1,351 @@
+"""One tab of a Google spreadsheet as the dashboard, through gspread's HTTP client.
+
+Requests per pull, whatever the number of KRs:
+1. `spreadsheets.get` with a field mask: every tab's id, title and size, and merges;
+2. `spreadsheets.get` of the tab's grid: values, formulas, number formats, fills
+   (1 and 2 are one request when `[sheet] worksheet` names the tab and the change-log
+   tab exists, i.e. on every pull after the first);
+3. (only when there is something to write) `spreadsheets.get` of the KR column and the
+   columns about to be written, to check that nobody moved a row or edited one of
+   those cells while JIRA was being asked;
+4. one `spreadsheets.batchUpdate` with every value, every color and the change log
+   lines (split only where one request would pass Google's recommended 2 MB).
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from google.auth.credentials import Credentials
+from gspread import Client
+from gspread.exceptions import APIError
+from gspread.utils import absolute_range_name
+
+from okrsync.core.grid import CellWrite, Grid, a1
+from okrsync.core.template import Template
+from okrsync.errors import SourceError
+from okrsync.retry import Deadline, RetryPolicy, refuse_plain_http
+from okrsync.sheets.base import LOG_HEADER, LOG_TAB, LogRecord, SheetBackend, WriteReport
+from okrsync.sheets.google.auth import account_of
+from okrsync.sheets.google.cells import (
+    cell_data,
+    chunks,
+    color,
+    column_letters,
+    grid_from_data,
+    log_cell,
+)
+from okrsync.sheets.google.http import GOOGLE_SHEETS, RoutedSession, SheetsHttp, google_policy
+from okrsync.sheets.refs import SpreadsheetRef
+
+_CELL_FIELDS = (
+    "userEnteredValue,effectiveValue,formattedValue,effectiveFormat.numberFormat,"
+    "userEnteredFormat(backgroundColor,backgroundColorStyle,numberFormat)"
+)
+_STRUCTURE_FIELDS = (
+    "spreadsheetId,properties.title,"
+    "sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount)),merges)"
+)
+_DATA_FIELDS = f"sheets(data(startRow,startColumn,rowData(values({_CELL_FIELDS}))))"
+_COMBINED_FIELDS = (
+    "sheets(properties(sheetId,title),merges,"
+    f"data(startRow,startColumn,rowData(values({_CELL_FIELDS}))))"
+)
+
+
+class GoogleSheet(SheetBackend):
+    """One tab of a Google spreadsheet."""
+
+    def __init__(
+        self,
+        ref: SpreadsheetRef,
+        worksheet: str | None,
+        credentials: Credentials,
+        *,
+        endpoint: str = GOOGLE_SHEETS,
+        timeout: float = 60.0,
+        max_retry_seconds: float = 120.0,
+        allow_http: bool = False,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        deadline: Deadline | None = None,
+    ) -> None:
+        refuse_plain_http(endpoint, "[google] api_endpoint", allow_http,
+                          "the Google access token")
+        self.ref = ref
+        self.worksheet = worksheet
+        self.account = account_of(credentials)
+        self.endpoint = endpoint.rstrip("/")
+        session = RoutedSession(credentials, endpoint, timeout=timeout, deadline=deadline)
+        self.client = Client(None, session=session)  # type: ignore[arg-type]
+        self.client.http_client.set_timeout(timeout)
+        self.max_retry_seconds = max_retry_seconds
+        self.http = SheetsHttp(ref, endpoint, self.account,
+                               policy or google_policy(max_retry_seconds), timeout=timeout,
+                               sleep=sleep, clock=clock, deadline=deadline)
+        self._sheet_id: int | None = None
+        self._title: str | None = None
+        self._log_sheet_id: int | None = None
+        self._sheet_ids: set[int] = set()
+        self._grid: Grid | None = None
+        self._header_rows: tuple[int, ...] = ()
+
+    @property
+    def name(self) -> str:
+        tab = self._title or self.worksheet
+        return f"Google spreadsheet {self.ref.id}" + (f" [{tab}]" if tab else "")
+
+    # -- reading
+
+    def read(self) -> Grid:
+        if self.worksheet is not None and (grid := self._read_with_log()) is not None:
+            return grid
+        http = self.client.http_client
+        meta = self.http.call("reading the spreadsheet's tabs", lambda: http.fetch_sheet_metadata(
+            self.ref.id, params={"fields": _STRUCTURE_FIELDS}))
+        sheets = meta.get("sheets") or []
+        self._sheet_ids = {s["properties"].get("sheetId", 0) for s in sheets}
+        chosen = self._choose(sheets)
+        props = chosen["properties"]
+        self._sheet_id, self._title = props.get("sheetId", 0), props["title"]
+        self._log_sheet_id = next(
+            (s["properties"].get("sheetId", 0) for s in sheets
+             if s["properties"]["title"] == LOG_TAB), None)
+        data = self.http.call("reading the sheet", lambda: http.fetch_sheet_metadata(
+            self.ref.id,
+            params={"ranges": absolute_range_name(props["title"]), "fields": _DATA_FIELDS}))
+        blocks = [block for sheet in data.get("sheets") or [] for block in sheet.get("data") or []]
+        self._grid = grid_from_data(blocks, chosen.get("merges") or [])
+        return self._grid
+
+    def _read_with_log(self) -> Grid | None:
+        """One request instead of two when the tab's title is known and the change-log
+        tab exists (every pull after the first): the tab's cells, merges and id, and the
+        log tab's id. None when either range does not parse (the longer way explains)."""
+        assert self.worksheet is not None
+        http = self.client.http_client
+        ranges = [absolute_range_name(self.worksheet), absolute_range_name(LOG_TAB, "A1")]
+        try:
+            data = self.http.call("reading the sheet", lambda: http.fetch_sheet_metadata(
+                self.ref.id, params={"ranges": ranges, "fields": _COMBINED_FIELDS}),
+                bad_request_raises=True)
+        except APIError:
+            return None
+        found = {s["properties"]["title"]: s for s in data.get("sheets") or []}
+        main, log = found.get(self.worksheet), found.get(LOG_TAB)
+        if main is None or log is None:
+            return None
+        self._sheet_id, self._title = main["properties"].get("sheetId", 0), self.worksheet
+        self._log_sheet_id = log["properties"].get("sheetId", 0)
+        self._grid = grid_from_data(main.get("data") or [], main.get("merges") or [])
+        return self._grid
+
+    def _choose(self, sheets: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
+        titles = [s["properties"]["title"] for s in sheets if s["properties"]["title"] != LOG_TAB]
+        if self.worksheet is not None:
+            for sheet in sheets:
+                if sheet["properties"]["title"] == self.worksheet:
+                    return sheet
+            raise SourceError(
+                f"spreadsheet {self.ref.id} has no tab {self.worksheet!r}; its tabs are: "
+                + ", ".join(repr(t) for t in titles)
+            )
+        if self.ref.gid is not None:
+            for sheet in sheets:
+                if sheet["properties"].get("sheetId", 0) == self.ref.gid:
+                    return sheet
+            raise SourceError(
+                f"spreadsheet {self.ref.id} has no tab with gid={self.ref.gid} (from the URL); "
+                "its tabs are: " + ", ".join(repr(t) for t in titles)
+            )
+        for sheet in sheets:
+            if sheet["properties"]["title"] != LOG_TAB:
+                return sheet
+        raise SourceError(f"spreadsheet {self.ref.id} has no tab")
+
+    # -- laying out a new dashboard
+
+    def create_tab(self, title: str, template: Template) -> None:
+        """The former name of create_dashboard."""
+        self.create_dashboard(title, template)
+
+    def create_dashboard(self, title: str, template: Template) -> None:
+        """Add a tab with an empty dashboard: headers, merges, widths, frozen header."""
+        http = self.client.http_client
+        meta = self.http.call("reading the spreadsheet's tabs", lambda: http.fetch_sheet_metadata(
+            self.ref.id, params={"fields": _STRUCTURE_FIELDS}))
+        sheets = meta.get("sheets") or []
+        if any(s["properties"]["title"] == title for s in sheets):
+            raise SourceError(f"spreadsheet {self.ref.id} already has a tab {title!r}; choose "
+                              "another --worksheet")
+        taken = {s["properties"].get("sheetId", 0) for s in sheets}
+        new_id = next(i for i in iter(lambda: random.randint(1_000_000, 2_000_000_000), None)  # noqa: S311
+                      if i not in taken)
+        header_format = {"textFormat": {"bold": True},
+                         "backgroundColorStyle": {"rgbColor": color("D9D9D9")},
+                         "horizontalAlignment": "CENTER", "verticalAlignment": "MIDDLE",
+                         "wrapStrategy": "WRAP"}
+        rows = [{"values": [({"userEnteredValue": {"stringValue": text}} if text else {})
+                            | {"userEnteredFormat": header_format} for text in row]}
+                for row in template.rows]
+        requests_: list[dict[str, Any]] = [
+            {"addSheet": {"properties": {"sheetId": new_id, "title": title, "gridProperties": {
+                "frozenRowCount": len(template.rows), "frozenColumnCount": 3}}}},
+            {"updateCells": {"range": {"sheetId": new_id, "startRowIndex": 0,
+                                       "endRowIndex": len(rows), "startColumnIndex": 0,
+                                       "endColumnIndex": template.width},
+                             "rows": rows,
+                             "fields": "userEnteredValue,userEnteredFormat.textFormat.bold,"
+                                       "userEnteredFormat.backgroundColorStyle,"
+                                       "userEnteredFormat.horizontalAlignment,"
+                                       "userEnteredFormat.verticalAlignment,"
+                                       "userEnteredFormat.wrapStrategy"}},
+        ]
+        requests_ += [{"mergeCells": {"mergeType": "MERGE_ALL", "range": {
+            "sheetId": new_id, "startRowIndex": r0, "endRowIndex": r1, "startColumnIndex": c0,
+            "endColumnIndex": c1}}} for r0, c0, r1, c1 in template.merges]
+        requests_ += [{"updateDimensionProperties": {
+            "range": {"sheetId": new_id, "dimension": "COLUMNS", "startIndex": c,
+                      "endIndex": c + 1},
+            "properties": {"pixelSize": width * 7 + 10}, "fields": "pixelSize"}}
+            for c, width in enumerate(template.widths)]
+        requests_ += [{"repeatCell": {
+            "range": {"sheetId": new_id, "startRowIndex": len(template.rows),
+                      "endRowIndex": 1000, "startColumnIndex": c, "endColumnIndex": c + 1},
+            "cell": {"userEnteredFormat": {"numberFormat": {"type": "PERCENT",
+                                                            "pattern": "0%"}}},
+            "fields": "userEnteredFormat.numberFormat"}} for c in template.percent_columns]
+        body = {"requests": requests_}
+        self.http.call("creating the dashboard tab",
+                   functools.partial(http.batch_update, self.ref.id, body))
+
+    # -- writing
+
+    def _verify(self, writes: Sequence[CellWrite]) -> WriteReport:
+        """Re-read the KR column and the written columns; skip what moved or changed."""
+        assert self._grid is not None and self._title is not None
+        columns = sorted({w.col for w in writes} | {w.anchor[0] for w in writes if w.anchor})
+        ranges = [absolute_range_name(self._title, f"{column_letters(c)}:{column_letters(c)}")
+                  for c in columns]
+        http = self.client.http_client
+        data = self.http.call(
+            "checking the sheet before writing", lambda: http.fetch_sheet_metadata(
+                self.ref.id, params={"ranges": ranges, "fields": _DATA_FIELDS}))
+        blocks = [block for sheet in data.get("sheets") or [] for block in sheet.get("data") or []]
+        now = grid_from_data(blocks, [])
+        report = WriteReport()
+        moved = [c for c in columns if any(now.text(r, c) != self._grid.text(r, c)
+                                           for r in self._header_rows)]
+        if moved:
+            names = ", ".join(column_letters(c) for c in moved)
+            for write in writes:
+                report.skipped[(write.row, write.col)] = (
+                    f"not written: the header of column {names} changed during the pull "
+                    "(a column was moved, inserted or deleted); run again")
+            return report
+        for write in writes:
+            if write.anchor is not None:
+                col, text = write.anchor
+                found = now.text(write.row, col)
+                if found != text:
+                    shown = f"now holds {found!r}" if found else "is now empty"
+                    report.skipped[(write.row, write.col)] = (
+                        f"not written: row {write.row + 1} held {text!r} when read and {shown} "
+                        "(a row was inserted, deleted or moved during the pull); run again"
+                    )
+                    continue
+            if write.set_value and now.get(write.row, write.col) != self._grid.get(
+                write.row, write.col
+            ):
+                report.skipped[(write.row, write.col)] = (
+                    f"not written: {a1(write.row, write.col)} was changed by someone during "
+                    "the pull; their value is kept"
+                )
+        return report
+
+    def write(self, writes: Sequence[CellWrite], log: Sequence[LogRecord],
+              header_rows: Sequence[int] = ()) -> WriteReport:
+        if self._grid is None or self._sheet_id is None:
+            raise RuntimeError("read() must come before write()")
+        self._header_rows = tuple(header_rows)
+        report = self._verify(writes) if writes else WriteReport()
+        kept = [w for w in writes if (w.row, w.col) not in report.skipped]
+        skipped_cells = {a1(r, c) for r, c in report.skipped}
+        lines = [record for record in log if record.cell not in skipped_cells]
+        requests_ = self._cell_requests(kept) + self._log_requests(lines)
+        http = self.client.http_client
+        for batch in chunks(requests_):
+            body = {"requests": batch}
+            self.http.call("writing to the sheet",
+                       functools.partial(http.batch_update, self.ref.id, body), idempotent=False)
+        return report
+
+    def _cell_requests(self, writes: Sequence[CellWrite]) -> list[dict[str, Any]]:
+        """updateCells requests: one per run of adjacent rows in a column with one mask."""
+        assert self._grid is not None
+        prepared = sorted(
+            ((w.col, w.row, *cell_data(w, (w.row, w.col) in self._grid.percent)) for w in writes),
+            key=lambda item: (item[0], item[3], item[1]),
+        )
+        result: list[dict[str, Any]] = []
+        run: list[tuple[int, int, dict[str, Any], tuple[str, ...]]] = []
+
+        def flush() -> None:
+            if not run:
+                return
+            col, first = run[0][0], run[0][1]
+            result.append({"updateCells": {
+                "range": {"sheetId": self._sheet_id, "startRowIndex": first,
+                          "endRowIndex": first + len(run), "startColumnIndex": col,
+                          "endColumnIndex": col + 1},
+                "rows": [{"values": [data]} for _, _, data, _ in run],
+                "fields": ",".join(run[0][3]),
+            }})
+            run.clear()
+
+        for item in prepared:
+            if run and (item[0] != run[-1][0] or item[3] != run[-1][3]
+                        or item[1] != run[-1][1] + 1):
+                flush()
+            run.append(item)
+        flush()
+        return result
+
+    def _log_requests(self, lines: Sequence[LogRecord]) -> list[dict[str, Any]]:
+        if not lines:
+            return []
+        requests_: list[dict[str, Any]] = []
+        rows = [{"values": [log_cell(v) for v in line.as_row()]} for line in lines]
+        if self._log_sheet_id is None:
+            new_id = random.randint(1_000_000, 2_000_000_000)  # noqa: S311
+            while new_id in self._sheet_ids:
+                new_id = random.randint(1_000_000, 2_000_000_000)  # noqa: S311
+            requests_.append({"addSheet": {"properties": {
+                "sheetId": new_id, "title": LOG_TAB,
+                "gridProperties": {"frozenRowCount": 1}}}})
+            rows.insert(0, {"values": [log_cell(v) for v in LOG_HEADER]})
+            self._log_sheet_id = new_id
+        requests_.append({"appendCells": {"sheetId": self._log_sheet_id, "rows": rows,
+                                          "fields": "userEnteredValue"}})
+        return requests_
+
+    def close(self) -> None:
+        self.client.http_client.session.close()
+
+    def read_log(self) -> list[LogRecord]:
+        http = self.client.http_client
+        if self._sheet_id is None:
+            self.read()
+        if self._log_sheet_id is None:
+            return []
+        answer = self.http.call("reading the change log", lambda: http.values_batch_get(
+            self.ref.id, [absolute_range_name(LOG_TAB)],
+            params={"valueRenderOption": "UNFORMATTED_VALUE"}))
+        values = (answer.get("valueRanges") or [{}])[0].get("values") or []
+        return [record for row in values[1:]
+                if (record := LogRecord.from_cells(row)) is not None]
