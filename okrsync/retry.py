@@ -274,7 +274,9 @@ def _chain(error: BaseException) -> list[BaseException]:
         if item is None or any(item is seen for seen in found) or len(found) > 20:
             continue
         found.append(item)
-        todo += [item.__cause__, item.__context__, getattr(item, "reason", None)]
+        reason = getattr(item, "reason", None)
+        todo += [item.__cause__, item.__context__,
+                 reason if isinstance(reason, BaseException) else None]
         todo += [arg for arg in getattr(item, "args", ()) if isinstance(arg, BaseException)]
     return found
 
