@@ -62,10 +62,24 @@ def post_alerts(
     policy: RetryPolicy = POLICY, deadline: Deadline | None = None,
 ) -> str | None:
     """Post the alerts; None when delivered, else a warning to show (never the URL)."""
+    problem = post_text(url, alert_text(alerts, sheet), sleep, policy=policy,
+                        deadline=deadline)
+    if problem is None:
+        return None
+    return f"the alert webhook did not take the alerts ({problem}); the pull itself is fine"
+
+
+def post_text(
+    url: str, text: str, sleep: Callable[[float], None] | None = None, *,
+    policy: RetryPolicy = POLICY, deadline: Deadline | None = None,
+) -> str | None:
+    """Post `text` as a Slack-compatible `{"text": ...}` message; None when delivered,
+    else what went wrong ("HTTP 503", "ReadTimeout; it may have been posted"), never
+    the URL."""
     import requests
 
     register(url)
-    body = {"text": alert_text(alerts, sheet)}
+    body = {"text": text}
     session = timed_session(requests.Session(), TIMEOUT, deadline)
 
     def send() -> None:
@@ -82,17 +96,14 @@ def post_alerts(
         return None
 
     try:
-        policy.run(send, classify, "posting the alerts", sleep=sleep or time.sleep,
-                   deadline=deadline)
+        policy.run(send, classify, "posting", sleep=sleep or time.sleep, deadline=deadline)
     except GaveUp as gave_up:
-        problem = (f"HTTP {gave_up.failure.status}" if gave_up.failure.status
-                   else gave_up.error.__class__.__name__)
+        return (f"HTTP {gave_up.failure.status}" if gave_up.failure.status
+                else gave_up.error.__class__.__name__)
     except _Refused as error:
-        problem = f"HTTP {error.status}"
+        return f"HTTP {error.status}"
     except requests.RequestException as error:
-        problem = f"{error.__class__.__name__}; it may have been posted"
-    else:
-        return None
+        return f"{error.__class__.__name__}; it may have been posted"
     finally:
         session.close()
-    return f"the alert webhook did not take the alerts ({problem}); the pull itself is fine"
+    return None
