@@ -48,6 +48,11 @@ AsOfOption = Annotated[
 ]
 
 
+MAX_SECONDS = 1800.0
+"""A pull's default time limit: half an hour, far beyond a company-scale pull, so that a
+cron run on a hung server ends (and frees the sheet) before the next one."""
+
+
 class LogFormat(StrEnum):
     text = "text"
     json = "json"
@@ -220,6 +225,11 @@ def pull(
     log_format: Annotated[
         LogFormat, typer.Option("--log-format", help="text, or json: one JSON object per line.")
     ] = LogFormat.text,
+    max_seconds: Annotated[
+        float, typer.Option("--max-seconds", min=0, help="Stop every request at this time "
+                            "limit, in seconds (0: none); a hung server never holds the "
+                            "sheet past it.")
+    ] = MAX_SECONDS,
 ) -> None:
     """Read the sheet, fetch JIRA progress, and write values, achievement and colors back."""
     with session(log_format) as run:
@@ -227,7 +237,8 @@ def pull(
         from okrsync.commands.report import ReportResult
 
         result = run_pull(run.env, run.config(config), as_of=_day(as_of), dry_run=dry_run,
-                          output=output, force=force, fail_on=[f.value for f in fail_on or ()])
+                          output=output, force=force, fail_on=[f.value for f in fail_on or ()],
+                          max_seconds=max_seconds or None)
         fmt = "json" if log_format is LogFormat.json else "table"
         _show_after_writing(run, result, fmt, quiet)
         if show_report and not quiet and fmt == "table":

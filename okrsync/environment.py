@@ -16,11 +16,16 @@ from pathlib import Path
 from typing import TextIO
 
 
-def _app_dir() -> Path:
-    """The per-user config folder (`~/.config/okrsync` on Linux), as Typer computes it."""
-    import typer
-
-    return Path(typer.get_app_dir("okrsync"))
+def default_config_dir() -> Path:
+    """okrsync's per-user config folder, by the platform's rules: `$XDG_CONFIG_HOME/okrsync`
+    or `~/.config/okrsync` on Linux, `~/Library/Application Support/okrsync` on macOS,
+    `%APPDATA%\\okrsync` on Windows. Home of the sheet locks and the Google token."""
+    if sys.platform == "win32":
+        base = os.environ.get("APPDATA") or os.environ.get("LOCALAPPDATA")
+        return Path(base or Path.home()) / "okrsync"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "okrsync"
+    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "okrsync"
 
 
 def _cache_dir() -> Path:
@@ -30,6 +35,10 @@ def _cache_dir() -> Path:
     if sys.platform == "darwin":
         return Path.home() / "Library" / "Caches" / "okrsync"
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "okrsync"
+
+
+TOKEN_FILE = "google-token.json"
+"""The Google sign-in token, kept in the config folder."""
 
 
 def _is_terminal(stream: TextIO) -> bool:
@@ -62,7 +71,7 @@ class Environment:
         return cls(
             stdout=sys.stdout, stderr=sys.stderr,
             interactive=_is_terminal(sys.stdin), progress=_is_terminal(sys.stderr),
-            config_dir=_app_dir(), cache_dir=_cache_dir(), language=locale_language(),
+            config_dir=default_config_dir(), cache_dir=_cache_dir(), language=locale_language(),
         )
 
     def now(self, as_of: date | None = None) -> datetime:
@@ -81,7 +90,7 @@ class Environment:
 
     @property
     def token_cache(self) -> Path:
-        return self.config_dir / "google-token.json"
+        return self.config_dir / TOKEN_FILE
 
 
 def locale_language(environ: dict[str, str] | None = None) -> str:

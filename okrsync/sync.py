@@ -14,13 +14,33 @@ from okrsync.core.grid import Grid, a1
 from okrsync.core.layout import Column, Layout, detect_layout
 from okrsync.core.okr import KeyResult, read_key_results
 from okrsync.core.plan import Assessment, Change, assess, owned_cell_problems, plan_pull
+from okrsync.environment import Environment
 from okrsync.errors import ConfigError, ExitCode, KRError
 from okrsync.i18n import set_sheet_language
 from okrsync.jira.links import Link, parse_link
 from okrsync.jira.metrics import Metric, check_unit, parse_metric
 from okrsync.jira.source import IssueSource
+from okrsync.retry import Deadline
 from okrsync.sheets.base import LogRecord, SheetBackend
 from okrsync.workspace import open_sheet, open_source
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How this run reaches the sheet and JIRA: what depends on where it runs."""
+
+    token_cache: Path | None = None
+    """The Google sign-in token (oauth)."""
+    interactive: bool = False
+    """A person can sign in in a browser."""
+    progress: bool = False
+    """Progress bars may be drawn."""
+    deadline: Deadline | None = None
+    """Every request stops here (`--max-seconds`)."""
+
+    @classmethod
+    def of(cls, env: Environment, deadline: Deadline | None = None) -> Reach:
+        return cls(env.token_cache, env.interactive, env.progress, deadline)
 
 
 @dataclass(frozen=True)
@@ -82,7 +102,7 @@ class PullResult:
 
 def _measure(
     krs: Sequence[KeyResult], grid: Grid, layout: Layout, period: Period, config: Config,
-    problems: dict[int, list[str]],
+    problems: dict[int, list[str]], reach: Reach,
 ) -> tuple[dict[int, float], dict[int, str], IssueSource | None]:
     """JIRA values of the linked KRs without problems, by 0-based row, and where each
     came from; what goes wrong is added to `problems`."""
@@ -117,7 +137,8 @@ def _measure(
             continue
         wanted[kr.row] = (link, metric)
         sources[kr.row] = f"JIRA {link} ({metric})"
-    source = open_source(config) if wanted else None
+    source = (open_source(config, show_progress=reach.progress, deadline=reach.deadline)
+              if wanted else None)
     if source is not None:
         try:
             measured = source.measure(wanted.values(), config.jira.weights)
@@ -140,6 +161,7 @@ def load_state(
     with_jira: bool,
     output: Path | None = None,
     force: bool = False,
+    reach: Reach = Reach(),
 ) -> tuple[SheetState, dict[int, str]]:
     """Read and assess the sheet; with JIRA, put fresh values in the current quarter."""
     period = Period.at(as_of, config.okr.fiscal_year_start_month)
@@ -149,7 +171,8 @@ def load_state(
             f"in OKR year {period.year.label}; pass --as-of with a date in {config.okr.year}, "
             "or set [okr] year for the new sheet"
         )
-    backend = open_sheet(config, output, force)
+    backend = open_sheet(config, output, force, token_cache=reach.token_cache,
+                         interactive=reach.interactive, deadline=reach.deadline)
     grid = backend.read()
     layout = detect_layout(grid, period.year.label)
     language = layout.language if config.okr.language == "auto" else config.okr.language
@@ -172,7 +195,8 @@ def load_state(
                 problems[kr.row] = found
     if with_jira and any(kr.linked for kr in krs):
         try:
-            values, sources, source = _measure(krs, grid, layout, period, config, problems)
+            values, sources, source = _measure(krs, grid, layout, period, config, problems,
+                                               reach)
         except BaseException:
             backend.close()
             raise
@@ -195,11 +219,12 @@ def run_pull(
     output: Path | None = None,
     force: bool = False,
     now: datetime | None = None,
+    reach: Reach = Reach(),
 ) -> PullResult:
     """One pull: read, measure, assess, write the owned cells that changed, log them."""
     now = now or datetime.now().astimezone()
     state, sources = load_state(config, as_of or now.date(), with_jira=True, output=output,
-                                force=force)
+                                force=force, reach=reach)
     try:
         return _write(config, state, sources, as_of, now, dry_run)
     finally:

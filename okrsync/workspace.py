@@ -13,27 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from okrsync.config import Config
+from okrsync.environment import TOKEN_FILE, default_config_dir
 from okrsync.errors import ConfigError, LockedError
 from okrsync.jira.source import IssueSource
 from okrsync.retry import Deadline
 from okrsync.sheets.base import SheetBackend
 from okrsync.sheets.refs import is_workbook, parse_spreadsheet
-
-
-def app_dir() -> Path:
-    """okrsync's per-user config folder, by the platform's rules (as click's get_app_dir
-    has them): `$XDG_CONFIG_HOME/okrsync` or `~/.config/okrsync` on Linux,
-    `~/Library/Application Support/okrsync` on macOS, `%APPDATA%\\okrsync` on Windows.
-    The default home of the sheet locks and the Google token cache."""
-    import os
-    import sys
-
-    if sys.platform == "win32":
-        base = os.environ.get("APPDATA") or os.environ.get("LOCALAPPDATA")
-        return Path(base or Path.home()) / "okrsync"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "okrsync"
-    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "okrsync"
 
 
 def open_sheet(config: Config, output: Path | None = None, force: bool = False, *,
@@ -42,9 +27,9 @@ def open_sheet(config: Config, output: Path | None = None, force: bool = False, 
     """The backend for `[sheet] spreadsheet`. `output` (xlsx only) writes a copy elsewhere;
     `force` lets it replace a file that is not an earlier copy of this workbook.
 
-    Google only: `token_cache` is the OAuth token file (default `google-token.json` in
-    `app_dir()`); `interactive` allows a browser sign-in (a person is at a terminal);
-    every request stops at `deadline`."""
+    Google only: `token_cache` is the OAuth token file (default: the Environment's);
+    `interactive` allows a browser sign-in (a person is at a terminal); every request
+    stops at `deadline`."""
     if force and output is None:
         raise ConfigError("--force works only with --output FILE (it lets the copy replace "
                           "FILE); it changes nothing else. Drop --force, or add --output.")
@@ -53,7 +38,7 @@ def open_sheet(config: Config, output: Path | None = None, force: bool = False, 
         from okrsync.sheets.xlsx import XlsxSheet
 
         return XlsxSheet(config.path(target), config.sheet.worksheet, output, force)
-    from okrsync.sheets.google import TOKEN_FILE, GoogleSheet, load_credentials
+    from okrsync.sheets.google import GoogleSheet, load_credentials
 
     ref = parse_spreadsheet(target)
     assert ref is not None  # the config checked it
@@ -67,7 +52,7 @@ def open_sheet(config: Config, output: Path | None = None, force: bool = False, 
     credentials = load_credentials(
         google.credentials, config.base,
         config.path(google.oauth_client) if google.oauth_client else None,
-        token_cache=token_cache or app_dir() / TOKEN_FILE, interactive=interactive,
+        token_cache=token_cache or default_config_dir() / TOKEN_FILE, interactive=interactive,
         timeout=google.timeout, deadline=deadline,
     )
     return GoogleSheet(ref, config.sheet.worksheet, credentials, endpoint=google.api_endpoint,
@@ -78,14 +63,14 @@ def open_sheet(config: Config, output: Path | None = None, force: bool = False, 
 def sheet_lock(config: Config, lock_dir: Path | None = None) -> Any:
     """A lock held while okrsync changes one sheet: two pulls never overlap.
 
-    It is an OS file lock in `lock_dir` (default `locks` in `app_dir()`), so a run that
-    dies releases it.
+    It is an OS file lock in `lock_dir` (default: the Environment's), so a run that dies
+    releases it.
     """
     import hashlib
 
     from filelock import FileLock
 
-    folder = lock_dir if lock_dir is not None else app_dir() / "locks"
+    folder = lock_dir if lock_dir is not None else default_config_dir() / "locks"
     folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(sheet_identity(config).encode()).hexdigest()[:20]
     return FileLock(folder / f"{digest}.lock", timeout=0)

@@ -99,7 +99,7 @@ def test_pull_on_google_gives_the_same_results_as_on_xlsx(api, tmp_path, example
     assert values[7][10] == pytest.approx(0.55)  # K8: 55%, stored as a percentage
     assert values[11][10] == 7  # K12: done_count
     assert values[4][12] == pytest.approx(0.4)  # M5: achievement
-    assert values[4][15] == "at risk" and values[7][16] == "2024-08-20"
+    assert values[4][15] == "주의" and values[7][16] == "2024-08-20"  # a Korean sheet
     cell = api.books[BOOK].sheet("2024 OKR").cells[(7, 12)]
     assert cell["userEnteredFormat"]["backgroundColorStyle"]["rgbColor"]["red"] > 0
     assert cell["userEnteredFormat"]["numberFormat"]["type"] == "PERCENT"
@@ -190,7 +190,7 @@ def test_change_log_tab_is_created_and_appended(api, tmp_path):
     run_pull(load_config(config), AS_OF)
     log = api.values(BOOK, "okrsync log")
     assert [(row[4], row[6], row[7]) for row in log[first:]] == [
-        ("M6", 45, 55), ("P6", "at risk", "on track")]
+        ("M6", 45, 55), ("P6", "주의", "순항")]
     backend_log = load_config(config)
     from okrsync.workspace import open_sheet
 
@@ -208,7 +208,7 @@ def test_text_starting_with_equals_stays_text(api, tmp_path):
     status = api.books[BOOK].sheet("OKR").cells[(1, 13)]["userEnteredValue"]
     assert status == {"stringValue": "no data · M2: unknown JIRA metric '=2+2'; use one of "
                       "done_ratio, done_count, count, points_done, points_ratio, "
-                      "sum:<field name>"}
+                      "weighted, weighted_points, sum:<field name>"}
 
 
 def test_a_row_inserted_between_read_and_write_is_caught(api, tmp_path):

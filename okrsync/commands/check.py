@@ -8,7 +8,7 @@ from datetime import date
 from okrsync.config import Config
 from okrsync.environment import Environment
 from okrsync.errors import ExitCode
-from okrsync.sync import PullResult, run_pull
+from okrsync.sync import PullResult, Reach, run_pull
 from okrsync.workspace import open_source
 
 
@@ -25,7 +25,8 @@ class CheckResult:
 
 def check(env: Environment, config: Config, *, as_of: date | None = None) -> CheckResult:
     """Config, credentials, the sheet's columns and every KR's values and JIRA link."""
-    source = open_source(config)  # it must load or answer, even with no KR linked yet
-    if source is not None:
+    reach = Reach.of(env)
+    source = open_source(config, show_progress=reach.progress)  # it must answer, even
+    if source is not None:                                       # with no KR linked yet
         source.close()
-    return CheckResult(run_pull(config, as_of, dry_run=True, now=env.now(as_of)))
+    return CheckResult(run_pull(config, as_of, dry_run=True, now=env.now(as_of), reach=reach))

@@ -28,7 +28,7 @@ from okrsync.core.values import parse_number
 from okrsync.environment import Environment
 from okrsync.errors import ConfigError, ExitCode, KRError
 from okrsync.sheets.base import LogRecord
-from okrsync.sync import SheetState, load_state
+from okrsync.sync import Reach, SheetState, load_state
 from okrsync.workspace import sheet_identity
 
 FIRST_WINDOW = timedelta(days=7)
@@ -209,7 +209,8 @@ def digest(
     post: bool = False,
 ) -> DigestResult:
     """The weekly brief; with `post`, delivered to the departments' webhooks."""
-    state, _ = load_state(config, env.today(as_of), with_jira=False)
+    state, _ = load_state(config, env.today(as_of), with_jira=False,
+                          reach=Reach.of(env))
     try:
         records = state.backend.read_log()
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from okrsync.config import load_config
 from okrsync.core.template import dashboard
 from okrsync.environment import Environment
 from okrsync.errors import ConfigError, ExitCode
-from okrsync.sheets.refs import is_workbook
+from okrsync.sheets.refs import is_workbook, parse_spreadsheet
 from okrsync.workspace import open_sheet
 
 
@@ -73,36 +74,6 @@ def write_config(path: Path, answers: Answers, force: bool = False) -> None:
         raise
 
 
-def make_workbook(path: Path, title: str, lang: str, force: bool = False) -> None:
-    """An .xlsx with an empty dashboard: headers, merges, widths, frozen header, formats."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    if path.exists() and not force:
-        raise ConfigError(f"{path} already exists; pass --force to replace it")
-    template = dashboard(lang)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title
-    grey = PatternFill("solid", fgColor="FFD9D9D9")
-    for r, row in enumerate(template.rows, start=1):
-        for c, text in enumerate(row, start=1):
-            cell = sheet.cell(r, c, text or None)
-            cell.font = Font(bold=True)
-            cell.fill = grey
-            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    for r0, c0, r1, c1 in template.merges:
-        sheet.merge_cells(start_row=r0 + 1, start_column=c0 + 1, end_row=r1, end_column=c1)
-    for c, width in enumerate(template.widths, start=1):
-        sheet.column_dimensions[get_column_letter(c)].width = width
-    for col in template.percent_columns:
-        for r in range(3, 203):
-            sheet.cell(r, col + 1).number_format = "0%"
-    sheet.freeze_panes = "D3"
-    book.save(path)
-
-
 @dataclass(frozen=True)
 class InitResult:
     """What `init` made: the config, and the dashboard if asked for."""
@@ -135,19 +106,14 @@ def init(
     write_config(config_path, answers, force)
     settings = load_config(config_path)
     title = answers.worksheet or "OKR"
+    if not (create_workbook or create_sheet):
+        return InitResult(config_path)
+    target = settings.model_copy(
+        update={"sheet": settings.sheet.model_copy(update={"worksheet": None})})
+    with closing(open_sheet(target, token_cache=env.token_cache,
+                            interactive=env.interactive)) as backend:
+        backend.create_dashboard(title, dashboard(lang), replace=force)
     if create_workbook:
-        path = settings.path(answers.spreadsheet)
-        make_workbook(path, title, lang, force)
-        return InitResult(config_path, workbook=path, tab=title)
-    if create_sheet:
-        from okrsync.sheets.google import GoogleSheet
-
-        backend = open_sheet(settings.model_copy(
-            update={"sheet": settings.sheet.model_copy(update={"worksheet": None})}))
-        assert isinstance(backend, GoogleSheet)
-        try:
-            backend.create_tab(title, dashboard(lang))
-        finally:
-            backend.close()
-        return InitResult(config_path, tab=title, spreadsheet=backend.ref.id)
-    return InitResult(config_path)
+        return InitResult(config_path, workbook=settings.path(answers.spreadsheet), tab=title)
+    ref = parse_spreadsheet(answers.spreadsheet)
+    return InitResult(config_path, tab=title, spreadsheet=ref.id if ref else None)

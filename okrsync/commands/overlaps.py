@@ -19,7 +19,7 @@ from okrsync.core.okr import KeyResult
 from okrsync.environment import Environment
 from okrsync.errors import ExitCode, KRError
 from okrsync.jira.links import Link, parse_link
-from okrsync.sync import load_state
+from okrsync.sync import Reach, load_state
 from okrsync.workspace import open_source
 
 SAMPLE = 5
@@ -78,7 +78,8 @@ def shared_issues(issue_keys: dict[int, tuple[KeyResult, set[str]]]) -> list[Sha
 def overlaps(env: Environment, config: Config, *, as_of: date | None = None,
              threshold: float = 85.0) -> Overlaps:
     """KR pairs of different departments that count the same issues or read alike."""
-    state, _ = load_state(config, env.today(as_of), with_jira=False)
+    state, _ = load_state(config, env.today(as_of), with_jira=False,
+                          reach=Reach.of(env))
     state.close()
     krs = [a.kr for a in state.assessments]
     problems: list[tuple[KeyResult, str]] = []
@@ -90,7 +91,7 @@ def overlaps(env: Environment, config: Config, *, as_of: date | None = None,
             except KRError as error:
                 problems.append((kr, str(error)))
     issue_keys: dict[int, tuple[KeyResult, set[str]]] = {}
-    source = open_source(config) if links else None
+    source = open_source(config, show_progress=env.progress) if links else None
     if source is not None:
         with closing(source):
             found = source.issues(set(links.values()))

@@ -10,8 +10,9 @@ from pathlib import Path
 from okrsync.alerts import post_alerts
 from okrsync.config import Config
 from okrsync.environment import Environment
+from okrsync.retry import Deadline
 from okrsync.sheets.refs import is_workbook
-from okrsync.sync import PullResult, run_pull
+from okrsync.sync import PullResult, Reach, run_pull
 from okrsync.workspace import locked
 
 
@@ -32,14 +33,21 @@ def pull(
     output: Path | None = None,
     force: bool = False,
     fail_on: Iterable[str] = (),
+    max_seconds: float | None = None,
 ) -> PullResult:
-    """Read, measure, write (unless `dry_run`), then post Andon alerts to the webhook."""
-    with contextlib.nullcontext() if dry_run else locked(config):  # a dry run writes nothing
+    """Read, measure, write (unless `dry_run`), then post Andon alerts to the webhook.
+
+    With `max_seconds`, every request stops at that time limit: a hung server never holds
+    the sheet's lock past it."""
+    deadline = Deadline(max_seconds, label="--max-seconds") if max_seconds else None
+    lock = contextlib.nullcontext() if dry_run else locked(config, env.lock_dir)
+    with lock:  # a dry run writes nothing, so it needs no lock
         result = run_pull(config, as_of, dry_run=dry_run, output=output, force=force,
-                          now=env.now(as_of))
+                          now=env.now(as_of), reach=Reach.of(env, deadline))
     result.fail_on = frozenset(fail_on)
     if result.alerts and config.alerts.webhook and not dry_run:
-        warning = post_alerts(config.alerts.webhook, result.alerts, shared_name(config))
+        warning = post_alerts(config.alerts.webhook, result.alerts, shared_name(config),
+                              deadline=deadline)
         if warning:
             result.warnings.append(warning)
     return result

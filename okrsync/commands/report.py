@@ -14,7 +14,7 @@ from okrsync.core.progress import Status
 from okrsync.environment import Environment
 from okrsync.errors import ConfigError, ExitCode
 from okrsync.report import moved_since, select
-from okrsync.sync import Problem, load_state
+from okrsync.sync import Problem, Reach, load_state
 
 Moved = dict[str, list[dict[str, Any]]]
 """Per KR text: each cell that changed since a date, first old → last new."""
@@ -48,7 +48,8 @@ def report(
     since: date | None = None,
 ) -> ReportResult:
     """The sheet assessed as of a date, filtered; with `since`, only the KRs that moved."""
-    state, _ = load_state(config, env.today(as_of), with_jira=False)
+    state, _ = load_state(config, env.today(as_of), with_jira=False,
+                          reach=Reach.of(env))
     try:
         moved = moved_since(state.backend.read_log(), since.isoformat()) if since else None
     finally:

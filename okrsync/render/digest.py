@@ -45,7 +45,8 @@ def _sections(result: DigestResult, brief: DepartmentBrief) -> list[tuple[str, l
                                        krs=", ".join(item.kr.text for item in items))
             for owner, items in brief.owed.items()]
     alarms = [t("{kr} [{alarm}]: {old} → {new}").format(
-        kr=a.key_result, alarm=alarm_word(a.alarm, lang), old=cell_value(a.old), new=cell_value(a.new))
+        kr=a.key_result, alarm=alarm_word(a.alarm, lang), old=cell_value(a.old),
+        new=cell_value(a.new))
         for a in brief.alarms]
     ahead = []
     for item, heading_to in brief.forecasts:

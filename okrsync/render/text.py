@@ -137,14 +137,16 @@ def html_text(text: object) -> str:
     return html.escape(shown(text))
 
 
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_ESCAPED_IN_JSON = re.compile(
+    r"[\ud800-\udfff\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def to_json(data: Any, indent: int | None = 2) -> str:
-    """JSON that any stream can carry: a lone surrogate from a cell is kept as its JSON
-    escape instead of breaking the output; secrets are removed."""
+    """JSON that any stream and terminal can carry: lone surrogates, C1 controls and
+    bidi overrides from a cell are written as JSON escapes (the data is unchanged);
+    secrets are removed."""
     text = json.dumps(data, ensure_ascii=False, indent=indent)
-    return scrub(_SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", text))
+    return scrub(_ESCAPED_IN_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", text))
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -122,10 +122,12 @@ class SheetBackend(ABC):
         """Every change recorded by earlier pulls, oldest first."""
 
     @abstractmethod
-    def create_dashboard(self, title: str, template: Template) -> None:
+    def create_dashboard(self, title: str, template: Template, *, replace: bool = False
+                         ) -> None:
         """Lay out an empty dashboard in a new tab (or workbook) called `title`: the
         template's headers, merges, column widths, a frozen header and a percent format
-        on its percent columns."""
+        on its percent columns. `replace` lets a new workbook replace an existing file;
+        an existing tab is never replaced."""
 
     def close(self) -> None:  # noqa: B027 (nothing to release by default)
         """Release connections; the backend is not used afterwards."""

@@ -5,7 +5,6 @@ own): `auth` signs in, `http` talks to the API (time limits, retries, error mess
 
 from okrsync.sheets.google.auth import (
     SCOPES,
-    TOKEN_FILE,
     account_of,
     load_credentials,
     save_token,
@@ -19,7 +18,6 @@ __all__ = [
     "GOOGLE_SHEETS",
     "MAX_REQUEST_BYTES",
     "SCOPES",
-    "TOKEN_FILE",
     "GoogleSheet",
     "RoutedSession",
     "account_of",

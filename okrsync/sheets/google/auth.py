@@ -23,7 +23,6 @@ from okrsync.redact import register
 from okrsync.retry import Deadline, network_problem, timed_session
 
 SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
-TOKEN_FILE = "google-token.json"
 """The OAuth token cache's file name, in okrsync's config folder."""
 REFRESH_TIMEOUT = 30.0
 

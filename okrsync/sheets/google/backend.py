@@ -174,8 +174,10 @@ class GoogleSheet(SheetBackend):
         """The former name of create_dashboard."""
         self.create_dashboard(title, template)
 
-    def create_dashboard(self, title: str, template: Template) -> None:
-        """Add a tab with an empty dashboard: headers, merges, widths, frozen header."""
+    def create_dashboard(self, title: str, template: Template, *, replace: bool = False
+                         ) -> None:
+        """Add a tab with an empty dashboard: headers, merges, widths, frozen header. An
+        existing tab is never replaced (`replace` is for workbook files)."""
         http = self.client.http_client
         meta = self.http.call("reading the spreadsheet's tabs", lambda: http.fetch_sheet_metadata(
             self.ref.id, params={"fields": _STRUCTURE_FIELDS}))
