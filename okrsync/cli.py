@@ -230,6 +230,9 @@ def pull(
                             "limit, in seconds (0: none); a hung server never holds the "
                             "sheet past it.")
     ] = MAX_SECONDS,
+    full: Annotated[bool, typer.Option(
+        "--full", help="Read everything from JIRA, not only what changed since the last "
+                       "pull.")] = False,
 ) -> None:
     """Read the sheet, fetch JIRA progress, and write values, achievement and colors back."""
     with session(log_format) as run:
@@ -238,7 +241,7 @@ def pull(
 
         result = run_pull(run.env, run.config(config), as_of=_day(as_of), dry_run=dry_run,
                           output=output, force=force, fail_on=[f.value for f in fail_on or ()],
-                          max_seconds=max_seconds or None)
+                          max_seconds=max_seconds or None, full=full)
         fmt = "json" if log_format is LogFormat.json else "table"
         _show_after_writing(run, result, fmt, quiet)
         if show_report and not quiet and fmt == "table":

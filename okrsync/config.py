@@ -95,6 +95,9 @@ class JiraConfig(_Section):
     allow_http: bool = False
     """Allow a plain http:// server (other than this machine): the token would travel
     unencrypted. Without it such a server is refused."""
+    full_refresh_days: float = Field(default=7.0, ge=0)
+    """A pull reads only what changed in JIRA since the last one, and everything again
+    when the last full read is older than this (0: every pull reads everything)."""
 
     @model_validator(mode="after")
     def _one_source(self) -> JiraConfig:

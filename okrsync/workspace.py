@@ -7,8 +7,9 @@ browser sign-in, no progress bar, okrsync's per-user config folder, no time limi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -113,11 +114,14 @@ def locked(config: Config, lock_dir: Path | None = None) -> Iterator[None]:
 
 
 def open_source(config: Config, *, show_progress: bool = False,
-                deadline: Deadline | None = None) -> IssueSource | None:
+                deadline: Deadline | None = None, cache_dir: Path | None = None,
+                full: bool = False, clock: Callable[[], datetime] | None = None
+                ) -> IssueSource | None:
     """The JIRA source for `[jira]`, or None when the config links no JIRA.
 
     `show_progress` draws a progress bar (on a terminal); every live request stops at
-    `deadline`."""
+    `deadline`. With `cache_dir`, a live JIRA is synced incrementally through the sync
+    cache there (`full` reads everything anyway)."""
     if config.jira.export:
         from okrsync.jira.export import ExportSource
 
@@ -126,5 +130,14 @@ def open_source(config: Config, *, show_progress: bool = False,
     if config.jira.server:
         from okrsync.jira.live import open_live
 
-        return open_live(config, show_progress=show_progress, deadline=deadline)
+        cache = None
+        if cache_dir is not None:
+            from okrsync.jira.cache import SyncCache
+            from okrsync.redact import redact_url
+
+            scope = (f"{redact_url(config.jira.server)} {config.jira.email or 'pat'} "
+                     f"{sheet_identity(config)}")
+            cache = SyncCache(cache_dir / "jira-sync.sqlite3", scope)
+        return open_live(config, show_progress=show_progress, deadline=deadline, cache=cache,
+                         full=full, clock=clock)
     return None

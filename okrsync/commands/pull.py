@@ -34,6 +34,7 @@ def pull(
     force: bool = False,
     fail_on: Iterable[str] = (),
     max_seconds: float | None = None,
+    full: bool = False,
 ) -> PullResult:
     """Read, measure, write (unless `dry_run`), then post Andon alerts to the webhook.
 
@@ -43,7 +44,7 @@ def pull(
     lock = contextlib.nullcontext() if dry_run else locked(config, env.lock_dir)
     with lock:  # a dry run writes nothing, so it needs no lock
         result = run_pull(config, as_of, dry_run=dry_run, output=output, force=force,
-                          now=env.now(as_of), reach=Reach.of(env, deadline))
+                          now=env.now(as_of), reach=Reach.of(env, deadline, full))
     result.fail_on = frozenset(fail_on)
     if result.alerts and config.alerts.webhook and not dry_run:
         warning = post_alerts(config.alerts.webhook, result.alerts, shared_name(config),

@@ -15,6 +15,7 @@ run on a bounded pool; only the fields a metric needs are asked for.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import threading
 import time
@@ -22,6 +23,7 @@ import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -30,6 +32,7 @@ from jira import JIRA, JIRAError
 
 from okrsync.core.text import clean
 from okrsync.errors import ConfigError, KRError, SourceError
+from okrsync.jira.cache import SyncCache, signature
 from okrsync.jira.links import IssueKeys, Jql, Link, SavedFilter
 from okrsync.jira.metrics import Kind, Metric
 from okrsync.jira.model import Issue, field_name, issue_from_rest, points_fields_of
@@ -61,6 +64,12 @@ PARENT_CHUNK = 200
 PAGE_SIZE = 1000
 """Asked per page; the server answers with as many as it allows."""
 
+KEY_PAGE_SIZE = 5000
+"""Asked per page when only keys are wanted (JIRA Cloud's most for such pages)."""
+
+MATCH_LIMIT = 1000
+"""Issue ids and queries per POST /jql/match."""
+
 
 def jira_policy(max_retry_seconds: float) -> RetryPolicy:
     return RetryPolicy.for_budget(max_retry_seconds, cap=30.0, jitter=(0.9, 1.1),
@@ -91,6 +100,10 @@ class LiveSource(IssueSource):
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         deadline: Deadline | None = None,
+        cache: SyncCache | None = None,
+        full_refresh_days: float = 7.0,
+        full: bool = False,
+        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         register(token, user=None if pat else email)
         parts = urlsplit(server)
@@ -107,6 +120,10 @@ class LiveSource(IssueSource):
         self.sleep, self.clock, self.deadline = sleep, clock, deadline
         self.show_progress = show_progress
         self.configured_points = story_points_field
+        self.cache, self.full_refresh_days, self.full = cache, full_refresh_days, full
+        self.wall_clock = wall_clock
+        self.synced: str = "full"
+        """How the last fetch went: `full` (everything read), or `incremental`."""
         self._fields: list[dict[str, Any]] | None = None
         self._to_issue: Callable[[dict[str, Any]], Issue] = functools.partial(
             issue_from_rest, names={}, points_fields=None, epic_field=None)  # set per fetch
@@ -209,6 +226,10 @@ class LiveSource(IssueSource):
     def _all_fields(self) -> list[dict[str, Any]]:
         if self._fields is None:
             self._fields = self._call(self.client.fields, "reading the field list")
+            # The library would read the same list again to translate field names.
+            self.client._fields_cache_value = {
+                name: item["id"] for item in self._fields for name in
+                item.get("clauseNames") or ()}
         return self._fields
 
     def _names(self) -> dict[str, str]:
@@ -284,12 +305,68 @@ class LiveSource(IssueSource):
                 return list(issues.values())
 
     def _count(self, jql: str) -> int:
+        """How many issues match, exactly: on Server / DC the `total` of a zero-row page;
+        on Cloud, the keys themselves (pages of 5,000), because Cloud's approximate-count
+        is eventually consistent and okrsync writes only numbers it can stand behind."""
         if self.cloud:
-            return int(self._call(lambda: self.client.approximate_issue_count(jql), "counting"))
+            return len(self._keys(jql))
         page = self._call(lambda: self.client.search_issues(
             jql, startAt=0, maxResults=0, fields=["key"], json_result=True, use_post=True),
             "counting")
         return int(page.get("total") or 0)
+
+    def _post(self, path: str, body: dict[str, Any], what: str) -> Any:
+        """POST a JSON body to the REST API, as is (the `jira` library would rename
+        fields such as `id` after the site's clause names)."""
+        url = self.client._get_url(path)
+        send = functools.partial(self.client._session.post, url, data=json.dumps(body))
+        return self._call(send, what).json()
+
+    def _keys(self, jql: str) -> dict[str, str]:
+        """Key → id of every issue matching `jql`, from id-only pages (Cloud gives up to
+        5,000 a page when only ids are asked for; Server / DC 1,000)."""
+        found: dict[str, str] = {}
+        body: dict[str, Any] = {"jql": jql, "fields": ["id"]}
+        start = 0
+        while True:
+            if self.cloud:
+                page = self._post("search/jql", body | {"maxResults": KEY_PAGE_SIZE},
+                                  "searching")
+            else:
+                page = self._post("search", body | {"maxResults": PAGE_SIZE, "startAt": start},
+                                  "searching")
+            batch = page.get("issues") or []
+            start += len(batch)
+            found.update((str(raw["key"]).upper(), str(raw.get("id") or "")) for raw in batch)
+            if self.cloud:
+                if not page.get("nextPageToken") or page.get("isLast"):
+                    return found
+                body["nextPageToken"] = page["nextPageToken"]
+            elif not batch or start >= int(page.get("total") or 0):
+                return found
+
+    def _match(self, ids: Sequence[str], queries: Sequence[str]
+               ) -> list[set[str] | KRError]:
+        """Which of the issue `ids` each query matches (Cloud's POST /jql/match), split
+        to stay within its limits."""
+        matched: list[set[str] | KRError] = [set() for _ in queries]
+        numbers = sorted({int(i) for i in ids if i.isdigit()})
+        for start in range(0, len(queries), MATCH_LIMIT):
+            chunk = list(queries[start:start + MATCH_LIMIT])
+            for first in range(0, max(1, len(numbers)), MATCH_LIMIT):
+                body = {"issueIds": numbers[first:first + MATCH_LIMIT] or [], "jqls": chunk}
+                if not body["issueIds"]:
+                    break
+                answer = self._post("jql/match", body, "checking changed issues")
+                for offset, entry in enumerate(answer.get("matches") or []):
+                    index = start + offset
+                    known = matched[index]
+                    if entry.get("errors"):
+                        matched[index] = KRError(scrub(clean(
+                            "; ".join(map(str, entry["errors"])), one_line=True))[:300])
+                    elif isinstance(known, set):
+                        known |= {str(i) for i in entry.get("matchedIssues") or []}
+        return matched
 
     def _parents_jql(self, keys: Sequence[str]) -> str:
         listed = ", ".join(_quote(k) for k in keys)
@@ -368,14 +445,29 @@ class LiveSource(IssueSource):
 
     def _fetch(self, links: Mapping[Link, bool], metrics: list[Metric]
                ) -> dict[Link, Any]:
-        """Issues (or, where only a count is needed, the count) of every link."""
+        """Issues (or, where only a count is needed, the count) of every link: in full, or,
+        with a sync cache, only what can have changed since the last pull."""
         fields = self._wanted_fields(metrics)
         names = self._names() if (self._fields is not None) else {}
         points = self._points_fields() if any(m.needs_points for m in metrics) else None
         epic = self._epic_field()
+        keep_numbers = any(m.kind is Kind.SUM for m in metrics)
         self._to_issue = functools.partial(
             issue_from_rest, names=names, points_fields=points, epic_field=epic,
-            keep_numbers=any(m.kind is Kind.SUM for m in metrics))
+            keep_numbers=keep_numbers)
+        if self.cache is None or not self.cloud:
+            # Server / DC pages hold 1,000 issues whether fields are asked or not, and it
+            # has no /jql/match: an incremental read would cost as much as a full one.
+            self.synced = "full"
+            return self._full(links, fields)
+        from okrsync.jira.sync import Sync
+
+        return Sync(self, self.cache, fields, signature({
+            "site": self.server, "cloud": self.cloud, "fields": fields, "epic": epic,
+            "points": points, "numbers": keep_numbers, "names": bool(names)})).fetch(links)
+
+    def _full(self, links: Mapping[Link, bool], fields: list[str]) -> dict[Link, Any]:
+        """Every link read in full: parents' children in a few searches, queries each."""
         results: dict[Link, Any] = {}
         tasks: list[Callable[[], None]] = []
 
@@ -497,7 +589,8 @@ def jira_message(error: JIRAError) -> str:
 
 
 def open_live(config: Any, *, show_progress: bool = False,
-              deadline: Deadline | None = None) -> LiveSource:
+              deadline: Deadline | None = None, cache: SyncCache | None = None,
+              full: bool = False, clock: Callable[[], datetime] | None = None) -> LiveSource:
     """A LiveSource from the `[jira]` config; the token comes from the environment only."""
     jira = config.jira
     token = os.environ.get(jira.token_env, "").strip()
@@ -511,4 +604,7 @@ def open_live(config: Any, *, show_progress: bool = False,
         story_points_field=jira.story_points_field, max_workers=jira.max_workers,
         timeout=jira.timeout, max_retry_seconds=jira.max_retry_seconds,
         allow_http=jira.allow_http, show_progress=show_progress, deadline=deadline,
+        cache=cache, full=full or jira.full_refresh_days == 0,
+        full_refresh_days=jira.full_refresh_days,
+        wall_clock=clock or (lambda: datetime.now(UTC)),
     )

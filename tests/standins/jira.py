@@ -45,6 +45,7 @@ import re
 import threading
 import uuid
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -289,6 +290,7 @@ class JiraStandIn(StandIn):
         self.match_max_jqls = MATCH_MAX_JQLS
         self._by_key: dict[str, dict[str, Any]] = {}
         self._by_id: dict[str, dict[str, Any]] = {}
+        self._deleted: set[str] = set()
         self._subtasks: dict[str, list[dict[str, Any]]] = {}
         self._projects: dict[str, str] = {}
         self._issue_types: dict[str, tuple[str, int, int, str, str]] = dict(ISSUE_TYPES)
@@ -296,8 +298,44 @@ class JiraStandIn(StandIn):
             name: (status_id, category)
             for category, (status_id, name, _, _) in DEFAULT_STATUSES.items()}
         self._status_views: dict[str, dict[str, Any]] = {}
+        self.now = datetime.fromisoformat(CREATED.replace("+0000", "+00:00"))
+        """The site's clock: `updated` of what add() and change() touch, and what a
+        relative date (`updated >= "-95m"`) counts back from. `advance()` moves it."""
 
     # -- set-up
+
+    def advance(self, minutes: float) -> None:
+        self.now += timedelta(minutes=minutes)
+
+    def _stamp(self) -> str:
+        return self.now.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+
+    def change(self, key: str, *, category: str | None = None, points: float | None = None,
+               epic: str | None = None, labels: tuple[str, ...] | None = None) -> None:
+        """Edit an issue as a person would in JIRA; its `updated` becomes now."""
+        raw = self._by_key[key.upper()]
+        fields = raw["fields"]
+        if category is not None:
+            fields["status"] = self._status(category, None)
+            fields["resolution"] = self._resolution() if category == "done" else None
+        if points is not None:
+            fields["customfield_10016" if self.cloud else "customfield_10002"] = points
+        if epic is not None:
+            if self.cloud:
+                fields["parent"] = self._link(epic)
+            else:
+                fields[EPIC_LINK] = epic
+        if labels is not None:
+            fields["labels"] = list(labels)
+        fields["updated"] = self._stamp()
+        self.forget()
+
+    def delete(self, key: str) -> None:
+        raw = self._by_key.pop(key.upper())
+        self._by_id.pop(raw["id"], None)
+        self._deleted.add(raw["id"])
+        self.issues.remove(raw)
+        self.forget()
 
     def add(self, key: str, category: str, *, parent: str | None = None,
             labels: tuple[str, ...] = (), points: float | None = None,
@@ -318,7 +356,7 @@ class JiraStandIn(StandIn):
         if len(linked) > 1:
             raise ValueError("an issue has one parent: give parent, epic or subtask_of")
         type_name = issuetype or ("Sub-task" if subtask_of else "Story")
-        issue_id = str(10000 + len(self.issues))
+        issue_id = str(10000 + len(self._by_id) + len(self._deleted))
         project = key.split("-")[0]
         fields: dict[str, Any] = {
             "summary": f"{key} work",
@@ -332,8 +370,8 @@ class JiraStandIn(StandIn):
             "assignee": None,
             "resolution": self._resolution() if category == "done" else None,
             "resolutiondate": CREATED if category == "done" else None,
-            "created": CREATED,
-            "updated": CREATED,
+            "created": self._stamp(),
+            "updated": self._stamp(),
             "description": None,
             "subtasks": [],
         }
@@ -634,6 +672,11 @@ class JiraStandIn(StandIn):
                 return fast
             self._issues(names, epic)
         text = re.sub(r"(?i)\border\s+by\b.*$", "", jql).strip()
+        relative = re.fullmatch(r'(?i)updated\s*>=\s*"?-(\d+)m"?', text)
+        if relative:  # a relative date, evaluated by the site's clock
+            since = self.now - timedelta(minutes=int(relative[1]))
+            return [raw for raw in self.issues if datetime.fromisoformat(
+                raw["fields"]["updated"].replace("+0000", "+00:00")) >= since]
         if bounded and not text:
             raise errors("Unbounded JQL queries are not allowed here. Please add a search "
                          "restriction to your query.")

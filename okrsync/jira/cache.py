@@ -1,0 +1,127 @@
+"""What the last pull learnt from JIRA, so the next one asks only what can have changed.
+
+One SQLite file in the user's cache folder holds, per JIRA site and sheet, the member
+issues of every link (with only the fields the metrics need) and when they were last
+synced. It is a cache: anything wrong with it (a file that cannot be read, a different
+version, other fields asked for) makes the pull start over with a full read, and it is
+written in one transaction at the end of a successful sync, so a pull killed half way
+leaves the previous state, never a half one.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping
+from contextlib import closing, suppress
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from okrsync.jira.model import Issue
+
+SCHEMA = 1
+"""Bumped when what is stored changes: an older cache is then rebuilt, never read."""
+
+
+@dataclass
+class SyncState:
+    """One site's and sheet's issues and link memberships, as of `synced_at`."""
+
+    signature: str
+    """What was asked (site, fields, metrics): another signature means a full read."""
+    full_at: datetime
+    """When everything was last read in full."""
+    synced_at: datetime
+    """When the last sync started: issues updated since then are asked again."""
+    issues: dict[str, Issue] = field(default_factory=dict)
+    members: dict[str, list[str]] = field(default_factory=dict)
+    """A link's members: `parent:KEY` → child keys, `jql:QUERY` → keys."""
+    ids: dict[str, str] = field(default_factory=dict)
+    """Issue key → JIRA's numeric id (what /jql/match takes)."""
+
+
+def _issue_row(issue: Issue) -> str:
+    data = {f.name: getattr(issue, f.name) for f in fields(Issue)}
+    data["points"] = dict(issue.points)
+    data["numbers"] = dict(issue.numbers)
+    return json.dumps(data, ensure_ascii=False, allow_nan=True)
+
+
+def _issue(text: str) -> Issue:
+    data: dict[str, Any] = json.loads(text)
+    for name in ("labels", "components", "fix_versions"):
+        data[name] = tuple(data.get(name) or ())
+    return Issue(**data)
+
+
+class SyncCache:
+    """The SQLite file; `scope` tells the site and sheet apart inside it."""
+
+    def __init__(self, path: Path, scope: str) -> None:
+        self.path = path
+        self.scope = scope
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path, timeout=30)
+        connection.execute("create table if not exists state (scope text primary key, "
+                           "schema integer, signature text, full_at text, synced_at text, "
+                           "members text, ids text)")
+        connection.execute("create table if not exists issues (scope text, key text, "
+                           "data text, primary key (scope, key))")
+        return connection
+
+    def load(self) -> SyncState | None:
+        """The stored state, or None when there is none or it cannot be trusted."""
+        try:
+            with closing(self._connect()) as db:
+                row = db.execute("select schema, signature, full_at, synced_at, members, ids "
+                                 "from state where scope = ?", (self.scope,)).fetchone()
+                if row is None or row[0] != SCHEMA:
+                    return None
+                issues = {key: _issue(data) for key, data in db.execute(
+                    "select key, data from issues where scope = ?", (self.scope,))}
+            members = json.loads(row[4])
+            ids = json.loads(row[5])
+            if not isinstance(members, dict) or not isinstance(ids, dict):
+                return None
+            return SyncState(row[1], datetime.fromisoformat(row[2]),
+                             datetime.fromisoformat(row[3]), issues,
+                             {str(k): [str(m) for m in v] for k, v in members.items()},
+                             {str(k): str(v) for k, v in ids.items()})
+        except (sqlite3.Error, OSError, ValueError, TypeError, KeyError):
+            return None  # a damaged cache is rebuilt, never trusted
+
+    def save(self, state: SyncState) -> None:
+        """Replace the stored state in one transaction."""
+        try:
+            with closing(self._connect()) as db, db:
+                db.execute("delete from issues where scope = ?", (self.scope,))
+                db.executemany("insert into issues values (?, ?, ?)",
+                               [(self.scope, key, _issue_row(issue))
+                                for key, issue in state.issues.items()])
+                db.execute("insert or replace into state values (?, ?, ?, ?, ?, ?, ?)", (
+                    self.scope, SCHEMA, state.signature, state.full_at.isoformat(),
+                    state.synced_at.isoformat(), json.dumps(state.members),
+                    json.dumps(state.ids)))
+        except (sqlite3.Error, OSError):
+            self.forget()  # the next pull reads everything again
+
+    def forget(self) -> None:
+        try:
+            with closing(self._connect()) as db, db:
+                db.execute("delete from state where scope = ?", (self.scope,))
+                db.execute("delete from issues where scope = ?", (self.scope,))
+        except (sqlite3.Error, OSError):
+            with suppress(OSError):
+                self.path.unlink(missing_ok=True)
+
+
+def member_key(kind: str, value: str) -> str:
+    return f"{kind}:{value}"
+
+
+def signature(parts: Mapping[str, Any]) -> str:
+    return json.dumps(dict(sorted(parts.items())), sort_keys=True, default=str)
