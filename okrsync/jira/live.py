@@ -43,6 +43,7 @@ from okrsync.retry import (
     Deadline,
     Failure,
     GaveUp,
+    Pacer,
     RetryPolicy,
     lost_connection,
     network_problem,
@@ -118,6 +119,7 @@ class LiveSource(IssueSource):
         self.timeout = timeout
         self.policy = policy or jira_policy(max_retry_seconds)
         self.sleep, self.clock, self.deadline = sleep, clock, deadline
+        self.pacer = Pacer(sleep=sleep)
         self.show_progress = show_progress
         self.configured_points = story_points_field
         self.cache, self.full_refresh_days, self.full = cache, full_refresh_days, full
@@ -161,6 +163,7 @@ class LiveSource(IssueSource):
         client = JIRA(options=options, get_server_info=False, max_retries=0,
                       timeout=self.timeout, validate=False, **auth)
         timed_session(client._session, self.timeout, self.deadline)
+        client._session.hooks["response"].append(self.pacer.observe)
         return client
 
     def _classify(self, error: BaseException) -> Failure | None:
@@ -181,6 +184,7 @@ class LiveSource(IssueSource):
         """Send one request under the retry policy; every failure becomes a message."""
 
         def counted() -> T:
+            self.pacer.wait(self.deadline)
             with self._lock:
                 self.requests += 1
             return send()

@@ -50,6 +50,10 @@ class Recorded:
 class StandIn:
     """Subclasses implement `route(method, path, params, headers, body) -> JSON`."""
 
+    def answer_headers(self, path: str) -> dict[str, str]:
+        """Headers sent with every answer that is not a fault (rate-limit headers, say)."""
+        return {}
+
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
         self.faults: list[Fault] = []
@@ -117,7 +121,8 @@ class StandIn:
                     return 0, None, {}, 0.0
                 return fault.status, self.fault_body(fault), fault.headers, fault.trickle
         try:
-            return 200, self.route(method, path, params, headers, body), {}, 0.0
+            return 200, self.route(method, path, params, headers, body), self.answer_headers(
+                path), 0.0
         except HttpError as error:
             return error.status, error.body, error.headers, 0.0
 
