@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,7 @@ TAB = "OKR"
 TOKEN = "benchmark-token-not-a-secret"
 AS_OF = "2024-08-20"
 CLOUD_PAGE = 100  # what /search/jql returns per page when fields are asked for
+CHURN = 0.01  # the share of issues that change between two nightly pulls
 
 
 @dataclass
@@ -191,25 +192,39 @@ def counts(sheets: SheetsStandIn, jira: JiraStandIn) -> tuple[int, int, int]:
     return reads, writes, len(jira.requests)
 
 
-def okrsync_pull(label: str, config: Path, sheets: SheetsStandIn, jira: JiraStandIn
-                 ) -> Figures:
+def okrsync_pull(label: str, config: Path, sheets: SheetsStandIn, jira: JiraStandIn,
+                 *extra: str) -> Figures:
     sheets.requests.clear()
     jira.requests.clear()
-    env = {**os.environ, "OKRSYNC_BENCH_TOKEN": TOKEN, "XDG_CONFIG_HOME": str(config.parent)}
+    env = {**os.environ, "OKRSYNC_BENCH_TOKEN": TOKEN, "XDG_CONFIG_HOME": str(config.parent),
+           "XDG_CACHE_HOME": str(config.parent / "cache")}
     wall, rss, code, cpu = run_process([sys.executable, "-m", "okrsync", "pull", "-c",
-                                        str(config), "--as-of", AS_OF, "--quiet"], env)
+                                        str(config), "--as-of", AS_OF, "--quiet", *extra], env)
     reads, writes, jira_requests = counts(sheets, jira)
     return Figures(label, wall, reads, writes, jira_requests, rss, code, cpu)
 
 
-def move_work(jira: JiraStandIn, share: float, seed: int = 3) -> None:
-    """Some issues change status in JIRA, as they do between two nightly pulls."""
+def full_read_changes(config: Path, jira: JiraStandIn, sheets: SheetsStandIn) -> int:
+    """How many values a full read (dry run) would still change after the nightly pull."""
+    env = {**os.environ, "OKRSYNC_BENCH_TOKEN": TOKEN, "XDG_CONFIG_HOME": str(config.parent),
+           "XDG_CACHE_HOME": str(config.parent / "cache")}
+    out = subprocess.run([sys.executable, "-m", "okrsync", "pull", "-c", str(config), "--as-of",
+                          AS_OF, "--full", "--dry-run", "--log-format", "json"], env=env,
+                         capture_output=True, text=True, check=False)
+    events = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+    summary = next((e for e in events if e.get("event") == "summary"), {"changes": -1})
+    return int(summary["changes"])
+
+
+def move_work(jira: JiraStandIn, share: float, seed: int = 3) -> int:
+    """Some issues change status in JIRA, as they do between two nightly pulls (their
+    `updated` becomes the site's now). How many moved."""
     rng = random.Random(seed)
-    for raw in jira.issues:
-        if rng.random() < share:
-            category = rng.choice(["done", "new", "indeterminate"])
-            raw["fields"]["status"]["statusCategory"]["key"] = category
-    jira.forget()
+    jira.now = datetime.now(UTC)
+    moved = [raw["key"] for raw in jira.issues if rng.random() < share]
+    for key in moved:
+        jira.change(key, category=rng.choice(["done", "new", "indeterminate"]))
+    return len(moved)
 
 
 # ---------------------------------------------------------------- the straightforward way
@@ -300,14 +315,23 @@ def scale(krs: int, latency: float, naive_sample: int | None, nightly: bool = Tr
           ) -> tuple[list[Figures], tuple[int, int], Company]:
     figures = []
     with SheetsStandIn() as sheets, JiraStandIn(cloud=True, token=TOKEN) as jira:
+        jira.now = datetime.now(UTC) - timedelta(days=2)  # the issues were made earlier
         company = build(krs, sheets, jira)
         sheets.latency = jira.latency = latency
         folder = Path(tempfile.mkdtemp())
         config = write_config(folder, sheets, jira)
         figures.append(okrsync_pull("okrsync pull (first)", config, sheets, jira))
         if nightly:
-            move_work(jira, 0.05)
-            figures.append(okrsync_pull("okrsync pull (nightly)", config, sheets, jira))
+            moved = move_work(jira, CHURN)
+            night = okrsync_pull("okrsync pull (nightly)", config, sheets, jira)
+            night.scaled = f"{moved:,} issues ({CHURN:.0%}) moved"
+            figures.append(night)
+            check = okrsync_pull("full read, dry run", config, sheets, jira, "--full",
+                                 "--dry-run", "--log-format", "json")
+            same = check.exit_code in (0, 1) and not full_read_changes(config, jira, sheets)
+            check.scaled = ("writes nothing: the nightly pull wrote what a full read gives"
+                            if same else "DIFFERS from the nightly pull")
+            figures.append(check)
         if naive_sample is not None:
             sample = min(naive_sample, krs)
             result = naive({"key": sheets.key, "sheets": sheets.url,  # type: ignore[attr-defined]

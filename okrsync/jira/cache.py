@@ -14,14 +14,14 @@ import json
 import sqlite3
 from collections.abc import Mapping
 from contextlib import closing, suppress
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from okrsync.jira.model import Issue
 
-SCHEMA = 1
+SCHEMA = 2
 """Bumped when what is stored changes: an older cache is then rebuilt, never read."""
 
 
@@ -42,17 +42,23 @@ class SyncState:
     """Issue key → JIRA's numeric id (what /jql/match takes)."""
 
 
-def _issue_row(issue: Issue) -> str:
-    data = {f.name: getattr(issue, f.name) for f in fields(Issue)}
-    data["points"] = dict(issue.points)
-    data["numbers"] = dict(issue.numbers)
-    return json.dumps(data, ensure_ascii=False, allow_nan=True)
+_ROW = ("key", "id", "status_category", "status", "project", "project_name", "issuetype",
+        "parent", "parent_id", "epic", "labels", "components", "fix_versions", "points",
+        "numbers")
+"""What is kept of an issue, in this order (the summary is not: no metric reads it)."""
 
 
-def _issue(text: str) -> Issue:
-    data: dict[str, Any] = json.loads(text)
+def _row(issue: Issue) -> list[Any]:
+    return [issue.key, issue.id, issue.status_category, issue.status, issue.project,
+            issue.project_name, issue.issuetype, issue.parent, issue.parent_id, issue.epic,
+            list(issue.labels), list(issue.components), list(issue.fix_versions),
+            dict(issue.points), dict(issue.numbers)]
+
+
+def _issue(row: list[Any]) -> Issue:
+    data = dict(zip(_ROW, row, strict=True))
     for name in ("labels", "components", "fix_versions"):
-        data[name] = tuple(data.get(name) or ())
+        data[name] = tuple(data[name])
     return Issue(**data)
 
 
@@ -66,27 +72,24 @@ class SyncCache:
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(self.path, timeout=30)
-        connection.execute("create table if not exists state (scope text primary key, "
+        connection.execute("create table if not exists sync (scope text primary key, "
                            "schema integer, signature text, full_at text, synced_at text, "
-                           "members text, ids text)")
-        connection.execute("create table if not exists issues (scope text, key text, "
-                           "data text, primary key (scope, key))")
+                           "members text, ids text, issues text)")
         return connection
 
     def load(self) -> SyncState | None:
         """The stored state, or None when there is none or it cannot be trusted."""
         try:
             with closing(self._connect()) as db:
-                row = db.execute("select schema, signature, full_at, synced_at, members, ids "
-                                 "from state where scope = ?", (self.scope,)).fetchone()
-                if row is None or row[0] != SCHEMA:
-                    return None
-                issues = {key: _issue(data) for key, data in db.execute(
-                    "select key, data from issues where scope = ?", (self.scope,))}
-            members = json.loads(row[4])
-            ids = json.loads(row[5])
-            if not isinstance(members, dict) or not isinstance(ids, dict):
+                row = db.execute("select schema, signature, full_at, synced_at, members, ids, "
+                                 "issues from sync where scope = ?", (self.scope,)).fetchone()
+            if row is None or row[0] != SCHEMA:
                 return None
+            members, ids, rows = json.loads(row[4]), json.loads(row[5]), json.loads(row[6])
+            if not (isinstance(members, dict) and isinstance(ids, dict)
+                    and isinstance(rows, list)):
+                return None
+            issues = {issue.key: issue for issue in map(_issue, rows)}
             return SyncState(row[1], datetime.fromisoformat(row[2]),
                              datetime.fromisoformat(row[3]), issues,
                              {str(k): [str(m) for m in v] for k, v in members.items()},
@@ -96,24 +99,21 @@ class SyncCache:
 
     def save(self, state: SyncState) -> None:
         """Replace the stored state in one transaction."""
+        rows = json.dumps([_row(issue) for issue in state.issues.values()],
+                          ensure_ascii=False, allow_nan=True, separators=(",", ":"))
         try:
             with closing(self._connect()) as db, db:
-                db.execute("delete from issues where scope = ?", (self.scope,))
-                db.executemany("insert into issues values (?, ?, ?)",
-                               [(self.scope, key, _issue_row(issue))
-                                for key, issue in state.issues.items()])
-                db.execute("insert or replace into state values (?, ?, ?, ?, ?, ?, ?)", (
+                db.execute("insert or replace into sync values (?, ?, ?, ?, ?, ?, ?, ?)", (
                     self.scope, SCHEMA, state.signature, state.full_at.isoformat(),
                     state.synced_at.isoformat(), json.dumps(state.members),
-                    json.dumps(state.ids)))
+                    json.dumps(state.ids), rows))
         except (sqlite3.Error, OSError):
             self.forget()  # the next pull reads everything again
 
     def forget(self) -> None:
         try:
             with closing(self._connect()) as db, db:
-                db.execute("delete from state where scope = ?", (self.scope,))
-                db.execute("delete from issues where scope = ?", (self.scope,))
+                db.execute("delete from sync where scope = ?", (self.scope,))
         except (sqlite3.Error, OSError):
             with suppress(OSError):
                 self.path.unlink(missing_ok=True)

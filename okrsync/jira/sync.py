@@ -87,10 +87,9 @@ class Sync:
         live.synced = "full" if previous is None else "incremental"
         results = self._read(links, state, previous,
                              changed=set() if previous is None else {i.key for i in changed})
-        state.issues = {key: issue for key, issue in state.issues.items()
-                        if key in _all_members(state)}
-        state.ids = {key: value for key, value in state.ids.items()
-                     if key in _all_members(state)}
+        members = _all_members(state)
+        state.issues = {key: issue for key, issue in state.issues.items() if key in members}
+        state.ids = {key: value for key, value in state.ids.items() if key in members}
         self.cache.save(state)
         return results
 
