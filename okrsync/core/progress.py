@@ -118,3 +118,8 @@ def color(value: float) -> str:
     else:
         low, high, t = YELLOW, GREEN, (value - 0.5) / 0.5
     return "".join(f"{round(a + (b - a) * t):02X}" for a, b in zip(low, high, strict=True))
+
+
+STATUS_COLOR = {Status.DONE: "#1e7b45", Status.ON_TRACK: "#2e8b57", Status.AT_RISK: "#b7791f",
+                Status.OFF_TRACK: "#c0392b", Status.NO_DATA: "#888888"}
+"""Each status's color as HTML reports and their charts show it (`#RRGGBB`)."""

@@ -101,18 +101,26 @@ def digest_markdown(result: DigestResult) -> str:
 
 
 def digest_html(result: DigestResult) -> str:
+    """The brief as one self-contained page: per department, charts of its KRs'
+    achievement and statuses, the brief's sections, and under "where each KR is heading"
+    a chart of each KR's forecast (`okrsync.render.charts`: inline SVG, no script)."""
+    from okrsync.render import charts
+
     lang = result.language
     out = ["<!DOCTYPE html>", f'<html lang="{lang}"><head><meta charset="utf-8">',
            f"<title>{html_text(_title(result))}</title>",
            "<style>body{font-family:-apple-system,'Segoe UI','Malgun Gothic',"
            "'Noto Sans CJK KR',sans-serif;margin:24px;color:#222}h3{margin-bottom:4px}"
-           "</style></head><body>", f"<h1>{html_text(_title(result))}</h1>"]
+           f"{charts.STYLE}</style></head><body>", f"<h1>{html_text(_title(result))}</h1>"]
     for brief in result.departments:
         out.append(f"<h2>{html_text(_department(result, brief))}</h2>")
+        out.append(charts.department_chart([item for item, _ in brief.forecasts],
+                                            result.period, lang))
         for title, items in _sections(result, brief):
             out.append(f"<h3>{html_text(title)}</h3><ul>")
             out += [f"<li>{html_text(item)}</li>" for item in items]
             out.append("</ul>")
+        out.append(charts.kr_charts(brief.forecasts, result.period, lang))
     out.append("</body></html>")
     return "\n".join(out) + "\n"
 

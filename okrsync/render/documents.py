@@ -9,7 +9,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 from okrsync.core.forecast import forecast
-from okrsync.core.progress import NotComputable, Status, color, status_word
+from okrsync.core.progress import STATUS_COLOR, NotComputable, color, status_word
 from okrsync.i18n import words
 from okrsync.render.text import (
     average,
@@ -128,8 +128,6 @@ def report_csv(result: ReportResult) -> str:
     return str(table.to_csv(index=False))
 
 
-_STATUS_COLOR = {Status.DONE: "#1e7b45", Status.ON_TRACK: "#2e8b57", Status.AT_RISK: "#b7791f",
-                 Status.OFF_TRACK: "#c0392b", Status.NO_DATA: "#888888"}
 _STYLE = (
     "body{font-family:-apple-system,'Segoe UI','Malgun Gothic','Noto Sans CJK KR',sans-serif;"
     "margin:24px;color:#222}table{border-collapse:collapse;width:100%;margin-bottom:18px}"
@@ -137,15 +135,19 @@ _STYLE = (
     "th{background:#f2f2f2}td.n{text-align:right;white-space:nowrap}"
     ".bar{background:#eee;width:120px;height:10px;display:inline-block}"
     ".bar span{display:block;height:10px}.obj td{background:#f7fbff;font-weight:bold}"
-    "small{color:#666}"
+    "small{color:#666}h3{margin:10px 0 4px;font-size:16px}"
 )
 
 
 def report_html(result: ReportResult) -> str:
-    """One self-contained HTML page with the table's content and colors, safe to mail.
+    """One self-contained HTML page with the table's content and colors, safe to mail:
+    per department, charts of its KRs' achievement and statuses, its table, and a chart
+    of each KR heading to the year's end (`okrsync.render.charts`: inline SVG, no script).
 
     Every text from the sheet is escaped: a KR named `<script>` shows as text.
     """
+    from okrsync.render import charts
+
     lang = result.language
     t = words(lang)
     period = result.period
@@ -156,18 +158,20 @@ def report_html(result: ReportResult) -> str:
     out = [
         "<!DOCTYPE html>", f'<html lang="{lang}"><head><meta charset="utf-8">',
         f"<title>{html_text(t('OKR progress'))} {day}</title>",
-        f"<style>{_STYLE}</style></head><body>",
+        f"<style>{_STYLE}{charts.STYLE}</style></head><body>",
         f"<h1>{html_text(t('OKR progress'))} — {day}</h1>",
         f"<p>{html_text(heading(period, lang))}. " + html_text(
             t("Total: {count} KRs, average {average} — {statuses}").format(
                 count=total["krs"], average=average(total["average"]),
                 statuses=status_counts(total, lang))) + "</p>",
     ]
-    for department, items in groupby(result.assessments, key=lambda a: a.kr.department):
+    for department, group in groupby(result.assessments, key=lambda a: a.kr.department):
+        items = list(group)
         summary = summaries[department]
         out.append(f"<h2>{html_text(department or t('(no department)'))}</h2>")
         out.append("<p>" + html_text(t("{count} KRs, average {average}").format(
             count=summary.krs, average=average(summary.average))) + ".</p>")
+        out.append(charts.department_chart(items, period, lang))
         columns = [t("Key Result"), t("Owner"), t("Start"), t("Now"), t("Target"),
                    t("Achievement"), t("Status"), t("Forecast")]
         out.append("<table><tr>" + "".join(f"<th>{html_text(c)}</th>" for c in columns)
@@ -199,9 +203,13 @@ def report_html(result: ReportResult) -> str:
                     f'<td class="n">{html_text(value(kr, kr.current))}</td>'
                     f'<td class="n">{html_text(value(kr, kr.target))}</td>'
                     f'<td class="n">{cell}</td>'
-                    f'<td style="color:{_STATUS_COLOR[item.status]}">{status}</td>'
+                    f'<td style="color:{STATUS_COLOR[item.status]}">{status}</td>'
                     f"<td>{html_text(forecast_text(ahead, lang))}</td></tr>")
         out.append("</table>")
+        if kr_charts := charts.kr_charts(
+                [(item, None if item.problems else forecast(item.kr, period))
+                 for item in items], period, lang):
+            out.append(f"<h3>{html_text(t('Where each KR is heading'))}</h3>{kr_charts}")
     if result.since is not None:
         out.append("<h2>" + html_text(t("Moved since {day}:").format(
             day=result.since.isoformat()).rstrip(":")) + "</h2><ul>")
