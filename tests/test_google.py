@@ -225,7 +225,8 @@ def test_a_row_inserted_between_read_and_write_is_caught(api, tmp_path):
     assert result.exit_code is ExitCode.PARTIAL
     refused = {p.row for p in result.problems}
     assert refused == {10, 11, 12, 14, 15}  # every KR at or below the new row
-    assert all("a row was inserted, deleted or moved" in p.message for p in result.problems)
+    # The example is a Korean sheet: what okrsync reports on it is Korean.
+    assert all("(pull 중에 행이 삽입, 삭제 또는 이동됨)" in p.message for p in result.problems)
     values = api.values(BOOK, "2024 OKR")
 
     def at(r, c):
@@ -247,8 +248,8 @@ def test_a_cell_edited_between_read_and_write_keeps_the_persons_value(api, tmp_p
 
     api.hooks[3] = person_types
     result = run_pull(load_config(config), AS_OF)
-    assert [p.message for p in result.problems] == [
-        "not written: K8 was changed by someone during the pull; their value is kept"]
+    assert [p.message for p in result.problems] == [  # a Korean sheet
+        "쓰지 않음: pull 중에 누군가 K8 셀을 바꿨습니다. 그 값을 유지합니다"]
     assert api.values(BOOK, "2024 OKR")[7][10] == 0.5
     assert "K8" not in [c.cell for c in result.changes]
 

@@ -13,7 +13,8 @@ from enum import StrEnum
 from okrsync.core.calendar import Period
 from okrsync.core.okr import KeyResult
 from okrsync.core.plan import Assessment
-from okrsync.core.progress import NotComputable, Status, status_from_word
+from okrsync.core.progress import NotComputable, Status, status_from_word, status_word
+from okrsync.i18n import _s, sheet_language
 
 
 class Alarm(StrEnum):
@@ -57,7 +58,8 @@ def find_alerts(
     period: Period,
     stale_after_days: int,
 ) -> list[Alert]:
-    """KRs that went backwards, fell off track, or went stale, in sheet order."""
+    """KRs that went backwards, fell off track, or went stale, in sheet order; each
+    detail in the sheet's language."""
     alerts: list[Alert] = []
 
     def alert(kr: KeyResult, alarm: Alarm, detail: str) -> None:
@@ -72,15 +74,18 @@ def find_alerts(
         if old is not None:
             if (not isinstance(old.achievement, NotComputable)
                     and not isinstance(new, NotComputable) and new < old.achievement - 1e-9):
-                alert(kr, Alarm.REGRESSED,
-                      f"achievement went from {_percent(old.achievement)} to {_percent(new)}")
+                alert(kr, Alarm.REGRESSED, _s("achievement went from {old} to {new}").format(
+                    old=_percent(old.achievement), new=_percent(new)))
             if item.status is Status.OFF_TRACK and old.status is not Status.OFF_TRACK:
                 shown = "–" if isinstance(new, NotComputable) else _percent(new)
-                alert(kr, Alarm.OFF_TRACK, f"fell off track (was {old.status}; {shown} "
-                                           f"against {_percent(period.expected)} expected)")
+                alert(kr, Alarm.OFF_TRACK, _s(
+                    "fell off track (was {was}; {now} against {expected} expected)").format(
+                    was=status_word(old.status, sheet_language()), now=shown,
+                    expected=_percent(period.expected)))
         latest = kr.current_quarter
         if (item.status is not Status.DONE and (latest or 0) < period.quarter
                 and period.days_into_quarter > stale_after_days):
-            alert(kr, Alarm.STALE, f"no value for Q{period.quarter} yet, "
-                                   f"{period.days_into_quarter} days into the quarter")
+            alert(kr, Alarm.STALE, _s(
+                "no value for Q{quarter} yet, {days} days into the quarter").format(
+                quarter=period.quarter, days=period.days_into_quarter))
     return alerts

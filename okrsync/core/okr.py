@@ -11,6 +11,7 @@ from okrsync.core.progress import NotComputable, Status, Thresholds, achievement
 from okrsync.core.text import clean
 from okrsync.core.values import parse_number, unit_of
 from okrsync.errors import KRError
+from okrsync.i18n import _s
 
 _INVALID_TEXT = re.compile(r"[\ud800-\udfff]")
 """A lone surrogate: what a broken client can put in a cell, and no output can carry."""
@@ -117,9 +118,11 @@ def read_key_results(grid: Grid, layout: Layout) -> list[KeyResult]:
         )
         for column, col in cols.items():
             if _INVALID_TEXT.search(grid.text(row, col)):
-                kr.errors.append(f"{a1(row, col)}: holds characters that are not valid text "
-                                 f"({clean(grid.text(row, col), one_line=True)[:40]}); "
-                                 f"retype the {column.value.replace('_', ' ')}")
+                kr.errors.append(_s(
+                    "{cell}: holds characters that are not valid text ({text}); retype the "
+                    "{column}").format(cell=a1(row, col),
+                                       text=clean(grid.text(row, col), one_line=True)[:40],
+                                       column=column_name(column)))
         for col in (cols[Column.START], cols[Column.TARGET]):
             if (row, col) in grid.percent:
                 kr.unit = "%"
@@ -129,11 +132,24 @@ def read_key_results(grid: Grid, layout: Layout) -> list[KeyResult]:
         for quarter, col in layout.quarters.items():
             kr.quarters[quarter] = _number(grid, kr, row, col)
         if any(kr.quarter_achievement(q) is NotComputable.OUT_OF_RANGE for q in kr.quarters):
-            kr.errors.append(f"{a1(row, cols[Column.START])}:{a1(row, cols[Column.TARGET])}: "
-                             "the start, target and values are too large to compute an "
-                             "achievement with")
+            kr.errors.append(_s(
+                "{cells}: the start, target and values are too large to compute an "
+                "achievement with").format(
+                    cells=f"{a1(row, cols[Column.START])}:{a1(row, cols[Column.TARGET])}"))
         results.append(kr)
     return results
+
+
+def column_name(column: Column) -> str:
+    """What a column holds, in the sheet's language, for messages ("the owner", "담당자")."""
+    return {
+        Column.DEPARTMENT: _s("department"), Column.OBJECTIVE: _s("objective"),
+        Column.KEY_RESULT: _s("key result"), Column.DESCRIPTION: _s("description"),
+        Column.HISTORY: _s("history"), Column.OWNER: _s("owner"), Column.START: _s("start"),
+        Column.TARGET: _s("target"), Column.ACHIEVEMENT: _s("achievement"),
+        Column.JIRA: _s("jira"), Column.METRIC: _s("metric"), Column.STATUS: _s("status"),
+        Column.SYNCED: _s("synced"),
+    }[column]
 
 
 def _number(grid: Grid, kr: KeyResult, row: int, col: int) -> float | None:

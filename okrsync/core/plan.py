@@ -19,6 +19,7 @@ from okrsync.core.progress import NotComputable, Status, Thresholds, color, stat
 from okrsync.core.text import clean
 from okrsync.core.values import CellValue, is_blank, parse_number
 from okrsync.errors import KRError
+from okrsync.i18n import _s, words
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,8 @@ class Assessment:
             return word
         more = ""
         if len(self.problems) > 1:
-            count = len(self.problems) - 1
-            more = f" (외 {count}건)" if lang == "ko" else f" (+{count} more)"
+            t = words(lang)
+            more = t(" (+{count} more)").format(count=len(self.problems) - 1)
         return clean(f"{word} · {self.problems[0]}{more}", one_line=True)
 
 
@@ -75,20 +76,22 @@ def owned_cell_problems(grid: Grid, layout: Layout, kr: KeyResult, period: Perio
     if kr.linked and quarter_col is not None:
         owned.append(quarter_col)
         if (kr.row, quarter_col) in grid.formulas:
-            problems.append(f"{a1(kr.row, quarter_col)} holds a formula, so JIRA's value has "
-                            "nowhere to go (okrsync leaves formulas alone); clear the cell or "
-                            "unlink the KR")
+            problems.append(_s(
+                "{cell} holds a formula, so JIRA's value has nowhere to go (okrsync leaves "
+                "formulas alone); clear the cell or unlink the KR").format(
+                    cell=a1(kr.row, quarter_col)))
     for col in (layout.columns[c] for c in (Column.STATUS, Column.SYNCED)
                 if c in layout.columns):
         if (kr.row, col) in grid.formulas:
-            problems.append(f"{a1(kr.row, col)} holds a formula; okrsync leaves formulas "
-                            "alone, so it cannot fill this cell")
+            problems.append(_s("{cell} holds a formula; okrsync leaves formulas alone, so it "
+                               "cannot fill this cell").format(cell=a1(kr.row, col)))
     for col in owned:
         merge = grid.merge_at(kr.row, col)
         if merge is not None and (merge.row0, merge.col0) != (kr.row, col):
-            problems.append(f"{a1(kr.row, col)} is inside the merged cells "
-                            f"{a1(merge.row0, merge.col0)}:{a1(merge.row1 - 1, merge.col1 - 1)}, "
-                            "so okrsync cannot write it; unmerge them")
+            problems.append(_s("{cell} is inside the merged cells {merged}, so okrsync "
+                               "cannot write it; unmerge them").format(
+                cell=a1(kr.row, col),
+                merged=f"{a1(merge.row0, merge.col0)}:{a1(merge.row1 - 1, merge.col1 - 1)}"))
     return problems
 
 

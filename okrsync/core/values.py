@@ -12,6 +12,7 @@ import re
 import unicodedata
 
 from okrsync.errors import KRError
+from okrsync.i18n import _s
 
 CellValue = str | float | None
 """What a sheet backend hands the core for one cell: typed text, a number, or empty."""
@@ -68,7 +69,7 @@ def parse_number(value: CellValue) -> float | None:
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
         if not math.isfinite(value):
-            raise KRError(f"{value!r} is not a finite number")
+            raise KRError(_s("{value} is not a finite number").format(value=repr(value)))
         return float(value)
     text = _normalise(str(value))
     if text.lower() in _EMPTY:
@@ -77,14 +78,14 @@ def parse_number(value: CellValue) -> float | None:
     compact = _QUALIFIERS.sub("", compact).strip()
     match = _NUMBER.match(compact)
     if not match:
-        raise KRError(f"{value!r} is not a number")
+        raise KRError(_s("{value} is not a number").format(value=repr(value)))
     number = float(match["digits"].replace(",", ""))
     if match["mult"]:
         number *= _MULTIPLIERS[match["mult"].lower()]
     if match["sign"] == "-":
         number = -number
     if not math.isfinite(number):
-        raise KRError(f"{value!r} is too large")
+        raise KRError(_s("{value} is too large").format(value=repr(value)))
     return number
 
 

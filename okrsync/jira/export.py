@@ -19,12 +19,13 @@ import csv
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from okrsync.errors import KRError, SourceError
+from okrsync.i18n import _, _s
 from okrsync.jira.jql import ISSUE_FIELDS, compile_jql
 from okrsync.jira.links import IssueKeys, Jql, Link, SavedFilter
 from okrsync.jira.metrics import Kind, Metric
@@ -43,6 +44,12 @@ EPIC_LINK_NAMES = ("epic link", "에픽 링크")
 EPIC_TYPES = ("epic", "에픽")
 JSON_HOW = ("save the response of GET /rest/api/2/search?jql=…&fields=*all&expand=names "
             "(several pages as a JSON list)")
+
+
+def _json_how(t: Callable[[str], str]) -> str:
+    """JSON_HOW in `t`'s language (`_` for an error that stops the run, `_s` for a KR's)."""
+    return t("save the response of GET /rest/api/2/search?jql=…&fields=*all&expand=names "
+             "(several pages as a JSON list)")
 
 
 @dataclass
@@ -102,7 +109,7 @@ class ExportSource(IssueSource):
         """Read `path`; `shown` is how messages name it (as the config spells it)."""
         name = shown or path.name
         if not path.is_file():
-            raise SourceError(f"JIRA export {name} does not exist")
+            raise SourceError(_("JIRA export {name} does not exist").format(name=name))
         try:
             if path.suffix.lower() == ".csv":
                 with path.open(encoding="utf-8-sig", newline="") as stream:
@@ -111,10 +118,11 @@ class ExportSource(IssueSource):
                 with path.open(encoding="utf-8-sig") as stream:
                     contents = _from_json(json.load(stream), story_points_field, name)
         except (OSError, UnicodeDecodeError, json.JSONDecodeError, csv.Error) as error:
-            raise SourceError(f"JIRA export {name} cannot be read: {error}") from None
+            raise SourceError(_("JIRA export {name} cannot be read: {error}").format(
+                name=name, error=error)) from None
         except RecursionError:
-            raise SourceError(f"JIRA export {name} nests too deeply to be a JIRA search "
-                              "result") from None
+            raise SourceError(_("JIRA export {name} nests too deeply to be a JIRA search "
+                                "result").format(name=name)) from None
         return cls(contents, name)
 
     # -- what the export can answer
@@ -123,20 +131,22 @@ class ExportSource(IssueSource):
         contents = self.contents
         if metric.needs_points and not contents.points:
             if not contents.has_names:
-                raise KRError(
-                    f"the JIRA export {self.origin} has no `names` map, so okrsync cannot "
-                    "tell which custom field holds story points: export with expand=names, "
-                    "or set [jira] story_points_field to the field's id (customfield_…)"
-                )
-            raise KRError(f"no story points field in the JIRA export {self.origin} (looked "
-                          "for Story Points, Story point estimate); set [jira] "
-                          "story_points_field")
+                raise KRError(_s(
+                    "the JIRA export {name} has no `names` map, so okrsync cannot tell which "
+                    "custom field holds story points: export with expand=names, or set [jira] "
+                    "story_points_field to the field's id (customfield_…)").format(
+                    name=self.origin))
+            raise KRError(_s("no story points field in the JIRA export {name} (looked for "
+                             "Story Points, Story point estimate); set [jira] "
+                             "story_points_field").format(name=self.origin))
         if metric.kind is Kind.SUM and field_name(metric.field or "") not in contents.fields:
-            hint = ("; it has no `names` map, so fields can only be named by id "
-                    "(customfield_…) — or export with expand=names"
-                    if not contents.has_names else "")
-            raise KRError(f"field {metric.field!r} is not in the JIRA export {self.origin}"
-                          + hint)
+            if contents.has_names:
+                raise KRError(_s("field {field} is not in the JIRA export {name}").format(
+                    field=repr(metric.field), name=self.origin))
+            raise KRError(_s(
+                "field {field} is not in the JIRA export {name}; it has no `names` map, so "
+                "fields can only be named by id (customfield_…) — or export with "
+                "expand=names").format(field=repr(metric.field), name=self.origin))
 
     def field(self, name: str) -> str:
         """The field a JQL clause on `name` is answered from (a Vocabulary)."""
@@ -146,20 +156,22 @@ class ExportSource(IssueSource):
                 return name
             if contents.cloud:
                 return "parent"  # on JIRA Cloud, "Epic Link" is the epic as parent
-            raise KRError(contents.epic_problem or
-                          f"the JIRA export {self.origin} has no Epic Link field")
+            raise KRError(contents.epic_problem or _s(
+                "the JIRA export {name} has no Epic Link field").format(name=self.origin))
         if name == "statuscategory":
             missing = [i.key for i in self.all if not i.status_category]
             if missing:
-                raise KRError(f"{len(missing)} issues in the JIRA export {self.origin} have "
-                              f"no status category (e.g. {missing[0]}), so statusCategory "
-                              "cannot be evaluated")
+                raise KRError(_s("{count} issues in the JIRA export {name} have no status "
+                                 "category (e.g. {key}), so statusCategory cannot be "
+                                 "evaluated").format(count=len(missing), name=self.origin,
+                                                     key=missing[0]))
         wanted = _JQL_FIELDS.get(name)
         if contents.csv and name in ("labels", "component", "fixversion"):
             return name  # JIRA leaves out the column when no issue has a value
         if wanted and not contents.fields & set(wanted):
-            raise KRError(f"the JIRA export {self.origin} does not carry the {name} field, "
-                          f"so this JQL cannot be answered from it; {_how(contents)}")
+            raise KRError(_s("the JIRA export {name} does not carry the {field} field, so this "
+                             "JQL cannot be answered from it; {how}").format(
+                name=self.origin, field=name, how=_how(contents)))
         return name
 
     def value(self, field: str, value: str) -> str:
@@ -167,8 +179,9 @@ class ExportSource(IssueSource):
         not hold, which JIRA would reject rather than match nothing (a Vocabulary)."""
         if field == "project":
             if value.strip().lower() not in self.projects:
-                raise KRError(f"JQL names project {value!r}, which has no issue in the JIRA "
-                              f"export {self.origin}; export that project's issues too")
+                raise KRError(_s("JQL names project {project}, which has no issue in the JIRA "
+                                 "export {name}; export that project's issues too").format(
+                    project=repr(value), name=self.origin))
             return value
         return self._issue_key(value) if field in ISSUE_FIELDS else value
 
@@ -177,12 +190,13 @@ class ExportSource(IssueSource):
         if text.isdigit():
             if text in self.ids:
                 return self.ids[text]
-            raise KRError(f"JQL names issue id {text}, which is not in the JIRA export "
-                          f"{self.origin}")
+            raise KRError(_s("JQL names issue id {id}, which is not in the JIRA export "
+                             "{name}").format(id=text, name=self.origin))
         key = text.upper()
         if key not in self.known:
-            raise KRError(f"JQL names {key}, which is not in the JIRA export {self.origin} "
-                          "(JIRA itself would reject the query if the issue does not exist)")
+            raise KRError(_s("JQL names {key}, which is not in the JIRA export {name} (JIRA "
+                             "itself would reject the query if the issue does not "
+                             "exist)").format(key=key, name=self.origin))
         return key
 
     def _children_visible(self, key: str) -> str:
@@ -217,17 +231,19 @@ class ExportSource(IssueSource):
                 for issue in self.children.get(key, ()):
                     found[issue.key] = issue
             if not found:
-                raise KRError(f"no child issues of {link} in the JIRA export {self.origin}")
+                raise KRError(_s("no child issues of {link} in the JIRA export {name}").format(
+                    link=link, name=self.origin))
             self._no_conflicts(found)
             return list(found.values())
         if isinstance(link, SavedFilter):
-            raise KRError(f"{link}: saved filters live on the JIRA server; an export file "
-                          "cannot answer them (write the filter's JQL instead)")
+            raise KRError(_s("{link}: saved filters live on the JIRA server; an export file "
+                             "cannot answer them (write the filter's JQL instead)").format(
+                link=link))
         assert isinstance(link, Jql)
         try:
             predicate = compile_jql(link.query, self)
         except RecursionError:
-            raise KRError("the JQL nests too deeply to be evaluated") from None
+            raise KRError(_s("the JQL nests too deeply to be evaluated")) from None
         matched = {issue.key: issue for issue in self.all if predicate(issue)}
         for key in self.conflicts:
             if any(predicate(copy) for copy in self.copies[key]):
@@ -238,9 +254,11 @@ class ExportSource(IssueSource):
     def _no_conflicts(self, found: Mapping[str, Issue]) -> None:
         for key in found:
             if key in self.conflicts:
-                raise KRError(f"{key} appears {len(self.copies[key])} times in the JIRA export "
-                              f"{self.origin} with different {self.conflicts[key]}; export "
-                              "it once (pages of a search that changed while it was saved?)")
+                raise KRError(_s("{key} appears {count} times in the JIRA export {name} with "
+                                 "different {fields}; export it once (pages of a search that "
+                                 "changed while it was saved?)").format(
+                    key=key, count=len(self.copies[key]), name=self.origin,
+                    fields=self.conflicts[key]))
 
 
 _JQL_FIELDS = {
@@ -255,7 +273,7 @@ _JQL_FIELDS = {
 
 
 def _how(contents: Contents) -> str:
-    return "export all fields" if contents.has_names else JSON_HOW
+    return _s("export all fields") if contents.has_names else _json_how(_s)
 
 
 def _difference(copies: Sequence[Issue]) -> str:
@@ -263,7 +281,7 @@ def _difference(copies: Sequence[Issue]) -> str:
     first = copies[0]
     differ = [f.name.replace("_", " ") for f in fields(Issue)
               if any(getattr(other, f.name) != getattr(first, f.name) for other in copies[1:])]
-    return ", ".join(differ) or "contents"
+    return ", ".join(differ) or _s("contents")
 
 
 # ---------------------------------------------------------------- JSON (REST search)
@@ -287,8 +305,9 @@ def _pages(document: Any, name: str) -> list[Mapping[str, Any]]:
         for item in document:
             if isinstance(item, Mapping) and not isinstance(item.get("issues"), list):
                 raise SourceError(_not_a_search(item, name))
-    raise SourceError(f"the JIRA export {name} is not a JIRA search result: expected "
-                      f'{{"issues": [...]}} or a list of such pages; {JSON_HOW}')
+    raise SourceError(_("the JIRA export {name} is not a JIRA search result: expected "
+                        "{shape} or a list of such pages; {how}").format(
+        name=name, shape='{"issues": [...]}', how=_json_how(_)))
 
 
 def _not_a_search(document: Mapping[str, Any], name: str) -> str:
@@ -297,21 +316,23 @@ def _not_a_search(document: Mapping[str, Any], name: str) -> str:
     if isinstance(errors, Mapping):
         messages += [f"{key}: {value}" for key, value in errors.items()]
     if messages or "errorMessages" in document:
-        said = "; ".join(messages)[:300].rstrip(". ") or "(no message)"
-        return (f"the JIRA export {name} is an error JIRA answered, not a search result: "
-                f"{said}. Fix the search and save its answer again; nothing was written")
-    keys = ", ".join(sorted(map(str, document))[:6]) or "nothing"
-    return (f"the JIRA export {name} is not a JIRA search result (it holds {keys}, not "
-            f"issues); {JSON_HOW}; nothing was written")
+        said = "; ".join(messages)[:300].rstrip(". ") or _("(no message)")
+        return _("the JIRA export {name} is an error JIRA answered, not a search result: "
+                 "{said}. Fix the search and save its answer again; nothing was "
+                 "written").format(name=name, said=said)
+    keys = ", ".join(sorted(map(str, document))[:6]) or _("nothing")
+    return _("the JIRA export {name} is not a JIRA search result (it holds {keys}, not "
+             "issues); {how}; nothing was written").format(name=name, keys=keys,
+                                                         how=_json_how(_))
 
 
 def _check_complete(pages: Sequence[Mapping[str, Any]], name: str) -> None:
     """A search saved without all its pages gives wrong counts: stop before writing."""
     last = pages[-1]
     if last.get("nextPageToken") or last.get("isLast") is False:
-        raise SourceError(f"the JIRA export {name} ends with a page that says more follow "
-                          "(nextPageToken): save every page, as a JSON list; nothing was "
-                          "written")
+        raise SourceError(_("the JIRA export {name} ends with a page that says more follow "
+                            "(nextPageToken): save every page, as a JSON list; nothing was "
+                            "written").format(name=name))
     covered: dict[int, set[int]] = defaultdict(set)
     for page in pages:
         total = page.get("total")
@@ -321,11 +342,10 @@ def _check_complete(pages: Sequence[Mapping[str, Any]], name: str) -> None:
             covered[total].update(range(first, first + len(page["issues"])))
     for total, seen in covered.items():
         if len(seen & set(range(total))) < total:
-            raise SourceError(
-                f"the JIRA export {name} holds {len(seen)} of the {total} issues its search "
-                "found (total): save every page (startAt = 0, 50, 100, …) as a JSON list; "
-                "nothing was written"
-            )
+            raise SourceError(_(
+                "the JIRA export {name} holds {count} of the {total} issues its search found "
+                "(total): save every page (startAt = 0, 50, 100, …) as a JSON list; nothing "
+                "was written").format(name=name, count=len(seen), total=total))
 
 
 def _identify_epic_field(raw: Sequence[Mapping[str, Any]], names: Mapping[str, str],
@@ -348,13 +368,15 @@ def _identify_epic_field(raw: Sequence[Mapping[str, Any]], names: Mapping[str, s
     if len(candidates) == 1:
         return candidates[0], ""
     if candidates:
-        return None, (f"the JIRA export {name} has no `names` map and {len(candidates)} "
-                      f"custom fields that hold issue keys ({', '.join(candidates)}), so "
-                      "okrsync cannot tell which one is Epic Link and which issues belong to "
-                      f"the epic; {JSON_HOW}")
-    return None, (f"the JIRA export {name} has no `names` map and no field that links "
-                  "stories to their epic, so the epic's children cannot all be seen (on "
-                  f"JIRA Server they hang on the Epic Link field); {JSON_HOW}")
+        return None, _s(
+            "the JIRA export {name} has no `names` map and {count} custom fields that hold "
+            "issue keys ({fields}), so okrsync cannot tell which one is Epic Link and which "
+            "issues belong to the epic; {how}").format(
+            name=name, count=len(candidates), fields=", ".join(candidates), how=_json_how(_s))
+    return None, _s(
+        "the JIRA export {name} has no `names` map and no field that links stories to their "
+        "epic, so the epic's children cannot all be seen (on JIRA Server they hang on the "
+        "Epic Link field); {how}").format(name=name, how=_json_how(_s))
 
 
 def _is_epic(item: Mapping[str, Any]) -> bool:
@@ -376,18 +398,20 @@ def _from_json(document: Any, points_field: str | None, name: str) -> Contents:
     for page in pages:
         for position, item in enumerate(page["issues"], start=len(raw) + 1):
             if not isinstance(item, Mapping) or not isinstance(item.get("key"), str):
-                raise SourceError(f"issue #{position} in the JIRA export {name} has no key; "
-                                  f"{JSON_HOW}")
+                raise SourceError(_("issue #{position} in the JIRA export {name} has no key; "
+                                    "{how}").format(position=position, name=name,
+                                                    how=_json_how(_)))
             if not isinstance(item.get("fields") or {}, Mapping):
-                raise SourceError(f"issue {item['key']} in the JIRA export {name} has no "
-                                  "fields object; it is not a JIRA search result")
+                raise SourceError(_("issue {key} in the JIRA export {name} has no fields "
+                                    "object; it is not a JIRA search result").format(
+                    key=item["key"], name=name))
             raw.append(item)
     cloud = any("nextPageToken" in page or "isLast" in page for page in pages) or any(
         "hierarchyLevel" in ((item.get("fields") or {}).get("issuetype") or {}) for item in raw)
     epic_field, epic_problem = (None, "") if cloud else _identify_epic_field(raw, names, name)
     if not cloud and names and epic_field is None:
-        epic_problem = (f"the JIRA export {name} has no Epic Link field, so the stories of a "
-                        "classic epic cannot be seen; export all fields")
+        epic_problem = _s("the JIRA export {name} has no Epic Link field, so the stories of "
+                          "a classic epic cannot be seen; export all fields").format(name=name)
     candidates = dict(names)
     if not names and points_field:
         candidates[points_field] = points_field
@@ -434,11 +458,11 @@ def _from_csv(rows: Iterator[list[str]], points_field: str | None, name: str) ->
     try:
         header = next(rows)
     except StopIteration:
-        raise SourceError(f"the JIRA CSV export {name} is empty") from None
+        raise SourceError(_("the JIRA CSV export {name} is empty").format(name=name)) from None
     columns = [_column(h) for h in header]
     if "issue key" not in columns:
-        raise SourceError(f"the JIRA CSV export {name} has no 'Issue key' column: is it "
-                          "JIRA's Export issues → CSV (all fields)?")
+        raise SourceError(_("the JIRA CSV export {name} has no 'Issue key' column: is it "
+                            "JIRA's Export issues → CSV (all fields)?").format(name=name))
     points = points_fields_of({c: _label(h) for c, h in zip(columns, header, strict=True)},
                               points_field)
     records = []
@@ -456,7 +480,8 @@ def _from_csv(rows: Iterator[list[str]], points_field: str | None, name: str) ->
             elif cell and column not in single:
                 single[column] = cell
         if not single.get("issue key"):
-            raise SourceError(f"line {line_no} of the JIRA CSV export {name} has no issue key")
+            raise SourceError(_("line {line} of the JIRA CSV export {name} has no issue "
+                                "key").format(line=line_no, name=name))
         if single.get("issue id"):
             ids[single["issue id"]] = single["issue key"].upper()
         records.append((single, multi))
@@ -497,12 +522,12 @@ def _from_csv(rows: Iterator[list[str]], points_field: str | None, name: str) ->
             epics.add(issue.key)
     has_parent = bool({"parent", "parent id", "parent key"} & set(columns))
     epic_field = "epic link" if "epic link" in columns else None
-    problem = "" if epic_field else (
-        f"the JIRA CSV export {name} has no Epic Link column, so the stories of a classic "
-        "epic cannot be seen; export all fields")
+    problem = "" if epic_field else _s(
+        "the JIRA CSV export {name} has no Epic Link column, so the stories of a classic epic "
+        "cannot be seen; export all fields").format(name=name)
     if not has_parent and not epic_field:
-        problem = (f"the JIRA CSV export {name} has no Parent or Epic Link column, so no "
-                   "issue's children can be seen; export all fields")
+        problem = _s("the JIRA CSV export {name} has no Parent or Epic Link column, so no "
+                     "issue's children can be seen; export all fields").format(name=name)
     # A Cloud CSV names every child's parent (epics' stories included) in Parent.
     cloud = has_parent and epic_field is None and any(
         issue.parent in epics for issue in issues)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from okrsync.errors import KRError
+from okrsync.i18n import _s
 from okrsync.jira.model import Issue, category_key
 
 Predicate = Callable[[Issue], bool]
@@ -99,7 +100,8 @@ def _tokens(query: str) -> list[_Token]:
     while pos < len(query):
         match = _TOKEN.match(query, pos)
         if not match or match.end() == pos:
-            raise KRError(f"JQL {query!r} cannot be read near {query[pos:pos + 20]!r}")
+            raise KRError(_s("JQL {query} cannot be read near {near}").format(
+                query=repr(query), near=repr(query[pos:pos + 20])))
         pos = match.end()
         kind = match.lastgroup
         assert kind is not None
@@ -129,21 +131,23 @@ class _Parser:
     def _next(self) -> _Token:
         token = self._peek()
         if token is None:
-            raise KRError(f"JQL {self.query!r} ends too early")
+            raise KRError(_s("JQL {query} ends too early").format(query=repr(self.query)))
         self.pos += 1
         return token
 
     def _expect_op(self, op: str) -> None:
         token = self._next()
         if token.kind != "op" or token.text != op:
-            raise KRError(f"JQL {self.query!r}: expected {op!r} but found {token.text!r}")
+            raise KRError(_s("JQL {query}: expected {expected} but found {found}").format(
+                query=repr(self.query), expected=repr(op), found=repr(token.text)))
 
     def parse(self) -> Predicate:
         if not self.tokens:
-            raise KRError("the JQL is empty")
+            raise KRError(_s("the JQL is empty"))
         predicate = self._or()
         if self._peek() is not None:
-            raise KRError(f"JQL {self.query!r}: unexpected {self._peek().text!r}")  # type: ignore[union-attr]
+            raise KRError(_s("JQL {query}: unexpected {found}").format(
+                query=repr(self.query), found=repr(self._peek().text)))  # type: ignore[union-attr]
         return predicate
 
     def _or(self) -> Predicate:
@@ -166,8 +170,8 @@ class _Parser:
     def _deeper(self) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise KRError(f"JQL nests parentheses or NOT more than {MAX_DEPTH} deep; "
-                          "write it more simply")
+            raise KRError(_s("JQL nests parentheses or NOT more than {depth} deep; write it "
+                             "more simply").format(depth=MAX_DEPTH))
 
     def _not(self) -> Predicate:
         token = self._peek()
@@ -193,11 +197,10 @@ class _Parser:
             name = "epic link"
         field = _FIELDS.get(name)
         if field is None:
-            raise KRError(
-                f"JQL field {token.text!r} is beyond what okrsync can evaluate on an export "
-                "(project, parent, labels, issuetype, status, statusCategory, component, "
-                "fixVersion, key); a JIRA server is needed for this query"
-            )
+            raise KRError(_s(
+                "JQL field {field} is beyond what okrsync can evaluate on an export (project, "
+                "parent, labels, issuetype, status, statusCategory, component, fixVersion, "
+                "key); a JIRA server is needed for this query").format(field=repr(token.text)))
         if self.vocabulary is not None:
             field = self.vocabulary.field(field)
         return self._clause(field, token.text)
@@ -208,7 +211,8 @@ class _Parser:
         if op.upper == "NOT":
             following = self._next()
             if following.upper != "IN":
-                raise KRError(f"JQL {self.query!r}: expected IN after NOT")
+                raise KRError(_s("JQL {query}: expected IN after NOT").format(
+                    query=repr(self.query)))
             op, negate = following, True
         if op.upper == "IS":
             if (nxt := self._peek()) and nxt.upper == "NOT":
@@ -216,7 +220,8 @@ class _Parser:
                 negate = True
             empty = self._next()
             if empty.upper not in ("EMPTY", "NULL"):
-                raise KRError(f"JQL {self.query!r}: expected EMPTY after IS")
+                raise KRError(_s("JQL {query}: expected EMPTY after IS").format(
+                    query=repr(self.query)))
             return lambda issue: bool(_values(issue, field)) == negate
         if op.upper == "IN":
             wanted = self._list(field)
@@ -224,10 +229,10 @@ class _Parser:
             wanted = {self._value(field)}
             negate = op.text == "!="
         else:
-            raise KRError(
-                f"JQL operator {op.text!r} on {shown!r} is beyond what okrsync can evaluate "
-                "on an export (=, !=, in, not in, is empty); a JIRA server is needed for it"
-            )
+            raise KRError(_s(
+                "JQL operator {operator} on {field} is beyond what okrsync can evaluate on an "
+                "export (=, !=, in, not in, is empty); a JIRA server is needed for it").format(
+                operator=repr(op.text), field=repr(shown)))
 
         def matches(issue: Issue) -> bool:
             values = _values(issue, field)
@@ -245,7 +250,8 @@ class _Parser:
         while (token := self._next()).kind == "op" and token.text == ",":
             values.add(self._value(field))
         if not (token.kind == "op" and token.text == ")"):
-            raise KRError(f"JQL {self.query!r}: expected ')' but found {token.text!r}")
+            raise KRError(_s("JQL {query}: expected ')' but found {found}").format(
+                query=repr(self.query), found=repr(token.text)))
         return values
 
     def _reject_function(self) -> None:
@@ -253,16 +259,16 @@ class _Parser:
         following = self.tokens[self.pos + 1] if self.pos + 1 < len(self.tokens) else None
         if (token and token.kind == "word" and following
                 and following.kind == "op" and following.text == "("):
-            raise KRError(
-                f"JQL function {token.text}() needs a JIRA server; okrsync cannot evaluate it "
-                "on an export"
-            )
+            raise KRError(_s(
+                "JQL function {function}() needs a JIRA server; okrsync cannot evaluate it on "
+                "an export").format(function=token.text))
 
     def _value(self, field: str) -> str:
         self._reject_function()
         token = self._next()
         if token.kind == "op":
-            raise KRError(f"JQL {self.query!r}: expected a value but found {token.text!r}")
+            raise KRError(_s("JQL {query}: expected a value but found {found}").format(
+                query=repr(self.query), found=repr(token.text)))
         value = token.text
         if field == "statuscategory":
             return category_key(value) or value.lower()

@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from okrsync.errors import KRError
+from okrsync.i18n import _s
 
 _KEY = r"[A-Za-z][A-Za-z0-9_]*-\d+"
 _KEYS_ONLY = re.compile(
@@ -59,13 +60,13 @@ def parse_link(text: str) -> Link:
     match = _FILTER.match(text)
     if match:
         if not match[1].isdigit():
-            raise KRError(f"filter={match[1]!r}: a saved filter is given by its number, "
-                          "as in filter=12345")
+            raise KRError(_s("filter={value}: a saved filter is given by its number, as in "
+                             "filter=12345").format(value=repr(match[1])))
         return SavedFilter(int(match[1]))
     match = _FILTER_URL.search(text)
     if text.startswith("http") and match:
         return SavedFilter(int(match[1]))
     if text.startswith("http"):
-        raise KRError(f"{text!r} is a link JIRA cannot be asked about: give issue keys, "
-                      "filter=ID, or JQL")
+        raise KRError(_s("{link} is a link JIRA cannot be asked about: give issue keys, "
+                         "filter=ID, or JQL").format(link=repr(text)))
     return Jql(text)

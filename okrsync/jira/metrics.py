@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from okrsync.errors import KRError
+from okrsync.i18n import _s
 from okrsync.jira.model import CATEGORIES, Issue, field_name
 
 
@@ -84,17 +85,25 @@ def parse_metric(text: str) -> Metric:
         if cleaned.startswith(prefix):
             name = text.strip()[len(prefix):].strip()
             if not name:
-                raise KRError(f"metric {text!r} names no field: write sum:<field name>")
+                raise KRError(_s("metric {metric} names no field: write sum:<field "
+                                 "name>").format(metric=repr(text)))
             return Metric(Kind.SUM, name)
     kind = _ALIASES.get(cleaned)
     if kind is None:
-        raise KRError(f"unknown JIRA metric {text!r}; use one of {METRIC_NAMES}")
+        raise KRError(_s("unknown JIRA metric {metric}; use one of {names}").format(
+            metric=repr(text), names=METRIC_NAMES))
     return Metric(kind)
+
+
+def _field_of(field: str, key: str) -> str:
+    """`Story Points of CX-1`, in the sheet's language."""
+    return _s("{field} of {key}").format(field=field, key=key)
 
 
 def _finite(value: float, what: str) -> float:
     if not math.isfinite(value):
-        raise KRError(f"{what} is not a finite number ({value!r}); fix it in JIRA")
+        raise KRError(_s("{what} is not a finite number ({value}); fix it in JIRA").format(
+            what=what, value=repr(value)))
     return value
 
 
@@ -102,7 +111,8 @@ def _total(values: Iterable[float], what: str) -> float:
     try:
         return _finite(math.fsum(values), what)
     except OverflowError:
-        raise KRError(f"{what} is not a finite number; fix the values in JIRA") from None
+        raise KRError(_s("{what} is not a finite number; fix the values in JIRA").format(
+            what=what)) from None
 
 
 def _needs_categories(issues: Sequence[Issue]) -> None:
@@ -110,13 +120,14 @@ def _needs_categories(issues: Sequence[Issue]) -> None:
     KR, never counts as not done."""
     unknown = [issue.key for issue in issues if issue.status_category not in CATEGORIES]
     if unknown:
-        more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
-        raise KRError(
-            f"{len(unknown)} of the {len(issues)} linked issues have no status category "
-            f"({', '.join(unknown[:3])}{more}), so done issues cannot be told apart (okrsync "
-            "never guesses from status names): take the export from a JIRA that sends "
-            "statusCategory, or a CSV with the Status Category column"
-        )
+        more = (_s(" and {count} more").format(count=len(unknown) - 3) if len(unknown) > 3
+                else "")
+        raise KRError(_s(
+            "{count} of the {total} linked issues have no status category ({keys}), so done "
+            "issues cannot be told apart (okrsync never guesses from status names): take the "
+            "export from a JIRA that sends statusCategory, or a CSV with the Status Category "
+            "column").format(count=len(unknown), total=len(issues),
+                             keys=", ".join(unknown[:3]) + more))
 
 
 def _points(issues: Sequence[Issue]) -> tuple[list[float], list[float]]:
@@ -124,15 +135,16 @@ def _points(issues: Sequence[Issue]) -> tuple[list[float], list[float]]:
     them for these issues. Two fields holding values is an ambiguity, never a guess."""
     holding = sorted({name for issue in issues for name in issue.points})
     if not holding:
-        raise KRError(f"none of the {len(issues)} linked issues has story points, so there "
-                      "are none to count (set [jira] story_points_field if JIRA keeps them "
-                      "in a field not named Story Points)")
+        raise KRError(_s("none of the {count} linked issues has story points, so there are "
+                         "none to count (set [jira] story_points_field if JIRA keeps them in a "
+                         "field not named Story Points)").format(count=len(issues)))
     if len(holding) > 1:
-        raise KRError(f"the linked issues have story points in {len(holding)} fields "
-                      f"({', '.join(holding)}); set [jira] story_points_field to the one "
-                      "this KR counts")
+        raise KRError(_s("the linked issues have story points in {count} fields ({fields}); "
+                         "set [jira] story_points_field to the one this KR counts").format(
+            count=len(holding), fields=", ".join(holding)))
     name = holding[0]
-    every = [_finite(issue.points.get(name, 0.0), f"{name} of {issue.key}") for issue in issues]
+    every = [_finite(issue.points.get(name, 0.0), _field_of(name, issue.key))
+             for issue in issues]
     done = [points for issue, points in zip(issues, every, strict=True) if issue.done]
     return every, done
 
@@ -143,13 +155,15 @@ def check_unit(metric: Metric, unit: str, percent: bool, start: float | None,
     kept in % (or one that runs from 0 to 100), a count or a sum never does. KRError
     otherwise, never a silent reinterpretation (10 done issues written as 10%)."""
     if metric.gives_share and not percent and not (unit == "" and (start, target) == (0, 100)):
-        counts = f"in {unit}" if unit else "in plain numbers"
-        raise KRError(f"{metric} gives a share done in %, but this KR counts {counts}; pick a "
-                      "metric that counts (done_count, count, points_done, sum:<field>), or "
-                      "type its start and target in %")
+        counts = (_s("in {unit}").format(unit=unit) if unit else _s("in plain numbers"))
+        raise KRError(_s("{metric} gives a share done in {percent}, but this KR counts "
+                         "{counts}; pick a metric that counts (done_count, count, points_done, "
+                         "sum:<field>), or type its start and target in {percent}").format(
+            metric=metric, counts=counts, percent="%"))
     if percent and not metric.gives_share:
-        raise KRError(f"{metric} gives a number, but this KR is kept in %; pick a share "
-                      "(done_ratio, points_ratio), or type its start and target as numbers")
+        raise KRError(_s("{metric} gives a number, but this KR is kept in {percent}; pick a "
+                         "share (done_ratio, points_ratio), or type its start and target as "
+                         "numbers").format(metric=metric, percent="%"))
 
 
 def compute(metric: Metric, issues: Sequence[Issue],
@@ -164,34 +178,35 @@ def compute(metric: Metric, issues: Sequence[Issue],
     if metric.kind is Kind.SUM:
         assert metric.field is not None
         wanted = field_name(metric.field)
-        return _total((_finite(issue.numbers.get(wanted, 0.0), f"{metric.field} of {issue.key}")
-                       for issue in issues), f"the sum of {metric.field}")
+        return _total((_finite(issue.numbers.get(wanted, 0.0), _field_of(metric.field, issue.key))
+                       for issue in issues), _s("the sum of {field}").format(field=metric.field))
     _needs_categories(issues)
     if metric.kind is Kind.DONE_COUNT:
         return float(sum(issue.done for issue in issues))
     if metric.kind is Kind.DONE_RATIO:
         if not issues:
-            raise KRError("no issues match the link, so there is no share done")
+            raise KRError(_s("no issues match the link, so there is no share done"))
         return 100.0 * sum(issue.done for issue in issues) / len(issues)
     if metric.kind is Kind.WEIGHTED:
         if not issues:
-            raise KRError("no issues match the link, so there is no share done")
+            raise KRError(_s("no issues match the link, so there is no share done"))
         return 100.0 * math.fsum(weights.get(i.status_category, 0.0) for i in issues) / len(
             issues)
     every, done = _points(issues)
     if metric.kind is Kind.WEIGHTED_POINTS:
-        total = _total(every, "the sum of the story points")
+        total = _total(every, _s("the sum of the story points"))
         if total == 0:
-            raise KRError("the linked issues have 0 story points in all, so there is no "
-                          "share done")
+            raise KRError(_s("the linked issues have 0 story points in all, so there is no "
+                             "share done"))
         weighted = _total((points * weights.get(issue.status_category, 0.0)
                            for issue, points in zip(issues, every, strict=True)),
-                          "the weighted sum of the story points")
+                          _s("the weighted sum of the story points"))
         return 100.0 * weighted / total
-    done_total = _total(done, "the sum of the done story points")
+    done_total = _total(done, _s("the sum of the done story points"))
     if metric.kind is Kind.POINTS_DONE:
         return done_total
-    total = _total(every, "the sum of the story points")
+    total = _total(every, _s("the sum of the story points"))
     if total == 0:
-        raise KRError("the linked issues have 0 story points in all, so there is no share done")
+        raise KRError(_s("the linked issues have 0 story points in all, so there is no "
+                         "share done"))
     return 100.0 * done_total / total

@@ -126,7 +126,7 @@ def test_row_inserted_above(api, tmp_path):
     _during_pull(api, lambda sheet: insert_row(sheet, 4))  # above every KR
     result = pull(config)
     assert result.exit_code == 1
-    assert "a row was inserted, deleted or moved" in result.output
+    assert "(pull 중에 행이 삽입, 삭제 또는 이동됨)" in result.output  # a Korean sheet
     grid = values(api)
     assert all(at(grid, r, c) is None for r in range(4, 16) for c in (10, 12, 15, 16))
 
@@ -147,8 +147,8 @@ def test_column_moved(api, tmp_path):
     _during_pull(api, lambda sheet: swap_columns(sheet, 15, 17))  # 상태 ↔ 비고
     result = pull(config)
     assert result.exit_code == 1
-    assert "the header of column" in result.output and "changed during the pull" in (
-        result.output)
+    assert "쓰지 않음: pull 중에 " in result.output and (  # a Korean sheet
+        "열의 헤더가 바뀌었습니다 (열이 이동, 삽입 또는 삭제됨)" in result.output)
     grid = values(api)
     assert at(grid, 2, 15) == "비고" and at(grid, 4, 15) == "9개 KR"  # the person's move
     for r in range(4, 16):  # nothing written anywhere: not into 비고, not into 상태
@@ -161,7 +161,7 @@ def test_the_same_cell_edited(api, tmp_path):
     _during_pull(api, lambda sheet: type_value(sheet, 4, 15, "회의 후 결정"))  # P5 typed
     result = pull(config)
     assert result.exit_code == 1
-    assert "P5 was changed by someone during the pull; their value is kept" in result.output
+    assert "쓰지 않음: pull 중에 누군가 P5 셀을 바꿨습니다. 그 값을 유지합니다" in result.output
     assert at(values(api), 4, 15) == "회의 후 결정"
     assert at(values(api), 4, 12) == pytest.approx(0.4)  # the rest of the row is written
     log = api.values(BOOK, "okrsync log")
