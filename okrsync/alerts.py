@@ -12,8 +12,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 
-from okrsync.core.andon import Alert
+from okrsync.core.andon import Alarm, Alert
 from okrsync.core.text import clean
+from okrsync.i18n import _, words
 from okrsync.redact import register, scrub
 from okrsync.retry import (
     RETRIED_STATUSES,
@@ -40,13 +41,18 @@ def slack_text(text: object) -> str:
     return safe.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def alert_text(alerts: Sequence[Alert], sheet: str) -> str:
-    lines = [f":rotating_light: okrsync: {len(alerts)} KR(s) need attention in "
-             f"{slack_text(sheet)}"]
+def alert_text(alerts: Sequence[Alert], sheet: str, lang: str = "en") -> str:
+    """The chat post for the sheet's people, in the sheet's language `lang`."""
+    t = words(lang)
+    alarms = {Alarm.REGRESSED: t("regressed"), Alarm.OFF_TRACK: t("off-track"),
+              Alarm.STALE: t("stale")}
+    lines = [":rotating_light: okrsync: " + t("{count} KR(s) need attention in {sheet}").format(
+        count=len(alerts), sheet=slack_text(sheet))]
     for alert in alerts:
         who = f" ({slack_text(alert.owner)})" if alert.owner else ""
-        lines.append(f"• [{alert.alarm}] row {alert.row} {slack_text(alert.department)} — "
-                     f"{slack_text(alert.key_result)}{who}: {slack_text(alert.detail)}")
+        lines.append("• " + t("[{alarm}] row {row} {department} — {kr}{owner}: {detail}").format(
+            alarm=alarms[alert.alarm], row=alert.row, department=slack_text(alert.department),
+            kr=slack_text(alert.key_result), owner=who, detail=slack_text(alert.detail)))
     return "\n".join(lines)
 
 
@@ -59,14 +65,16 @@ class _Refused(Exception):
 def post_alerts(
     url: str, alerts: Sequence[Alert], sheet: str,
     sleep: Callable[[float], None] | None = None, *,
-    policy: RetryPolicy = POLICY, deadline: Deadline | None = None,
+    policy: RetryPolicy = POLICY, deadline: Deadline | None = None, lang: str = "en",
 ) -> str | None:
-    """Post the alerts; None when delivered, else a warning to show (never the URL)."""
-    problem = post_text(url, alert_text(alerts, sheet), sleep, policy=policy,
+    """Post the alerts in the sheet's language `lang`; None when delivered, else a warning
+    to show (in the person's language; never the URL)."""
+    problem = post_text(url, alert_text(alerts, sheet, lang), sleep, policy=policy,
                         deadline=deadline)
     if problem is None:
         return None
-    return f"the alert webhook did not take the alerts ({problem}); the pull itself is fine"
+    return _("the alert webhook did not take the alerts ({problem}); the pull itself is "
+             "fine").format(problem=problem)
 
 
 def post_text(
@@ -103,7 +111,7 @@ def post_text(
     except _Refused as error:
         return f"HTTP {error.status}"
     except requests.RequestException as error:
-        return f"{error.__class__.__name__}; it may have been posted"
+        return _("{error}; it may have been posted").format(error=error.__class__.__name__)
     finally:
         session.close()
     return None

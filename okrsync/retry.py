@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import re
 import socket
 import threading
 import time
@@ -32,21 +33,65 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from okrsync.i18n import Words, _
+
 T = TypeVar("T")
 
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 """Answers that mean the request was not applied and may be sent again."""
 
-_COUNTS = {1: "once", 2: "twice", 3: "three times"}
+def times(count: int, t: Words | None = None) -> str:
+    """`three times`, in `t`'s language (default: the person's)."""
+    t = t or _
+    counts = {1: t("once"), 2: t("twice"), 3: t("three times")}
+    return counts.get(count) or t("{count} times").format(count=count)
 
 
-def times(count: int) -> str:
-    return _COUNTS.get(count, f"{count} times")
+def seconds(value: float, t: Words | None = None) -> str:
+    """12 s, 0.8 s: a duration as a person reads it, in `t`'s language."""
+    shown = f"{value:.0f}" if value >= 10 else f"{value:.1f}"
+    t = t or _
+    return t("{seconds} s").format(seconds=shown)
 
 
-def seconds(value: float) -> str:
-    """12 s, 0.8 s: a duration as a person reads it."""
-    return f"{value:.0f} s" if value >= 10 else f"{value:.1f} s"
+def fragment(text: str, t: Words | None = None) -> str:
+    """A fixed part of a message that callers give in English (what a request does, a
+    service, a setting, a secret: `searching`, `the alert webhook`), in `t`'s language
+    (default: the person's). Text not listed here (`JIRA`, `--max-seconds`) stays as it is.
+
+    Callers name requests in English so that one failure can be told in two languages:
+    the person's on the command line, the sheet's in a KR's problem."""
+    t = t or _
+    known = {
+        # what a request does: "… while searching"
+        "connecting": t("connecting"),
+        "searching": t("searching"),
+        "counting": t("counting"),
+        "reading the field list": t("reading the field list"),
+        "reading a filter": t("reading a filter"),
+        "checking changed issues": t("checking changed issues"),
+        "posting": t("posting"),
+        "reading the sheet": t("reading the sheet"),
+        "reading the spreadsheet's tabs": t("reading the spreadsheet's tabs"),
+        "reading the change log": t("reading the change log"),
+        "writing to the sheet": t("writing to the sheet"),
+        "checking the sheet before writing": t("checking the sheet before writing"),
+        "creating the dashboard tab": t("creating the dashboard tab"),
+        "refreshing the saved Google token": t("refreshing the saved Google token"),
+        # services, settings and time limits
+        "the server": t("the server"),
+        "the alert webhook": t("the alert webhook"),
+        "the webhook's retry time": t("the webhook's retry time"),
+        "the run's time limit": t("the run's time limit"),
+        # secrets that must not cross the network unencrypted
+        "the JIRA token": t("the JIRA token"),
+        "the Google access token": t("the Google access token"),
+        # what a failed attempt said
+        "refused the connection": t("refused the connection"),
+        "dropped the connection": t("dropped the connection"),
+        "did not answer in time": t("did not answer in time"),
+    }
+    return known.get(text, text)
 
 
 # ---------------------------------------------------------------- the run's deadline
@@ -80,7 +125,11 @@ class Deadline:
         return min(timeout, self.remaining())
 
     def __str__(self) -> str:
-        return f"{self.label} ({seconds(self.limit)})"
+        return self.text()
+
+    def text(self, t: Words | None = None) -> str:
+        """`--max-seconds (5.0 s)`, in `t`'s language (default: the person's)."""
+        return f"{fragment(self.label, t)} ({seconds(self.limit, t)})"
 
 
 # ---------------------------------------------------------------- Retry-After
@@ -171,26 +220,53 @@ class Pacer:
 class Failure:
     """One failed attempt, as a `classify` function reads the error.
 
-    `said` completes "<service> …": "answered HTTP 503", "did not answer in time".
-    `wait` is what the server asked (Retry-After). `lost` marks a timeout or a dropped
-    connection: those are tried at most `RetryPolicy.lost_tries` times.
+    `said` completes "<service> …", in English: "answered HTTP 503", "did not answer in
+    time"; `text` says it in any language. `wait` is what the server asked (Retry-After).
+    `lost` marks a timeout or a dropped connection: those are tried at most
+    `RetryPolicy.lost_tries` times. `timeout` is the time limit that was passed, if any.
     """
 
     said: str
     wait: float | None = None
     lost: bool = False
     status: int | None = None
+    timeout: float | None = None
+
+    def text(self, t: Words | None = None) -> str:
+        """`said` in `t`'s language (default: the person's)."""
+        t = t or _
+        if answered := _ANSWERED.fullmatch(self.said):
+            return t("answered HTTP {status}").format(status=answered[1])
+        if self.timeout is not None:
+            return t("did not answer in time (timeout {seconds})").format(
+                seconds=t("{seconds} s").format(seconds=f"{self.timeout:g}"))
+        return fragment(self.said, t)
+
+
+_ANSWERED = re.compile(r"answered HTTP (\d+)")
 
 
 class GaveUp(Exception):
-    """The policy stopped retrying. `str()` says what happened, honestly."""
+    """The policy stopped retrying. `str()` says what happened, honestly, in the person's
+    language; `text(t)` says it in another (a KR's problem is in the sheet's)."""
 
     def __init__(self, message: str, failure: Failure, attempts: int, elapsed: float,
-                 error: BaseException, *, detail: str = "") -> None:
+                 error: BaseException, *, detail: str = "",
+                 compose: Callable[[Words], str] | None = None,
+                 service: str = "") -> None:
         super().__init__(message)
         self.failure, self.attempts, self.elapsed, self.error = failure, attempts, elapsed, error
         self.detail = detail or message
         """The message without the service's name in front (for a place that names it)."""
+        self._compose = compose
+        self._service = service
+
+    def text(self, t: Words) -> str:
+        """The message in `t`'s language."""
+        if self._compose is None:
+            return str(self)
+        return t("{service} {detail}").format(service=fragment(self._service, t),
+                                              detail=self._compose(t))
 
 
 @dataclass(frozen=True)
@@ -249,14 +325,14 @@ class RetryPolicy:
         budget_end = start + self.max_seconds
         attempts = 0
         lost = 0
-        seen: dict[str, int] = {}
+        seen: dict[Failure, int] = {}
         last: Failure | None = None
         error: BaseException | None = None
         while True:
             if deadline is not None and deadline.expired and last is not None:
                 assert error is not None
                 raise self._gave_up(what, last, attempts, clock() - start, error, seen,
-                                    f"{deadline} is reached")
+                                    _reached(deadline))
             attempts += 1
             try:
                 return send()
@@ -266,7 +342,7 @@ class RetryPolicy:
                     raise
                 error, last = caught, failure
             assert error is not None
-            seen[failure.said] = seen.get(failure.said, 0) + 1
+            seen[failure] = seen.get(failure, 0) + 1
             lost += failure.lost
             elapsed = clock() - start
             if self.max_tries is not None and attempts >= self.max_tries:
@@ -276,36 +352,90 @@ class RetryPolicy:
             pause = self.wait(attempts, failure.wait, rng)
             end = budget_end if deadline is None else min(budget_end, deadline.end)
             if clock() + pause > end:
-                if failure.wait is not None and clock() + failure.wait > budget_end:
-                    left = max(0.0, budget_end - clock())
-                    why = (f"Retry-After asked for {failure.wait:g} s, more than "
-                           + (f"{self.setting} ({self.max_seconds:g})" if attempts == 1
-                              else f"the {seconds(left)} left of {self.setting} "
-                                   f"({self.max_seconds:g})"))
+                why: Callable[[Words], str]
+                asked = failure.wait is not None and clock() + failure.wait > budget_end
+                if failure.wait is not None and asked:
+                    why = self._asked_too_long(failure.wait, max(0.0, budget_end - clock()),
+                                               attempts == 1)
                 elif deadline is not None and deadline.end < budget_end:
-                    why = f"{deadline} is reached"
+                    why = _reached(deadline)
                 else:
-                    why = f"retrying longer would pass {self.setting} ({self.max_seconds:g})"
-                raise self._gave_up(what, failure, attempts, elapsed, error, seen, why)
+                    why = self._too_long()
+                raise self._gave_up(what, failure, attempts, elapsed, error, seen, why,
+                                    asked=asked)
             sleep(pause)
 
+    def _asked_too_long(self, wait: float, left: float, first: bool
+                        ) -> Callable[[Words], str]:
+        """Why: the server asked for a wait past `max_seconds` (or past what is left)."""
+        def why(t: Words) -> str:
+            setting = fragment(self.setting, t)
+            if first:
+                return t("Retry-After asked for {wait} s, more than {setting} "
+                         "({limit})").format(wait=f"{wait:g}", setting=setting,
+                                             limit=f"{self.max_seconds:g}")
+            return t("Retry-After asked for {wait} s, more than the {left} left of "
+                     "{setting} ({limit})").format(wait=f"{wait:g}", left=seconds(left, t),
+                                                   setting=setting,
+                                                   limit=f"{self.max_seconds:g}")
+        return why
+
+    def _too_long(self) -> Callable[[Words], str]:
+        def why(t: Words) -> str:
+            return t("retrying longer would pass {setting} ({limit})").format(
+                setting=fragment(self.setting, t), limit=f"{self.max_seconds:g}")
+        return why
+
     def _gave_up(self, what: str, failure: Failure, attempts: int, elapsed: float,
-                 error: BaseException, seen: Mapping[str, int], why: str | None) -> GaveUp:
-        if attempts == 1 and why and why.startswith("Retry-After"):
-            detail = (f"{failure.said} while {what}; gave up after {seconds(elapsed)} "
-                      f"without retrying: {why}")
-        else:
-            if len(seen) == 1 and attempts > 1 and failure.said.startswith("answered "):
-                said = (f"kept answering {failure.said.removeprefix('answered ')} "
-                        f"({times(attempts)} over {seconds(elapsed)})")
+                 error: BaseException, seen: Mapping[Failure, int],
+                 why: Callable[[Words], str] | None, *, asked: bool = False) -> GaveUp:
+        """`asked`: the server asked for a wait past the budget (Retry-After)."""
+        retried_after = attempts == 1 and asked and why is not None
+
+        def compose(t: Words) -> str:
+            doing = fragment(what, t)
+            if retried_after:
+                assert why is not None
+                return t("{said} while {what}; gave up after {elapsed} without retrying: "
+                         "{why}").format(said=failure.text(t), what=doing,
+                                         elapsed=seconds(elapsed, t), why=why(t))
+            answered = _ANSWERED.fullmatch(failure.said)
+            if len(seen) == 1 and attempts > 1 and answered:
+                said = t("kept answering HTTP {status} ({times} over {elapsed})").format(
+                    status=answered[1], times=times(attempts, t),
+                    elapsed=seconds(elapsed, t))
             else:
-                said = ", ".join(f"{said} {times(count)}" for said, count in seen.items())
-                said += f" over {seconds(elapsed)}"
-            detail = f"{said} while {what}; gave up"
-            if why:
-                detail += f": {why}"
-        return GaveUp(f"{self.service} {detail}", failure, attempts, elapsed, error,
-                      detail=detail)
+                said = t("{what_happened} over {elapsed}").format(
+                    what_happened=", ".join(
+                        t("{said} {times}").format(said=seen_failure.text(t),
+                                                   times=times(count, t))
+                        for seen_failure, count in _by_said(seen).items()),
+                    elapsed=seconds(elapsed, t))
+            if why is None:
+                return t("{said} while {what}; gave up").format(said=said, what=doing)
+            return t("{said} while {what}; gave up: {why}").format(said=said, what=doing,
+                                                                  why=why(t))
+
+        detail = compose(_)
+        return GaveUp(_("{service} {detail}").format(service=fragment(self.service),
+                                                     detail=detail),
+                      failure, attempts, elapsed, error, detail=detail, compose=compose,
+                      service=self.service)
+
+
+def _by_said(seen: Mapping[Failure, int]) -> dict[Failure, int]:
+    """The failures seen, counted by what they said (one wait or another is the same)."""
+    counted: dict[str, tuple[Failure, int]] = {}
+    for failure, count in seen.items():
+        first, before = counted.get(failure.said, (failure, 0))
+        counted[failure.said] = (first, before + count)
+    return dict(counted.values())
+
+
+def _reached(deadline: Deadline) -> Callable[[Words], str]:
+    def why(t: Words) -> str:
+        return t("{deadline} is reached").format(deadline=deadline.text(t))
+    return why
 
 
 # ---------------------------------------------------------------- what went wrong
@@ -347,7 +477,8 @@ def network_problem(error: BaseException) -> str | None:
 def lost_connection(error: BaseException, timeout: float) -> Failure:
     """A timeout or a lost connection, as a Failure to retry (reads only)."""
     if isinstance(error, requests.Timeout):
-        return Failure(f"did not answer in time (timeout {timeout:g} s)", lost=True)
+        return Failure(f"did not answer in time (timeout {timeout:g} s)", lost=True,
+                       timeout=timeout)
     if network_problem(error) == "refused":
         return Failure("refused the connection", lost=True)
     return Failure("dropped the connection", lost=True)
@@ -493,7 +624,8 @@ class TimedAdapter(HTTPAdapter):
         limit = self.limit(timeout)
         if limit <= 0:
             assert self.deadline is not None
-            raise RequestTooSlow(f"{self.deadline} is reached", request=request)
+            raise RequestTooSlow(_("{deadline} is reached").format(deadline=self.deadline),
+                                 request=request)
         watch = _Watch(limit)
         previous = getattr(_current, "watch", None)
         _current.watch = watch
@@ -502,11 +634,11 @@ class TimedAdapter(HTTPAdapter):
             response = super().send(request, stream=True, timeout=(limit, limit),
                                     verify=verify, cert=cert, proxies=proxies)
             if not stream:
-                _ = response.content  # the body is read under the watch too
+                _body = response.content  # the body is read under the watch too
         except Exception as error:
             if watch.fired:
-                raise RequestTooSlow(f"the answer took longer than {seconds(limit)}",
-                                     request=request) from error
+                raise RequestTooSlow(_("the answer took longer than {seconds}").format(
+                    seconds=seconds(limit)), request=request) from error
             raise
         finally:
             watch.stop()
@@ -554,8 +686,8 @@ def refuse_plain_http(url: str, key: str, allow_http: bool, secret: str) -> None
     if parts.scheme.lower() != "http" or allow_http or is_loopback(parts.hostname or ""):
         return
     section = key.split("]")[0] + "]"
-    raise ConfigError(
-        f"{key} is {redact_url(url)}, plain http: {secret} would travel unencrypted to "
-        f"{parts.hostname}. Use https://, or, on a network you trust, set "
-        f"{section} allow_http = true"
-    )
+    raise ConfigError(_(
+        "{key} is {url}, plain http: {secret} would travel unencrypted to {host}. Use "
+        "https://, or, on a network you trust, set {section} allow_http = true").format(
+        key=key, url=redact_url(url), secret=fragment(secret), host=parts.hostname,
+        section=section))

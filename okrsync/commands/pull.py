@@ -48,7 +48,7 @@ def pull(
     result.fail_on = frozenset(fail_on)
     if result.alerts and config.alerts.webhook and not dry_run:
         warning = post_alerts(config.alerts.webhook, result.alerts, shared_name(config),
-                              deadline=deadline)
+                              deadline=deadline, lang=result.state.language)
         if warning:
             result.warnings.append(warning)
     return result

@@ -19,8 +19,9 @@ from google.auth.credentials import Credentials
 from google.auth.exceptions import GoogleAuthError, RefreshError, TransportError
 
 from okrsync.errors import ConfigError, SourceError, warn_if_readable_by_others
+from okrsync.i18n import _
 from okrsync.redact import register
-from okrsync.retry import Deadline, network_problem, timed_session
+from okrsync.retry import Deadline, fragment, network_problem, timed_session
 
 SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
 """The OAuth token cache's file name, in okrsync's config folder."""
@@ -39,13 +40,12 @@ def load_credentials(setting: str, base: Path, oauth_client: Path | None, *,
         import google.auth
 
         try:
-            credentials, _ = google.auth.default(scopes=SCOPES)
+            credentials, _project = google.auth.default(scopes=SCOPES)
         except GoogleAuthError as error:
-            raise SourceError(
+            raise SourceError(_(
                 "no Application Default Credentials found: run `gcloud auth "
-                "application-default login`, or set [google] credentials to a "
-                f"service-account key file ({error.__class__.__name__})"
-            ) from None
+                "application-default login`, or set [google] credentials to a service-account "
+                "key file ({error})").format(error=error.__class__.__name__)) from None
         register_credentials(credentials)
         return credentials
     if setting == "oauth":
@@ -70,19 +70,18 @@ def service_account_credentials(path: Path) -> Credentials:
 
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
-        warn_if_readable_by_others(path, "the service-account key")
+        warn_if_readable_by_others(path, _("the service-account key"))
     except FileNotFoundError:
-        raise SourceError(f"[google] credentials: key file {path} does not exist") from None
+        raise SourceError(_("[google] credentials: key file {path} does not exist").format(
+            path=path)) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        raise SourceError(
-            f"[google] credentials: {path} is not a JSON key file (download one from "
-            "Google Cloud → IAM → Service accounts → Keys)"
-        ) from None
+        raise SourceError(_(
+            "[google] credentials: {path} is not a JSON key file (download one from Google "
+            "Cloud → IAM → Service accounts → Keys)").format(path=path)) from None
     if not isinstance(info, dict) or info.get("type") != "service_account":
-        raise SourceError(
-            f"[google] credentials: {path} is not a service-account key "
-            "(its \"type\" is not \"service_account\")"
-        )
+        raise SourceError(_(
+            "[google] credentials: {path} is not a service-account key (its \"type\" is not "
+            "\"service_account\")").format(path=path))
     key = info.get("private_key")
     if isinstance(key, str):
         register(key)
@@ -95,9 +94,9 @@ def service_account_credentials(path: Path) -> Credentials:
         return service_account.Credentials.from_service_account_info(info, scopes=SCOPES)
     except (ValueError, KeyError) as error:
         field = str(error).split(":")[0]
-        raise SourceError(
-            f"[google] credentials: the key file {path} is incomplete or damaged ({field})"
-        ) from None
+        raise SourceError(_(
+            "[google] credentials: the key file {path} is incomplete or damaged "
+            "({field})").format(path=path, field=field)) from None
 
 
 def token_request(timeout: float, deadline: Deadline | None = None) -> Any:
@@ -111,18 +110,19 @@ def refresh_failure(error: Exception, during: str) -> SourceError:
     """A token refresh that failed, said plainly: no network, or Google said no."""
     if isinstance(error, TransportError):
         problem = network_problem(error)
-        why = {"dns": "the name oauth2.googleapis.com did not resolve (DNS)",
-               "tls": "the TLS connection failed (a proxy that intercepts TLS? set "
-                      "REQUESTS_CA_BUNDLE to its certificate)",
-               "refused": "the connection was refused"}.get(
-            problem or "", "the network failed or timed out")
-        return SourceError(
-            f"cannot reach Google's sign-in service to get an access token while {during}: "
-            f"{why}. Nothing was written; check the network (or proxy) and run again.")
-    return SourceError(
-        f"Google rejected the credentials while {during}: {_first_line(error)}. Check "
-        "[google] credentials (a revoked or deleted key? for oauth, run `okrsync check` "
-        "in a terminal to sign in again).")
+        why = {"dns": _("the name oauth2.googleapis.com did not resolve (DNS)"),
+               "tls": _("the TLS connection failed (a proxy that intercepts TLS? set "
+                        "REQUESTS_CA_BUNDLE to its certificate)"),
+               "refused": _("the connection was refused")}.get(
+            problem or "", _("the network failed or timed out"))
+        return SourceError(_(
+            "cannot reach Google's sign-in service to get an access token while {what}: "
+            "{why}. Nothing was written; check the network (or proxy) and run again.").format(
+            what=fragment(during), why=why))
+    return SourceError(_(
+        "Google rejected the credentials while {what}: {message}. Check [google] credentials "
+        "(a revoked or deleted key? for oauth, run `okrsync check` in a terminal to sign in "
+        "again).").format(what=fragment(during), message=_first_line(error)))
 
 
 def oauth_credentials(client_file: Path | None, *, token_cache: Path, interactive: bool,
@@ -134,7 +134,8 @@ def oauth_credentials(client_file: Path | None, *, token_cache: Path, interactiv
 
     cache = token_cache
     if cache.exists():
-        warn_if_readable_by_others(cache, "the Google token cache (it holds a refresh token)")
+        warn_if_readable_by_others(cache, _("the Google token cache (it holds a refresh "
+                                            "token)"))
         try:
             credentials = UserCredentials.from_authorized_user_file(str(cache), SCOPES)
         except (ValueError, OSError, UnicodeDecodeError):
@@ -155,19 +156,18 @@ def oauth_credentials(client_file: Path | None, *, token_cache: Path, interactiv
                     save_token(cache, credentials.to_json())
                     return credentials
     if not interactive:
-        raise SourceError(
-            "Google sign-in is needed, but this run has no terminal to ask on (cron?). "
-            "Run `okrsync check` once in a terminal to sign in; the token is then kept in "
-            f"{cache} and reused"
-        )
+        raise SourceError(_(
+            "Google sign-in is needed, but this run has no terminal to ask on (cron?). Run "
+            "`okrsync check` once in a terminal to sign in; the token is then kept in {cache} "
+            "and reused").format(cache=cache))
     if client_file is None:
-        raise ConfigError(
+        raise ConfigError(_(
             "[google] oauth_client: set it to the OAuth client file (client_secret_….json) "
-            "from Google Cloud → APIs & Services → Credentials"
-        )
+            "from Google Cloud → APIs & Services → Credentials"))
     from google_auth_oauthlib.flow import InstalledAppFlow
 
-    warn_if_readable_by_others(client_file, "the OAuth client file (it holds a client secret)")
+    warn_if_readable_by_others(client_file, _("the OAuth client file (it holds a client "
+                                              "secret)"))
     flow = InstalledAppFlow.from_client_secrets_file(str(client_file), SCOPES)
     register((flow.client_config or {}).get("client_secret"))
     credentials = flow.run_local_server(port=0, open_browser=True)

@@ -23,6 +23,7 @@ from gspread.exceptions import APIError
 
 from okrsync.core.text import clean
 from okrsync.errors import SourceError
+from okrsync.i18n import _
 from okrsync.redact import redact_url, scrub
 from okrsync.retry import (
     RETRIED_STATUSES,
@@ -31,6 +32,7 @@ from okrsync.retry import (
     GaveUp,
     RequestTooSlow,
     RetryPolicy,
+    fragment,
     lost_connection,
     network_problem,
     never_sent,
@@ -80,7 +82,7 @@ def api_message(error: APIError) -> str:
         text = str(error.response.json()["error"]["message"])
     except (ValueError, KeyError, TypeError):
         text = error.response.text
-    return scrub(clean(text[:300], one_line=True)).strip() or "no message"
+    return scrub(clean(text[:300], one_line=True)).strip() or _("no message")
 
 
 def _status(error: APIError) -> int:
@@ -142,52 +144,55 @@ class SheetsHttp:
     def _gave_up(self, gave_up: GaveUp, what: str) -> SourceError:
         failure = gave_up.failure
         if failure.status == 429:
-            return SourceError(
-                f"Google Sheets quota exceeded: {gave_up}. The quota is per minute; nothing "
-                "was written; run again in a few minutes.")
+            return SourceError(_(
+                "Google Sheets quota exceeded: {problem}. The quota is per minute; nothing "
+                "was written; run again in a few minutes.").format(problem=gave_up))
         if failure.lost:
-            return SourceError(f"cannot reach Google Sheets at {self.host}: {gave_up}; "
-                               "nothing was written.")
-        return SourceError(f"{gave_up}; nothing was written. Try again later.")
+            return SourceError(_("cannot reach Google Sheets at {host}: {problem}; nothing "
+                                 "was written.").format(host=self.host, problem=gave_up))
+        return SourceError(_("{problem}; nothing was written. Try again later.").format(
+            problem=gave_up))
 
     def _connection(self, error: Exception, what: str, idempotent: bool) -> SourceError:
         problem = network_problem(error)
         if isinstance(error, TransportError) and not isinstance(error, RequestTooSlow):
             return refresh_failure(error, what)
+        doing = fragment(what)
         if problem == "dns":
-            return SourceError(
-                f"cannot find Google Sheets at {self.host} while {what}: the name did not "
-                "resolve (DNS). Check the network, or [google] api_endpoint; nothing was "
-                "written.")
+            return SourceError(_(
+                "cannot find Google Sheets at {host} while {what}: the name did not resolve "
+                "(DNS). Check the network, or [google] api_endpoint; nothing was "
+                "written.").format(host=self.host, what=doing))
         if problem == "tls":
-            return SourceError(
-                f"the TLS connection to Google Sheets at {self.host} failed while {what} "
-                "(certificate or handshake; a proxy that intercepts TLS needs its "
-                "certificate in REQUESTS_CA_BUNDLE); nothing was written.")
+            return SourceError(_(
+                "the TLS connection to Google Sheets at {host} failed while {what} "
+                "(certificate or handshake; a proxy that intercepts TLS needs its certificate "
+                "in REQUESTS_CA_BUNDLE); nothing was written.").format(host=self.host,
+                                                                       what=doing))
         if not idempotent:
-            return SourceError(
-                f"the connection to Google Sheets broke while {what} "
-                f"({error.__class__.__name__}), so the write may or may not have "
-                "been applied. Run the pull again: it writes only what is still "
-                "missing.")
-        return SourceError(f"cannot reach Google Sheets at {self.host} while {what} "
-                           f"({error.__class__.__name__}); nothing was written.")
+            return SourceError(_(
+                "the connection to Google Sheets broke while {what} ({error}), so the write "
+                "may or may not have been applied. Run the pull again: it writes only what is "
+                "still missing.").format(what=doing, error=error.__class__.__name__))
+        return SourceError(_("cannot reach Google Sheets at {host} while {what} ({error}); "
+                             "nothing was written.").format(
+            host=self.host, what=doing, error=error.__class__.__name__))
 
     def explain(self, error: APIError, what: str) -> SourceError:
         status = _status(error)
         message = api_message(error)
         if status == 403:
-            who = (f"the service account {self.account}" if self.account
-                   else "the Google account okrsync signs in with")
-            return SourceError(
-                f"no access to spreadsheet {self.ref.id}: share it with {who} as Editor "
-                "(Share → add the address → Editor)."
-            )
+            who = (_("the service account {account}").format(account=self.account)
+                   if self.account else _("the Google account okrsync signs in with"))
+            return SourceError(_(
+                "no access to spreadsheet {id}: share it with {who} as Editor (Share → add "
+                "the address → Editor).").format(id=self.ref.id, who=who))
         if status == 404:
-            return SourceError(
-                f"spreadsheet {self.ref.id} not found: check [sheet] spreadsheet "
-                "(the id is the part of the URL after /d/)."
-            )
+            return SourceError(_(
+                "spreadsheet {id} not found: check [sheet] spreadsheet (the id is the part of "
+                "the URL after /d/).").format(id=self.ref.id))
         if status == 401:
-            return SourceError(f"Google rejected the credentials while {what}: {message}")
-        return SourceError(f"Google Sheets refused {what} (HTTP {status}): {message}")
+            return SourceError(_("Google rejected the credentials while {what}: "
+                                 "{message}").format(what=fragment(what), message=message))
+        return SourceError(_("Google Sheets refused {what} (HTTP {status}): {message}").format(
+            what=fragment(what), status=status, message=message))
