@@ -18,6 +18,7 @@ from pydantic import (
 
 from okrsync.core.progress import Thresholds
 from okrsync.errors import ConfigError, warn_if_readable_by_others
+from okrsync.i18n import _
 
 
 class _Section(BaseModel):
@@ -37,8 +38,10 @@ class SheetConfig(_Section):
         from okrsync.sheets.refs import is_workbook, parse_spreadsheet
 
         if not is_workbook(value) and parse_spreadsheet(value) is None:
-            raise ValueError(f"{value!r} is neither an .xlsx workbook path nor a Google "
-                             "spreadsheet id or URL (https://docs.google.com/spreadsheets/d/…)")
+            raise ValueError(_("{value} is neither an .xlsx workbook path nor a Google "
+                               "spreadsheet id or URL "
+                               "(https://docs.google.com/spreadsheets/d/…)").format(
+                value=repr(value)))
         return value
 
 
@@ -81,10 +84,12 @@ class JiraConfig(_Section):
     def _weights_are_shares(cls, value: dict[str, float]) -> dict[str, float]:
         for key, weight in value.items():
             if key not in ("new", "indeterminate", "done"):
-                raise ValueError(f"{key}: weights are given for new, indeterminate and done "
-                                 "(JIRA's status categories To Do, In Progress, Done)")
+                raise ValueError(_("{key}: weights are given for new, indeterminate and done "
+                                   "(JIRA's status categories To Do, In Progress, "
+                                   "Done)").format(key=key))
             if not 0 <= weight <= 1:
-                raise ValueError(f"{key} = {weight}: a weight is between 0 and 1")
+                raise ValueError(_("{key} = {weight}: a weight is between 0 and 1").format(
+                    key=key, weight=weight))
         return {"new": 0.0, "indeterminate": 0.5, "done": 1.0} | value
     max_workers: int = Field(default=8, ge=1, le=32)
     """How many searches run at once against the server."""
@@ -102,9 +107,9 @@ class JiraConfig(_Section):
     @model_validator(mode="after")
     def _one_source(self) -> JiraConfig:
         if self.export and self.server:
-            raise ValueError("set either export or server, not both")
+            raise ValueError(_("set either export or server, not both"))
         if self.server and self.auth == "basic" and not self.email:
-            raise ValueError('email is required with auth = "basic" (JIRA Cloud)')
+            raise ValueError(_('email is required with auth = "basic" (JIRA Cloud)'))
         return self
 
 
@@ -138,7 +143,8 @@ class AlertsConfig(_Section):
     def _webhooks(cls, value: dict[str, str]) -> dict[str, str]:
         for department, url in value.items():
             if not url.startswith(("https://", "http://")):
-                raise ValueError(f"{department!r}: a webhook is an https:// URL")
+                raise ValueError(_("{department}: a webhook is an https:// URL").format(
+                    department=repr(department)))
         return value
 
 
@@ -170,14 +176,14 @@ def _location(loc: tuple[int | str, ...]) -> str:
     parts = [str(part) for part in loc]
     if len(parts) >= 2:
         return f"[{parts[0]}] {'.'.join(parts[1:])}"
-    return f"[{parts[0]}]" if parts else "(top level)"
+    return f"[{parts[0]}]" if parts else _("(top level)")
 
 
 def _message(error: dict[str, Any]) -> str:
     if error["type"] == "extra_forbidden":
-        return "unknown key"
+        return _("unknown key")
     if error["type"] == "missing":
-        return "required key is missing"
+        return _("required key is missing")
     return str(error["msg"]).removeprefix("Value error, ")
 
 
@@ -186,13 +192,15 @@ def load_config(path: Path) -> Config:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(
-            f"config file {path} not found (create one from config.example.toml)"
-        ) from None
+        raise ConfigError(_(
+            "config file {path} not found (create one from config.example.toml)").format(
+            path=path)) from None
     except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"config file {path} cannot be read: {error}") from None
+        raise ConfigError(_("config file {path} cannot be read: {error}").format(
+            path=path, error=error)) from None
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
+        raise ConfigError(_("config file {path} is not valid TOML: {error}").format(
+            path=path, error=error)) from None
     try:
         config = Config.model_validate(raw)
     except ValidationError as error:
@@ -202,5 +210,6 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"{path}: {problems}") from None
     config._base = path.resolve().parent
     if config.alerts.webhook or config.alerts.departments:
-        warn_if_readable_by_others(path, "the config (it holds the alert webhook URL, a secret)")
+        warn_if_readable_by_others(path, _("the config (it holds the alert webhook URL, a "
+                                           "secret)"))
     return config

@@ -7,19 +7,22 @@ import stat
 from enum import IntEnum
 from pathlib import Path
 
+from okrsync.i18n import _
+
 log = logging.getLogger("okrsync")
 """Warnings for the user (a secret file others can read, …); the CLI prints them."""
 
 
 def warn_if_readable_by_others(path: Path, what: str) -> None:
-    """Warn when a file holding a secret can be read by other users of the machine."""
+    """Warn when a file holding a secret can be read by other users of the machine;
+    `what` names the file in the person's language (`_("the service-account key")`)."""
     try:
         mode = path.stat().st_mode
     except OSError:
         return
     if mode & (stat.S_IRGRP | stat.S_IROTH):
-        log.warning("%s %s can be read by other users of this machine; run: chmod 600 %s",
-                    what, path, path)
+        log.warning(_("{what} {path} can be read by other users of this machine; run: "
+                      "chmod 600 {path}").format(what=what, path=path))
 
 
 class ExitCode(IntEnum):

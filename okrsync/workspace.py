@@ -16,6 +16,7 @@ from typing import Any
 from okrsync.config import Config
 from okrsync.environment import TOKEN_FILE, default_config_dir
 from okrsync.errors import ConfigError, LockedError
+from okrsync.i18n import _
 from okrsync.jira.source import IssueSource
 from okrsync.retry import Deadline
 from okrsync.sheets.base import SheetBackend
@@ -32,8 +33,8 @@ def open_sheet(config: Config, output: Path | None = None, force: bool = False, 
     `interactive` allows a browser sign-in (a person is at a terminal); every request
     stops at `deadline`."""
     if force and output is None:
-        raise ConfigError("--force works only with --output FILE (it lets the copy replace "
-                          "FILE); it changes nothing else. Drop --force, or add --output.")
+        raise ConfigError(_("--force works only with --output FILE (it lets the copy replace "
+                            "FILE); it changes nothing else. Drop --force, or add --output."))
     target = config.sheet.spreadsheet
     if is_workbook(target):
         from okrsync.sheets.xlsx import XlsxSheet
@@ -44,7 +45,7 @@ def open_sheet(config: Config, output: Path | None = None, force: bool = False, 
     ref = parse_spreadsheet(target)
     assert ref is not None  # the config checked it
     if output is not None:
-        raise ConfigError("--output works only with an .xlsx workbook")
+        raise ConfigError(_("--output works only with an .xlsx workbook"))
     google = config.google
     from okrsync.retry import refuse_plain_http
 
@@ -103,9 +104,9 @@ def locked(config: Config, lock_dir: Path | None = None) -> Iterator[None]:
     try:
         lock.acquire()
     except Timeout:
-        raise LockedError(
-            f"another okrsync run is changing {config.sheet.spreadsheet} right now; this one "
-            "did nothing. (The lock is released when that run ends.)"
+        raise LockedError(_(
+            "another okrsync run is changing {sheet} right now; this one did nothing. (The "
+            "lock is released when that run ends.)").format(sheet=config.sheet.spreadsheet)
         ) from None
     try:
         yield

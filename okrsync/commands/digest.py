@@ -27,6 +27,7 @@ from okrsync.core.progress import Status
 from okrsync.core.values import parse_number
 from okrsync.environment import Environment
 from okrsync.errors import ConfigError, ExitCode, KRError
+from okrsync.i18n import _
 from okrsync.sheets.base import LogRecord
 from okrsync.sync import Reach, SheetState, load_state
 from okrsync.workspace import sheet_identity
@@ -209,7 +210,7 @@ def digest(
     post: bool = False,
 ) -> DigestResult:
     """The weekly brief; with `post`, delivered to the departments' webhooks."""
-    state, _ = load_state(config, env.today(as_of), with_jira=False,
+    state, _sources = load_state(config, env.today(as_of), with_jira=False,
                           reach=Reach.of(env))
     try:
         records = state.backend.read_log()
@@ -221,8 +222,9 @@ def digest(
         briefs = [b for b in briefs if b.department.casefold() == department.casefold()]
         if not briefs:
             known = sorted({a.kr.department for a in state.assessments if a.kr.department})
-            raise ConfigError(f"--department: no department {department!r}; the sheet has: "
-                              f"{', '.join(known)}")
+            raise ConfigError(_("--department: no department {department}; the sheet has: "
+                                "{known}").format(department=repr(department),
+                                                  known=", ".join(known)))
     from okrsync.commands.pull import shared_name
 
     result = DigestResult(state.period, start, config.digest.stalled_weeks, state.language,
@@ -240,14 +242,15 @@ def _post(env: Environment, config: Config, result: DigestResult) -> None:
     hooks = {name.casefold(): url for name, url in config.alerts.departments.items()}
     for item in result.departments:
         url = hooks.get(item.department.casefold(), config.alerts.webhook)
-        shown = item.department or "(no department)"
+        shown = item.department or _("(no department)")
         if url is None:
-            result.warnings.append(f"no webhook for {shown}: set [alerts.departments] or "
-                                   "[alerts] webhook")
+            result.warnings.append(_("no webhook for {department}: set [alerts.departments] "
+                                     "or [alerts] webhook").format(department=shown))
             continue
         problem = post_text(url, digest_post(result, item))
         if problem:
-            result.warnings.append(f"the brief of {shown} was not delivered: {problem}")
+            result.warnings.append(_("the brief of {department} was not delivered: "
+                                     "{problem}").format(department=shown, problem=problem))
         else:
             result.posted.append(item.department)
     if not result.warnings:

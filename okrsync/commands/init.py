@@ -10,6 +10,7 @@ from okrsync.config import load_config
 from okrsync.core.template import dashboard
 from okrsync.environment import Environment
 from okrsync.errors import ConfigError, ExitCode
+from okrsync.i18n import _
 from okrsync.sheets.refs import is_workbook, parse_spreadsheet
 from okrsync.workspace import open_sheet
 
@@ -29,43 +30,48 @@ def _quoted(value: str) -> str:
 
 
 def config_text(answers: Answers) -> str:
-    """A commented config holding the answers; every other key shown with its default."""
+    """A commented config holding the answers; every other key shown with its default.
+    The comments are in the person's language."""
     def line(key: str, value: str | None, default: str, note: str) -> str:
         prefix = "" if value else "# "
         return f"# {note}\n{prefix}{key} = {_quoted(value or default)}\n"
 
     google = not is_workbook(answers.spreadsheet)
     parts = [
-        "# okrsync configuration (see config.example.toml for every key).\n"
-        "# Paths are relative to this file.\n\n[sheet]\n",
-        line("spreadsheet", answers.spreadsheet, "", "The dashboard: an .xlsx path or a "
-             "Google spreadsheet id or URL."),
-        line("worksheet", answers.worksheet, "OKR", "The tab's title (default: the first "
-             "tab, or the one in the URL)."),
+        "# " + _("okrsync configuration (see config.example.toml for every key).") + "\n"
+        "# " + _("Paths are relative to this file.") + "\n\n[sheet]\n",
+        line("spreadsheet", answers.spreadsheet, "",
+             _("The dashboard: an .xlsx path or a Google spreadsheet id or URL.")),
+        line("worksheet", answers.worksheet, "OKR",
+             _("The tab's title (default: the first tab, or the one in the URL).")),
     ]
     if google:
         parts += ["\n[google]\n", line(
             "credentials", answers.credentials, "okrsync-key.json",
-            "A service-account key file (share the sheet with its client_email), "
-            "\"oauth\" or \"adc\".")]
+            _("A service-account key file (share the sheet with its client_email), "
+              "\"oauth\" or \"adc\"."))]
     parts.append("\n[jira]\n")
     if answers.server:
-        parts += [line("server", answers.server, "", "Your JIRA."),
+        parts += [line("server", answers.server, "", _("Your JIRA.")),
                   line("email", answers.email, "you@example.com",
-                       "JIRA Cloud: the account's e-mail (the API token goes in "
-                       "$JIRA_API_TOKEN, never here)."),
-                  '# For Server / Data Center with a personal access token:\n# auth = "pat"\n']
+                       _("JIRA Cloud: the account's e-mail (the API token goes in "
+                         "$JIRA_API_TOKEN, never here).")),
+                  "# " + _("For Server / Data Center with a personal access token:")
+                  + '\n# auth = "pat"\n']
     else:
         parts += [line("export", answers.export, "jira-export.json",
-                       "A JIRA export (.json or .csv), or set server = \"https://…\" instead."),
+                       _("A JIRA export (.json or .csv), or set server = \"https://…\" "
+                         "instead.")),
                   ]
-    parts.append("\n[okr]\n# The month your OKR year starts.\nfiscal_year_start_month = 1\n")
+    parts.append("\n[okr]\n# " + _("The month your OKR year starts.")
+                 + "\nfiscal_year_start_month = 1\n")
     return "".join(parts)
 
 
 def write_config(path: Path, answers: Answers, force: bool = False) -> None:
     if path.exists() and not force:
-        raise ConfigError(f"{path} already exists; pass --force to replace it")
+        raise ConfigError(_("{path} already exists; pass --force to replace it").format(
+            path=path))
     path.write_text(config_text(answers), encoding="utf-8")
     try:
         load_config(path)  # what init writes must load; a bad answer leaves nothing behind
@@ -100,9 +106,9 @@ def init(
 ) -> InitResult:
     """Write the config; with `create_workbook` / `create_sheet`, lay out a dashboard."""
     if create_workbook and not is_workbook(answers.spreadsheet):
-        raise ConfigError("--create-workbook: needs --spreadsheet to be an .xlsx path")
+        raise ConfigError(_("--create-workbook: needs --spreadsheet to be an .xlsx path"))
     if create_sheet and is_workbook(answers.spreadsheet):
-        raise ConfigError("--create-sheet: needs --spreadsheet to be a Google spreadsheet")
+        raise ConfigError(_("--create-sheet: needs --spreadsheet to be a Google spreadsheet"))
     write_config(config_path, answers, force)
     settings = load_config(config_path)
     title = answers.worksheet or "OKR"

@@ -78,7 +78,7 @@ def shared_issues(issue_keys: dict[int, tuple[KeyResult, set[str]]]) -> list[Sha
 def overlaps(env: Environment, config: Config, *, as_of: date | None = None,
              threshold: float = 85.0) -> Overlaps:
     """KR pairs of different departments that count the same issues or read alike."""
-    state, _ = load_state(config, env.today(as_of), with_jira=False,
+    state, _sources = load_state(config, env.today(as_of), with_jira=False,
                           reach=Reach.of(env))
     state.close()
     krs = [a.kr for a in state.assessments]

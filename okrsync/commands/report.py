@@ -13,6 +13,7 @@ from okrsync.core.plan import Assessment
 from okrsync.core.progress import Status
 from okrsync.environment import Environment
 from okrsync.errors import ConfigError, ExitCode
+from okrsync.i18n import _
 from okrsync.report import moved_since, select
 from okrsync.sync import Problem, Reach, load_state
 
@@ -48,7 +49,7 @@ def report(
     since: date | None = None,
 ) -> ReportResult:
     """The sheet assessed as of a date, filtered; with `since`, only the KRs that moved."""
-    state, _ = load_state(config, env.today(as_of), with_jira=False,
+    state, _sources = load_state(config, env.today(as_of), with_jira=False,
                           reach=Reach.of(env))
     try:
         moved = moved_since(state.backend.read_log(), since.isoformat()) if since else None
@@ -60,7 +61,8 @@ def report(
     if department and not any(a.kr.department.casefold() == department.casefold()
                               for a in state.assessments):
         known = sorted({a.kr.department for a in state.assessments if a.kr.department})
-        raise ConfigError(f"--department: no department {department!r}; the sheet has: "
-                          f"{', '.join(known)}")
+        raise ConfigError(_("--department: no department {department}; the sheet has: "
+                            "{known}").format(department=repr(department),
+                                              known=", ".join(known)))
     problems = [p for p in state.problems if any(a.kr.sheet_row == p.row for a in chosen)]
     return ReportResult(chosen, state.period, problems, since, moved, state.language)

@@ -20,6 +20,7 @@ from okrsync.commands.init import InitResult
 from okrsync.commands.overlaps import Overlaps
 from okrsync.commands.report import ReportResult
 from okrsync.errors import ConfigError
+from okrsync.i18n import _
 from okrsync.render import data, digest, documents, terminal
 from okrsync.sync import PullResult
 
@@ -51,6 +52,6 @@ def render(result: object, fmt: str = "table", **options: Any) -> Rendered:
     the formats it has when it has not that one."""
     renderers = RENDERERS[type(result)]
     if fmt not in renderers:
-        raise ConfigError(f"--format: {fmt!r} is not available here; choose one of "
-                          f"{', '.join(renderers)}")
+        raise ConfigError(_("--format: {format} is not available here; choose one of "
+                            "{formats}").format(format=repr(fmt), formats=", ".join(renderers)))
     return renderers[fmt](result, **options)

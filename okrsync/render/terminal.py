@@ -14,10 +14,11 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from okrsync.core.andon import Alarm
 from okrsync.core.forecast import CALL_OUT_BELOW
 from okrsync.core.okr import KeyResult
 from okrsync.core.progress import Status, status_word
-from okrsync.i18n import words
+from okrsync.i18n import _, words
 from okrsync.render.text import (
     average,
     bar,
@@ -145,56 +146,68 @@ def moved_since(result: ReportResult) -> Group:
         for cell in cells:
             unit = logged_unit(cell["column"])
             parts.append(plain(f"  {kr} — {cell['column']} ({cell['cell']}): "
-                               f"{cell_value(cell['old'], unit)} → "
-                               f"{cell_value(cell['new'], unit)}"))
+                               f"{cell_value(cell['old'], unit, t)} → "
+                               f"{cell_value(cell['new'], unit, t)}"))
     return Group(*parts)
 
 
 def pull_summary(result: PullResult, quiet: bool = False) -> Group:
-    """What a pull changed (old → new), what went wrong, Andon alerts, one summary line."""
+    """What a pull changed (old → new), what went wrong, Andon alerts, one summary line,
+    in the person's language (problems and alerts are in the sheet's, as written)."""
     parts: list[Any] = []
     if result.changes and not quiet:
-        table = _table("Changes (dry run)" if result.dry_run else "Changes")
-        table.add_column("Row", justify="right")
-        table.add_column("Key Result", ratio=1, overflow="fold", min_width=12)
-        table.add_column("Cell")
-        table.add_column("Old → New", overflow="fold")
+        table = _table(_("Changes (dry run)") if result.dry_run else _("Changes"))
+        table.add_column(_("Row"), justify="right")
+        table.add_column(_("Key Result"), ratio=1, overflow="fold", min_width=12)
+        table.add_column(_("Cell"))
+        table.add_column(_("Old → New"), overflow="fold")
         for change in result.changes:
             table.add_row(str(change.row), plain(change.key_result), change.cell,
                           plain(f"{cell_value(change.old, change.unit)} → "
                                 f"{cell_value(change.new, change.unit)}"))
         parts.append(table)
     if result.problems:
-        parts.append(Text("Problems (these KRs were skipped or kept their old value):",
+        parts.append(Text(_("Problems (these KRs were skipped or kept their old value):"),
                           style="bold red"))
         for problem in result.problems:
-            parts.append(plain(f"  row {problem.row} ({problem.key_result}): {problem.message}"))
+            parts.append(plain("  " + _("row {row} ({kr}): {text}").format(
+                row=problem.row, kr=problem.key_result, text=problem.message)))
     if result.alerts:
-        parts.append(Text("Andon — KRs that need attention:", style="bold yellow"))
+        parts.append(Text(_("Andon — KRs that need attention:"), style="bold yellow"))
         for alert in result.alerts:
-            parts.append(plain(f"  row {alert.row} ({alert.key_result}) [{alert.alarm}]: "
-                               f"{alert.detail}"))
+            parts.append(plain("  " + _("row {row} ({kr}) [{alarm}]: {detail}").format(
+                row=alert.row, kr=alert.key_result, alarm=_alarm(alert.alarm),
+                detail=alert.detail)))
     for warning in result.warnings:
-        parts.append(plain(f"warning: {warning}", style="yellow"))
+        parts.append(plain(_("warning: {message}").format(message=warning), style="yellow"))
     if not quiet:
         parts.append(plain(_summary(result), style="bold"))
     return Group(*parts)
+
+
+def _alarm(alarm: Alarm) -> str:
+    """The alarm as `--fail-on` names it, in the person's language."""
+    return {Alarm.REGRESSED: _("regressed"), Alarm.OFF_TRACK: _("off-track"),
+            Alarm.STALE: _("stale")}[alarm]
 
 
 def _summary(result: PullResult) -> str:
     values = len(result.changes)
     name = result.state.backend.name
     if result.dry_run:
-        summary = (f"Dry run: {values} value(s) and {result.recolored} color(s) would change "
-                   f"in {name}; nothing was written.")
+        summary = _("Dry run: {values} value(s) and {colors} color(s) would change in {sheet}; "
+                    "nothing was written.").format(values=values, colors=result.recolored,
+                                                   sheet=name)
     elif result.written:
-        summary = f"Wrote {values} value(s) and {result.recolored} color(s) to {name}."
+        summary = _("Wrote {values} value(s) and {colors} color(s) to {sheet}.").format(
+            values=values, colors=result.recolored, sheet=name)
     else:
-        summary = f"Nothing to change in {name}."
+        summary = _("Nothing to change in {sheet}.").format(sheet=name)
     krs = len(result.state.assessments)
     linked = sum(1 for a in result.state.assessments if a.kr.linked)
-    return (f"{summary} {krs} KRs ({linked} linked to JIRA), {len(result.problems)} "
-            f"problem(s).")
+    return summary + " " + _("{krs} KRs ({linked} linked to JIRA), {problems} "
+                             "problem(s).").format(krs=krs, linked=linked,
+                                                   problems=len(result.problems))
 
 
 def check_summary(check: CheckResult) -> Group:
@@ -204,27 +217,31 @@ def check_summary(check: CheckResult) -> Group:
     layout = state.layout
     rows = "–".join(dict.fromkeys(str(r + 1) for r in layout.header_rows))
     parts: list[Any] = [
-        plain(f"Sheet: {state.backend.name} — header in row {rows}", style="bold"),
+        plain(_("Sheet: {sheet} — header in row {rows}").format(sheet=state.backend.name,
+                                                               rows=rows), style="bold"),
     ]
-    mapping = _table("Columns found")
-    mapping.add_column("Column")
-    mapping.add_column("Header in the sheet")
-    mapping.add_column("Read as")
+    mapping = _table(_("Columns found"))
+    mapping.add_column(_("Column"))
+    mapping.add_column(_("Header in the sheet"))
+    mapping.add_column(_("Read as"))
     for role, (letter, header) in layout.describe().items():
         mapping.add_row(letter, plain(header), role)
     parts.append(mapping)
     linked = sum(1 for a in state.assessments if a.kr.linked)
-    parts.append(Text(f"{len(state.assessments)} KRs, {linked} linked to JIRA; "
-                      f"Q{state.period.quarter} is the current quarter."))
+    parts.append(Text(_("{krs} KRs, {linked} linked to JIRA; Q{quarter} is the current "
+                        "quarter.").format(krs=len(state.assessments), linked=linked,
+                                           quarter=state.period.quarter)))
     if result.problems:
-        parts.append(Text("Problems:", style="bold red"))
+        parts.append(Text(_("Problems:"), style="bold red"))
         for problem in result.problems:
-            parts.append(plain(f"  row {problem.row} ({problem.key_result}): {problem.message}"))
-        parts.append(Text(f"{len(result.problems)} problem(s): a pull would be partial.",
-                          style="bold"))
+            parts.append(plain("  " + _("row {row} ({kr}): {text}").format(
+                row=problem.row, kr=problem.key_result, text=problem.message)))
+        parts.append(Text(_("{problems} problem(s): a pull would be partial.").format(
+            problems=len(result.problems)), style="bold"))
     else:
-        parts.append(Text(f"OK: a pull would be clean ({len(result.changes)} value(s) "
-                          "would change).", style="bold green"))
+        parts.append(Text(_("OK: a pull would be clean ({values} value(s) would "
+                            "change).").format(values=len(result.changes)),
+                          style="bold green"))
     return Group(*parts)
 
 
@@ -232,14 +249,15 @@ def history_table(result: HistoryResult) -> Any:
     """The change log as a table, oldest first."""
     records = result.records
     if not records:
-        return Text("No changes recorded yet (the change log is empty or nothing matched).")
-    table = _table("Change log")
-    table.add_column("Time", no_wrap=True)
-    table.add_column("Row", justify="right")
-    table.add_column("Key Result", ratio=1, overflow="fold", min_width=10)
-    table.add_column("Cell")
-    table.add_column("Old → New", overflow="fold")
-    table.add_column("Source", overflow="fold", max_width=24)
+        return Text(_("No changes recorded yet (the change log is empty or nothing "
+                      "matched)."))
+    table = _table(_("Change log"))
+    table.add_column(_("Time"), no_wrap=True)
+    table.add_column(_("Row"), justify="right")
+    table.add_column(_("Key Result"), ratio=1, overflow="fold", min_width=10)
+    table.add_column(_("Cell"))
+    table.add_column(_("Old → New"), overflow="fold")
+    table.add_column(_("Source"), overflow="fold", max_width=24)
     for entry in records:
         unit = logged_unit(entry.column)
         table.add_row(plain(entry.time[:16].replace("T", " ")), str(entry.row),
@@ -251,19 +269,23 @@ def history_table(result: HistoryResult) -> Any:
 
 def undo_summary(result: UndoResult) -> Group:
     if result.pull is None:
-        return Group(Text("Nothing to undo: every pull in the change log has been undone, "
-                          "or none has written yet."))
-    verb = "Would revert" if result.dry_run else "Reverted"
-    parts: list[Any] = [plain(f"{verb} {len(result.reverted)} cell(s) written by pull "
-                              f"{result.pull} in {result.sheet}.", style="bold")]
+        return Group(Text(_("Nothing to undo: every pull in the change log has been undone, "
+                            "or none has written yet.")))
+    if result.dry_run:
+        line = _("Would revert {cells} cell(s) written by pull {pull} in {sheet}.")
+    else:
+        line = _("Reverted {cells} cell(s) written by pull {pull} in {sheet}.")
+    parts: list[Any] = [plain(line.format(cells=len(result.reverted), pull=result.pull,
+                                          sheet=result.sheet), style="bold")]
     for entry in result.reverted:
-        parts.append(plain(f"  {entry.cell} (row {entry.row}, {entry.key_result}): "
-                           f"{cell_value(entry.new)} → {cell_value(entry.old)}"))
+        parts.append(plain("  " + _("{cell} (row {row}, {kr}): {change}").format(
+            cell=entry.cell, row=entry.row, kr=entry.key_result,
+            change=f"{cell_value(entry.new)} → {cell_value(entry.old)}")))
     if result.refused:
-        parts.append(Text("Kept (not reverted):", style="bold yellow"))
+        parts.append(Text(_("Kept (not reverted):"), style="bold yellow"))
         for entry, reason in result.refused:
-            parts.append(plain(f"  {entry.cell} (row {entry.row}, {entry.key_result}): "
-                               f"{reason}"))
+            parts.append(plain("  " + _("{cell} (row {row}, {kr}): {change}").format(
+                cell=entry.cell, row=entry.row, kr=entry.key_result, change=reason)))
     return Group(*parts)
 
 
@@ -272,42 +294,44 @@ def overlaps_table(result: Overlaps) -> Group:
     parts: list[Any] = []
 
     def name(kr: KeyResult) -> str:
-        return shown(f"{kr.department or '(no department)'} · row {kr.sheet_row} · {kr.text}")
+        return shown(_("{department} · row {row} · {kr}").format(
+            department=kr.department or _("(no department)"), row=kr.sheet_row, kr=kr.text))
 
     if result.shared:
-        table = _table("KRs counting the same JIRA issues")
+        table = _table(_("KRs counting the same JIRA issues"))
         table.add_column("KR", ratio=1, overflow="fold")
         table.add_column("KR", ratio=1, overflow="fold")
-        table.add_column("Shared", justify="right")
-        table.add_column("For example", overflow="fold")
+        table.add_column(_("Shared"), justify="right")
+        table.add_column(_("For example"), overflow="fold")
         for pair in result.shared:
             more = ", …" if pair.count > len(pair.sample) else ""
             table.add_row(name(pair.first), name(pair.second), str(pair.count),
                           shown(", ".join(pair.sample) + more))
         parts.append(table)
     if result.similar:
-        table = _table("KRs that read nearly the same")
+        table = _table(_("KRs that read nearly the same"))
         table.add_column("KR", ratio=1, overflow="fold")
         table.add_column("KR", ratio=1, overflow="fold")
-        table.add_column("Alike", justify="right")
+        table.add_column(_("Alike"), justify="right")
         for similar in result.similar:
             table.add_row(name(similar.first), name(similar.second), f"{similar.score:.0f}%")
         parts.append(table)
     if not result.shared and not result.similar:
-        parts.append(Text("No overlaps: no two departments count the same JIRA issues or "
-                          "set KRs that read alike."))
+        parts.append(Text(_("No overlaps: no two departments count the same JIRA issues or "
+                            "set KRs that read alike.")))
     for kr, problem in result.problems:
-        parts.append(plain(f"  row {kr.sheet_row} ({kr.text}): {problem}", style="yellow"))
+        parts.append(plain("  " + _("row {row} ({kr}): {text}").format(
+            row=kr.sheet_row, kr=kr.text, text=problem), style="yellow"))
     return Group(*parts)
 
 
 def init_summary(result: InitResult) -> Group:
-    parts = [plain(f"Wrote {result.config}.")]
+    parts = [plain(_("Wrote {config}.").format(config=result.config))]
     if result.workbook is not None:
-        parts.append(plain(f"Created {result.workbook} with an empty dashboard in tab "
-                           f"{result.tab!r}."))
+        parts.append(plain(_("Created {workbook} with an empty dashboard in tab {tab}.").format(
+            workbook=result.workbook, tab=repr(result.tab))))
     if result.spreadsheet is not None:
-        parts.append(plain(f"Added tab {result.tab!r} with an empty dashboard to "
-                           f"{result.spreadsheet}."))
-    parts.append(plain(f"Next: okrsync check -c {result.config}"))
+        parts.append(plain(_("Added tab {tab} with an empty dashboard to {spreadsheet}.").format(
+            tab=repr(result.tab), spreadsheet=result.spreadsheet)))
+    parts.append(plain(_("Next: {command}").format(command=f"okrsync check -c {result.config}")))
     return Group(*parts)

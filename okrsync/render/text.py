@@ -21,7 +21,7 @@ from okrsync.core.plan import Assessment
 from okrsync.core.progress import NotComputable, Status, status_word
 from okrsync.core.text import clean
 from okrsync.core.values import format_number
-from okrsync.i18n import words
+from okrsync.i18n import Words, _, words
 from okrsync.redact import scrub
 from okrsync.report import STATUS_ORDER
 
@@ -161,10 +161,12 @@ def csv_safe(text: object) -> object:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def cell_value(cell: object, unit: str = "") -> str:
-    """A cell's value as the change log and the terminal show it."""
+def cell_value(cell: object, unit: str = "", t: Words | None = None) -> str:
+    """A cell's value as the change log and the terminal show it; an empty one in `t`'s
+    language (default: the person's; a report on the sheet passes the sheet's)."""
     if cell is None or cell == "":
-        return "(empty)"
+        t = t or _
+        return t("(empty)")
     if isinstance(cell, float):
         return format_number(round(cell, 2)) + unit
     return shown(cell)
