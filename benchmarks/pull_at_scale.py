@@ -163,7 +163,9 @@ def run_process(args: list[str], env: dict[str, str] | None = None
     wall = time.perf_counter() - start
     err = process.stderr.decode(errors="replace").strip()
     if err and process.returncode not in (0, 1, 4):
-        print(err[-2000:], file=sys.stderr)
+        lines = err.splitlines()
+        print("\n".join(lines[:3] + (["…"] if len(lines) > 6 else []) + lines[-3:]),
+              file=sys.stderr)
     try:
         kb, cpu = peak_file.read_text().split()
         rss_mb, cpu_s = int(kb) // 1024, float(cpu)

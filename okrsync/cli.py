@@ -22,6 +22,7 @@ import typer
 from okrsync.core.text import clean
 from okrsync.environment import Environment
 from okrsync.errors import ExitCode, OkrsyncError
+from okrsync.i18n import _, speaking
 from okrsync.redact import scrub
 
 if TYPE_CHECKING:
@@ -35,6 +36,25 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
+
+
+def _show_version(show: bool) -> None:
+    if show:
+        from okrsync import version
+
+        typer.echo(f"okrsync {version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _app_options(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_show_version, is_eager=True,
+        help="Show the installed version and exit.")] = False,
+) -> None:
+    # Options of okrsync itself, before the command; completion is Typer's own
+    # (--install-completion, --show-completion).
+    pass
 
 ConfigOption = Annotated[
     Path,
@@ -134,7 +154,9 @@ class Session:
             event = {"event": kind, "message": _safe(message), **fields}
             self.env.stderr.write(json.dumps(event, ensure_ascii=False) + "\n")
         else:
-            typer.secho(f"{kind}: {_safe(message)}", err=True,
+            line = (_("error: {message}") if kind == "error"
+                    else _("warning: {message}")).format(message=_safe(message))
+            typer.secho(line, err=True,
                         fg=typer.colors.RED if kind == "error" else typer.colors.YELLOW)
 
     def finish(self, code: int) -> NoReturn:
@@ -155,26 +177,30 @@ class _WarningLines(logging.Handler):
 @contextmanager
 def session(log_format: LogFormat = LogFormat.text) -> Iterator[Session]:
     """Run one command: warnings printed as they come, every failure one line and its
-    exit code, never a traceback."""
+    exit code, never a traceback. Its messages speak the person's language (the locale);
+    what is written into the sheet speaks the sheet's, once the sheet is read."""
     run = Session(Environment.from_system(), log_format)
     logger = logging.getLogger("okrsync")
     handler = _WarningLines(run)
     logger.addHandler(handler)
     logger.propagate = False
-    try:
-        yield run
-    except OkrsyncError as error:
-        run.line("error", str(error), exit_code=int(error.exit_code))
-        raise typer.Exit(error.exit_code) from None
-    except (typer.Exit, typer.Abort, typer.BadParameter, KeyboardInterrupt):
-        raise  # typer.Exit is a RuntimeError: never swallow it below
-    except Exception as error:  # a bug or an unforeseen failure: one line, no traceback
-        run.line("error", f"unexpected {error.__class__.__name__}: {str(error)[:300]}. "
-                 "Nothing more was done; please report this with the command you ran.",
-                 exit_code=int(ExitCode.COULD_NOT_RUN))
-        raise typer.Exit(ExitCode.COULD_NOT_RUN) from None
-    finally:
-        logger.removeHandler(handler)
+    with speaking(person=run.env.language, sheet="en"):
+        try:
+            yield run
+        except OkrsyncError as error:
+            run.line("error", str(error), exit_code=int(error.exit_code))
+            raise typer.Exit(error.exit_code) from None
+        except (typer.Exit, typer.Abort, typer.BadParameter, KeyboardInterrupt):
+            raise  # typer.Exit is a RuntimeError: never swallow it below
+        except Exception as error:  # a bug or an unforeseen failure: one line, no traceback
+            run.line("error", _(
+                "unexpected {error}: {message}. Nothing more was done; please report this "
+                "with the command you ran.").format(error=error.__class__.__name__,
+                                                    message=str(error)[:300]),
+                     exit_code=int(ExitCode.COULD_NOT_RUN))
+            raise typer.Exit(ExitCode.COULD_NOT_RUN) from None
+        finally:
+            logger.removeHandler(handler)
 
 
 def _show_after_writing(run: Session, result: PullResult, fmt: str, quiet: bool) -> None:
@@ -185,11 +211,12 @@ def _show_after_writing(run: Session, result: PullResult, fmt: str, quiet: bool)
     except Exception as error:
         if not result.written:
             raise
-        lines = [f"okrsync wrote {len(result.changes)} value(s) to "
-                 f"{result.state.backend.name}, then could not print its summary "
-                 f"({error.__class__.__name__}). What was written (also in the okrsync log "
-                 "tab):"]
-        lines += [f"  {c.cell} (row {c.row}): {c.old!r} -> {c.new!r}" for c in result.changes]
+        lines = [_("okrsync wrote {values} value(s) to {sheet}, then could not print its "
+                   "summary ({error}). What was written (also in the okrsync log tab):").format(
+            values=len(result.changes), sheet=result.state.backend.name,
+            error=error.__class__.__name__)]
+        lines += ["  " + _("{cell} (row {row}): {old} -> {new}").format(
+            cell=c.cell, row=c.row, old=repr(c.old), new=repr(c.new)) for c in result.changes]
         run.line("error", lines[0], exit_code=int(ExitCode.COULD_NOT_RUN))
         for line in lines[1:]:
             run.env.stderr.write(_safe(line) + "\n")
@@ -238,6 +265,7 @@ def pull(
     with session(log_format) as run:
         from okrsync.commands.pull import pull as run_pull
         from okrsync.commands.report import ReportResult
+        from okrsync.render import render  # noqa: F401 (loaded before anything is written)
 
         result = run_pull(run.env, run.config(config), as_of=_day(as_of), dry_run=dry_run,
                           output=output, force=force, fail_on=[f.value for f in fail_on or ()],
@@ -431,14 +459,14 @@ def init(
 
         if spreadsheet is None:
             if not run.env.interactive:
-                raise typer.BadParameter("required when not on a terminal",
+                raise typer.BadParameter(_("required when not on a terminal"),
                                          param_hint="--spreadsheet")
-            spreadsheet = typer.prompt("Dashboard (an .xlsx path or a Google Sheets URL)")
-            source = typer.prompt("JIRA: an export file, a server URL, or blank for none",
+            spreadsheet = typer.prompt(_("Dashboard (an .xlsx path or a Google Sheets URL)"))
+            source = typer.prompt(_("JIRA: an export file, a server URL, or blank for none"),
                                   default="", show_default=False)
             if source.startswith("http"):
                 jira_server = source
-                email = typer.prompt("JIRA Cloud e-mail (blank for a Server/DC token)",
+                email = typer.prompt(_("JIRA Cloud e-mail (blank for a Server/DC token)"),
                                      default="", show_default=False) or None
             elif source:
                 export = source

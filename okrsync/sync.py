@@ -16,7 +16,7 @@ from okrsync.core.okr import KeyResult, read_key_results
 from okrsync.core.plan import Assessment, Change, assess, owned_cell_problems, plan_pull
 from okrsync.environment import Environment
 from okrsync.errors import ConfigError, ExitCode, KRError
-from okrsync.i18n import set_sheet_language
+from okrsync.i18n import _, _s, set_sheet_language
 from okrsync.jira.links import Link, parse_link
 from okrsync.jira.metrics import Metric, check_unit, parse_metric
 from okrsync.jira.source import IssueSource
@@ -122,17 +122,18 @@ def _measure(
             continue
         try:
             if period.quarter not in layout.quarters:
-                raise KRError(f"the sheet has no column for Q{period.quarter}, the current "
-                              "quarter, so the JIRA value has nowhere to go")
+                raise KRError(_s("the sheet has no column for Q{quarter}, the current quarter, "
+                                 "so the JIRA value has nowhere to go").format(
+                    quarter=period.quarter))
             if not (config.jira.export or config.jira.server):
-                raise KRError("the KR links JIRA but the config has no [jira] source")
+                raise KRError(_s("the KR links JIRA but the config has no [jira] source"))
             jira_col = layout.columns[Column.JIRA]
             try:
                 link = parse_link(kr.link)
             except KRError as error:
                 raise KRError(f"{a1(kr.row, jira_col)}: {error}") from None
             metric_col = layout.columns.get(Column.METRIC)
-            where = a1(kr.row, metric_col) if metric_col is not None else "JIRA metric"
+            where = a1(kr.row, metric_col) if metric_col is not None else _s("JIRA metric")
             try:
                 metric = parse_metric(kr.metric)
                 percent = kr.unit == "%" or (kr.row, layout.quarters[period.quarter]) in (
@@ -175,14 +176,13 @@ def load_state(
     """Read and assess the sheet; with JIRA, put fresh values in the current quarter."""
     period = Period.at(as_of, config.okr.fiscal_year_start_month)
     if config.okr.year is not None and config.okr.year != period.year.label:
-        raise ConfigError(
-            f"[okr] year: the sheet is for {config.okr.year}, but {as_of.isoformat()} falls "
-            f"in OKR year {period.year.label}; pass --as-of with a date in {config.okr.year}, "
-            "or set [okr] year for the new sheet"
-        )
+        raise ConfigError(_(
+            "[okr] year: the sheet is for {year}, but {day} falls in OKR year {label}; pass "
+            "--as-of with a date in {year}, or set [okr] year for the new sheet").format(
+            year=config.okr.year, day=as_of.isoformat(), label=period.year.label))
     backend = open_sheet(config, output, force, token_cache=reach.token_cache,
                          interactive=reach.interactive, deadline=reach.deadline)
-    grid = backend.read()
+    grid = backend.read(for_writing=with_jira)
     layout = detect_layout(grid, period.year.label)
     language = layout.language if config.okr.language == "auto" else config.okr.language
     set_sheet_language(language)

@@ -269,8 +269,8 @@ def test_output_naming_the_workbook_itself_keeps_every_guard(tmp_path, monkeypat
     theirs = someone_elses_version(tmp_path)
     original_read = XlsxSheet.read
 
-    def read_then_a_person_saves(self):
-        grid = original_read(self)
+    def read_then_a_person_saves(self, **options):
+        grid = original_read(self, **options)
         save_as_a_person(workbook, theirs)
         return grid
 

@@ -6,14 +6,13 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
-
 from okrsync.config import Config
-from okrsync.core.grid import CellWrite, ValueKind
+from okrsync.core.grid import CellWrite, ValueKind, parse_a1
 from okrsync.core.layout import Column, detect_layout
 from okrsync.core.plan import same_value
 from okrsync.environment import Environment
 from okrsync.errors import ExitCode, LayoutError
+from okrsync.i18n import _
 from okrsync.sheets.base import LogRecord, SheetBackend
 from okrsync.workspace import locked, open_sheet
 
@@ -69,8 +68,7 @@ class UndoResult:
 
 
 def _cell(address: str) -> tuple[int, int]:
-    letters, number = coordinate_from_string(address)
-    return number - 1, column_index_from_string(letters) - 1
+    return parse_a1(address)
 
 
 def undo(env: Environment, config: Config, dry_run: bool = False) -> UndoResult:
@@ -103,10 +101,10 @@ def _undo(backend: SheetBackend, now: datetime, dry_run: bool) -> UndoResult:
     for record in reversed([r for r in records if r.pull == pull]):
         row, col = _cell(record.cell)
         if kr_col is not None and grid.text(row, kr_col) != record.key_result:
-            result.refused.append((record, "its row no longer holds this KR (rows moved)"))
+            result.refused.append((record, _("its row no longer holds this KR (rows moved)")))
             continue
         if not same_value(grid.get(row, col), record.new):
-            result.refused.append((record, "someone changed it since the pull; kept"))
+            result.refused.append((record, _("someone changed it since the pull; kept")))
             continue
         old = record.old
         if isinstance(old, str) or isinstance(record.new, str):

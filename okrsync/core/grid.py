@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-
-from openpyxl.utils.cell import get_column_letter
 
 from okrsync.core.values import CellValue
 
@@ -72,9 +71,33 @@ class Grid:
         return None
 
 
+def column_letter(col: int) -> str:
+    """0-based column → its letters: 0 → `A`, 25 → `Z`, 26 → `AA`."""
+    letters = ""
+    number = col + 1
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 def a1(row: int, col: int) -> str:
     """0-based (row, col) as an A1 address: (6, 7) → `H7`."""
-    return f"{get_column_letter(col + 1)}{row + 1}"
+    return f"{column_letter(col)}{row + 1}"
+
+
+_A1 = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
+
+
+def parse_a1(address: str) -> tuple[int, int]:
+    """An A1 address → 0-based (row, col): `H7` → (6, 7). ValueError when it is none."""
+    match = _A1.match(address.strip())
+    if not match or int(match[2]) < 1:
+        raise ValueError(f"{address!r} is not a cell address")
+    col = 0
+    for letter in match[1].upper():
+        col = col * 26 + ord(letter) - 64
+    return int(match[2]) - 1, col - 1
 
 
 class ValueKind(StrEnum):

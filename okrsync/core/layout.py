@@ -12,10 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from openpyxl.utils.cell import get_column_letter
-
-from okrsync.core.grid import Grid
+from okrsync.core.grid import Grid, column_letter
 from okrsync.errors import LayoutError
+from okrsync.i18n import _
 
 HEADER_SEARCH_ROWS = 30
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -118,7 +117,7 @@ class Layout:
         """The detected mapping, role → (column letter, header text), for `okrsync check`."""
         found = [(column.value, index) for column, index in self.columns.items()]
         found += [(f"Q{quarter}", index) for quarter, index in sorted(self.quarters.items())]
-        return {role: (get_column_letter(index + 1), self.labels[index])
+        return {role: (column_letter(index), self.labels[index])
                 for role, index in sorted(found, key=lambda item: item[1])}
 
 
@@ -219,16 +218,17 @@ def _pick_year(candidate: _Candidate, year: int | None) -> dict[int, int]:
     wanted = year if year is not None else max(years, default=None)
     if years and wanted not in years:
         shown = ", ".join(str(y) for y in sorted(years))
-        raise LayoutError(
-            f"The quarter columns are for {shown}, but the date falls in OKR year {wanted}. "
-            f"Pass --as-of with a date in {shown}, or add columns for {wanted}."
-        )
+        raise LayoutError(_(
+            "The quarter columns are for {years}, but the date falls in OKR year {wanted}. "
+            "Pass --as-of with a date in {years}, or add columns for {wanted}."
+        ).format(years=shown, wanted=wanted))
     chosen: dict[int, int] = {}
     for quarter, cols in sorted(candidate.quarters.items()):
         matching = [col for col, y in cols if y is None or y == wanted]
         if len(matching) > 1:
             names = ", ".join(repr(candidate.labels[col]) for col in matching)
-            raise LayoutError(f"Quarter {quarter} appears in more than one column: {names}.")
+            raise LayoutError(_("Quarter {quarter} appears in more than one column: "
+                                "{names}.").format(quarter=quarter, names=names))
         if matching:
             chosen[quarter] = matching[0]
     return chosen
@@ -250,22 +250,20 @@ def detect_layout(grid: Grid, year: int | None = None) -> Layout:
             if candidate is not None and (best is None or candidate.score > best.score):
                 best = candidate
     if best is None or best.score == 0:
-        raise LayoutError(
-            "No header row found in the first "
-            f"{HEADER_SEARCH_ROWS} rows: expected headers such as 부서, 목표, Key Result, "
-            "목표 시작값, 목표 목표값, 1Q–4Q."
-        )
+        raise LayoutError(_(
+            "No header row found in the first {count} rows: expected headers such as 부서, "
+            "목표, Key Result, 목표 시작값, 목표 목표값, 1Q–4Q."
+        ).format(count=HEADER_SEARCH_ROWS))
     missing = [column for column in REQUIRED if column not in best.columns]
     if missing or not best.quarters:
         names = [_display(column) for column in missing]
         if not best.quarters:
-            names.append("quarter columns (Q1–Q4, 1Q, 1분기, 24Q1, …)")
-        seen = ", ".join(repr(label) for label in best.labels if label) or "(nothing)"
-        where = " and ".join(str(r + 1) for r in best.rows)
-        raise LayoutError(
-            f"Required column not found: {', '.join(names)}. "
-            f"Headers seen in row {where}: {seen}."
-        )
+            names.append(_("quarter columns (Q1–Q4, 1Q, 1분기, 24Q1, …)"))
+        seen = ", ".join(repr(label) for label in best.labels if label) or _("(nothing)")
+        where = _(" and ").join(str(r + 1) for r in best.rows)
+        raise LayoutError(_(
+            "Required column not found: {names}. Headers seen in row {rows}: {seen}."
+        ).format(names=", ".join(names), rows=where, seen=seen))
     quarters = _pick_year(best, year)
     return Layout(best.rows, dict(best.columns), quarters, tuple(best.labels))
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,7 +22,7 @@ from typing import Any
 
 from okrsync.jira.model import Issue
 
-SCHEMA = 2
+SCHEMA = 3
 """Bumped when what is stored changes: an older cache is then rebuilt, never read."""
 
 
@@ -42,23 +43,34 @@ class SyncState:
     """Issue key → JIRA's numeric id (what /jql/match takes)."""
 
 
-_ROW = ("key", "id", "status_category", "status", "project", "project_name", "issuetype",
-        "parent", "parent_id", "epic", "labels", "components", "fix_versions", "points",
-        "numbers")
-"""What is kept of an issue, in this order (the summary is not: no metric reads it)."""
+_COLUMNS = ("key", "id", "status_category", "status", "project", "project_name",
+            "issuetype", "parent", "parent_id", "epic", "labels", "components",
+            "fix_versions", "points", "numbers")
+"""What is kept of an issue, one column each (the summary is not: no metric reads it);
+the last five hold JSON, or nothing when empty."""
+_JSON_FROM = 10
 
 
-def _row(issue: Issue) -> list[Any]:
-    return [issue.key, issue.id, issue.status_category, issue.status, issue.project,
+def _row(scope: str, issue: Issue) -> tuple[Any, ...]:
+    return (scope, issue.key, issue.id, issue.status_category, issue.status, issue.project,
             issue.project_name, issue.issuetype, issue.parent, issue.parent_id, issue.epic,
-            list(issue.labels), list(issue.components), list(issue.fix_versions),
-            dict(issue.points), dict(issue.numbers)]
+            _json(issue.labels), _json(issue.components), _json(issue.fix_versions),
+            _json(issue.points), _json(issue.numbers))
 
 
-def _issue(row: list[Any]) -> Issue:
-    data = dict(zip(_ROW, row, strict=True))
+def _json(value: Any) -> str | None:
+    if not value:
+        return None
+    return json.dumps(dict(value) if isinstance(value, Mapping) else value,
+                      ensure_ascii=False, allow_nan=True)
+
+
+def _issue(row: Sequence[Any]) -> Issue:
+    data = dict(zip(_COLUMNS, row, strict=True))
     for name in ("labels", "components", "fix_versions"):
-        data[name] = tuple(data[name])
+        data[name] = tuple(json.loads(data[name])) if data[name] else ()
+    for name in ("points", "numbers"):
+        data[name] = json.loads(data[name]) if data[name] else {}
     return Issue(**data)
 
 
@@ -74,20 +86,24 @@ class SyncCache:
         connection = sqlite3.connect(self.path, timeout=30)
         connection.execute("create table if not exists sync (scope text primary key, "
                            "schema integer, signature text, full_at text, synced_at text, "
-                           "members text, ids text, issues text)")
+                           "members text, ids text)")
+        connection.execute("create table if not exists issues (scope text, "
+                           + ", ".join(f"{name} text" for name in _COLUMNS)
+                           + ", primary key (scope, key))")
         return connection
 
     def load(self) -> SyncState | None:
         """The stored state, or None when there is none or it cannot be trusted."""
         try:
             with closing(self._connect()) as db:
-                row = db.execute("select schema, signature, full_at, synced_at, members, ids, "
-                                 "issues from sync where scope = ?", (self.scope,)).fetchone()
-            if row is None or row[0] != SCHEMA:
-                return None
-            members, ids, rows = json.loads(row[4]), json.loads(row[5]), json.loads(row[6])
-            if not (isinstance(members, dict) and isinstance(ids, dict)
-                    and isinstance(rows, list)):
+                row = db.execute("select schema, signature, full_at, synced_at, members, ids "
+                                 "from sync where scope = ?", (self.scope,)).fetchone()
+                if row is None or row[0] != SCHEMA:
+                    return None
+                rows = db.execute(f"select {', '.join(_COLUMNS)} from issues where scope = ?",
+                                  (self.scope,)).fetchall()
+            members, ids = json.loads(row[4]), json.loads(row[5])
+            if not (isinstance(members, dict) and isinstance(ids, dict)):
                 return None
             issues = {issue.key: issue for issue in map(_issue, rows)}
             return SyncState(row[1], datetime.fromisoformat(row[2]),
@@ -97,16 +113,26 @@ class SyncCache:
         except (sqlite3.Error, OSError, ValueError, TypeError, KeyError):
             return None  # a damaged cache is rebuilt, never trusted
 
-    def save(self, state: SyncState) -> None:
-        """Replace the stored state in one transaction."""
-        rows = json.dumps([_row(issue) for issue in state.issues.values()],
-                          ensure_ascii=False, allow_nan=True, separators=(",", ":"))
+    def save(self, state: SyncState, *, changed: AbstractSet[str] | None = None,
+             gone: AbstractSet[str] = frozenset()) -> None:
+        """Store `state` in one transaction: every issue, or (after an incremental sync)
+        only the `changed` ones and the removal of the `gone` ones."""
+        placeholders = ", ".join("?" * (len(_COLUMNS) + 1))
         try:
             with closing(self._connect()) as db, db:
-                db.execute("insert or replace into sync values (?, ?, ?, ?, ?, ?, ?, ?)", (
+                if changed is None:
+                    db.execute("delete from issues where scope = ?", (self.scope,))
+                    rows = [_row(self.scope, issue) for issue in state.issues.values()]
+                else:
+                    db.executemany("delete from issues where scope = ? and key = ?",
+                                   [(self.scope, key) for key in gone])
+                    rows = [_row(self.scope, state.issues[key]) for key in changed
+                            if key in state.issues]
+                db.executemany(f"insert or replace into issues values ({placeholders})", rows)
+                db.execute("insert or replace into sync values (?, ?, ?, ?, ?, ?, ?)", (
                     self.scope, SCHEMA, state.signature, state.full_at.isoformat(),
                     state.synced_at.isoformat(), json.dumps(state.members),
-                    json.dumps(state.ids), rows))
+                    json.dumps(state.ids)))
         except (sqlite3.Error, OSError):
             self.forget()  # the next pull reads everything again
 
@@ -114,6 +140,7 @@ class SyncCache:
         try:
             with closing(self._connect()) as db, db:
                 db.execute("delete from sync where scope = ?", (self.scope,))
+                db.execute("delete from issues where scope = ?", (self.scope,))
         except (sqlite3.Error, OSError):
             with suppress(OSError):
                 self.path.unlink(missing_ok=True)

@@ -170,17 +170,27 @@ def issue_from_rest(
     )
 
 
+_FIELD_KEYS: dict[tuple[str, str], tuple[str, str]] = {}
+"""(field id, name) → their `field_name()`s: the same few dozen fields on every issue."""
+
+
 def _numbers(fields: Mapping[str, Any], names: Mapping[str, str],
              seen_fields: set[str] | None) -> Mapping[str, float]:
     numbers: dict[str, float] = {}
     for field_id, value in fields.items():
         label = names.get(field_id, field_id)
+        keys = _FIELD_KEYS.get((field_id, label))
+        if keys is None:
+            keys = _FIELD_KEYS.setdefault((field_id, label),
+                                          (field_name(field_id), field_name(label)))
         if seen_fields is not None:
-            seen_fields.update({field_name(field_id), field_name(label)})
-        number = as_number(value) if not isinstance(value, str) else None
+            seen_fields.update(keys)
+        if value is None or isinstance(value, str | dict | list):
+            continue
+        number = as_number(value)
         if number is not None:
-            numbers[field_name(field_id)] = number
-            numbers[field_name(label)] = number
+            numbers[keys[0]] = number
+            numbers[keys[1]] = number
     return numbers or _NO_NUMBERS
 
 

@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from okrsync.errors import KRError
+from okrsync.i18n import _s
 from okrsync.jira.cache import SyncCache, SyncState, member_key
 from okrsync.jira.links import IssueKeys, Jql, Link, SavedFilter
 from okrsync.jira.live import PARENT_CHUNK, LiveSource
@@ -75,6 +76,7 @@ class Sync:
         state = SyncState(self.signature, now if previous is None else previous.full_at, now,
                           dict(previous.issues) if previous else {}, {},
                           dict(previous.ids) if previous else {})
+        self.touched: set[str] = set()
         if previous is not None:
             try:
                 changed = live._search(self._changed_since(previous.synced_at, now),
@@ -88,9 +90,13 @@ class Sync:
         results = self._read(links, state, previous,
                              changed=set() if previous is None else {i.key for i in changed})
         members = _all_members(state)
+        gone = {key for key in state.issues if key not in members}
         state.issues = {key: issue for key, issue in state.issues.items() if key in members}
         state.ids = {key: value for key, value in state.ids.items() if key in members}
-        self.cache.save(state)
+        if previous is None:
+            self.cache.save(state)
+        else:  # only what this sync learnt is written
+            self.cache.save(state, changed=self.touched & members, gone=gone)
         return results
 
     @staticmethod
@@ -98,9 +104,10 @@ class Sync:
         minutes = math.ceil((now - synced_at).total_seconds() / 60) + MARGIN_MINUTES
         return f'updated >= "-{minutes}m"'
 
-    @staticmethod
-    def _remember(state: SyncState, issues: Sequence[Issue]) -> None:
+    def _remember(self, state: SyncState, issues: Sequence[Issue]) -> None:
         for issue in issues:
+            if state.issues.get(issue.key) != issue:
+                self.touched.add(issue.key)
             state.issues[issue.key] = issue
             if issue.id:
                 state.ids[issue.key] = issue.id
@@ -184,7 +191,7 @@ class Sync:
             return
         except Unavailable as error:
             with live._lock:
-                children.update(dict.fromkeys(chunk, KRError(str(error))))
+                children.update(dict.fromkeys(chunk, KRError(error.problem)))
             return
         with live._lock:
             missing = [key for key in keys if key not in state.issues]
@@ -192,7 +199,7 @@ class Sync:
             self._read_by_key(missing, state)
         except (Refused, Unavailable) as error:
             with live._lock:
-                children.update(dict.fromkeys(chunk, KRError(str(error))))
+                children.update(dict.fromkeys(chunk, KRError(error.problem)))
             return
         wanted = set(chunk)
         found: dict[str, list[Issue]] = {parent: [] for parent in chunk}
@@ -238,7 +245,7 @@ class Sync:
         except Refused as error:
             answer = KRError(error.message)
         except Unavailable as error:
-            answer = KRError(str(error))
+            answer = KRError(error.problem)
         with live._lock:
             answers[query] = answer
             if members is not None and live.cloud and not volatile(query):
@@ -273,7 +280,7 @@ class Sync:
             try:
                 self._read_by_key(missing, state)
             except (Refused, Unavailable) as error:
-                answers[query] = KRError(str(error))
+                answers[query] = KRError(error.problem)
                 continue
             answers[query] = [state.issues[key] for key in members]
 
@@ -288,7 +295,7 @@ def _merged(link: IssueKeys, children: Mapping[str, list[Issue] | KRError]
         for issue in answer:
             merged[issue.key] = issue
     if not merged:
-        return KRError(f"no child issues of {link} in JIRA")
+        return KRError(_s("no child issues of {link} in JIRA").format(link=link))
     return list(merged.values())
 
 

@@ -104,8 +104,10 @@ class SheetBackend(ABC):
         """Where the sheet is, for messages."""
 
     @abstractmethod
-    def read(self) -> Grid:
-        """The worksheet's values, merges, formulas, percent formats and fills."""
+    def read(self, *, for_writing: bool = True) -> Grid:
+        """The worksheet's values, merges, formulas, percent formats and fills. Without
+        `for_writing` (a report), a backend may skip what only writing needs (formulas,
+        fills) and is not written through afterwards."""
 
     @abstractmethod
     def write(self, writes: Sequence[CellWrite], log: Sequence[LogRecord],

@@ -40,6 +40,7 @@ from okrsync.core.grid import CellWrite, Grid, Merge, ValueKind, a1
 from okrsync.core.template import Template
 from okrsync.core.values import CellValue
 from okrsync.errors import ConfigError, SourceError
+from okrsync.i18n import _, _s
 from okrsync.sheets.base import LOG_HEADER, LOG_TAB, LogRecord, SheetBackend, WriteReport
 
 PERCENT_FORMAT = "0.0%"
@@ -59,7 +60,7 @@ def _is_percent(number_format: str) -> bool:
     return "%" in unquoted
 
 
-def _value(cell: Cell | MergedCell) -> CellValue:
+def _value(cell: Cell | MergedCell, percent: bool | None = None) -> CellValue:
     value: Any = cell.value
     if value is None:
         return None
@@ -67,8 +68,10 @@ def _value(cell: Cell | MergedCell) -> CellValue:
         return "TRUE" if value else "FALSE"
     if isinstance(value, int | float):
         number = float(value)
+        if percent is None:
+            percent = _is_percent(cell.number_format or "")
         # Rounded so that 0.55 formatted as 55% reads as 55, not 55.00000000000001.
-        return round(number * 100, 10) if _is_percent(cell.number_format or "") else number
+        return round(number * 100, 10) if percent else number
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     return str(value)
@@ -99,13 +102,17 @@ class XlsxSheet(SheetBackend):
         self.output = None if output is None or _same_file(output, path) else output
         self.force = force
         self._book: Workbook | None = None
+        """The workbook as written (formulas, styles): what a pull writes into."""
+        self._values_book: Workbook | None = None
+        """The values Excel last calculated."""
         self._stamp: tuple[int, int] | None = None
 
     @property
     def name(self) -> str:
         tab = f" [{self.worksheet}]" if self.worksheet else ""
         if self.output is not None:
-            return f"{self.output} (a copy of {self.path}{tab})"
+            return _("{output} (a copy of {workbook})").format(output=self.output,
+                                                               workbook=f"{self.path}{tab}")
         return f"{self.path}{tab}"
 
     def _load(self, data_only: bool) -> Workbook:
@@ -114,21 +121,22 @@ class XlsxSheet(SheetBackend):
             return load_workbook(self.path, data_only=data_only,
                                  keep_vba=self.path.suffix.lower() == ".xlsm")
         except FileNotFoundError:
-            raise SourceError(f"workbook {self.path} does not exist") from None
+            raise SourceError(_("workbook {path} does not exist").format(path=self.path)
+                              ) from None
         except (InvalidFileException, OSError, KeyError, ValueError) as error:
-            raise SourceError(f"workbook {self.path} cannot be read as .xlsx: {error}") from None
+            raise SourceError(_("workbook {path} cannot be read as .xlsx: {error}").format(
+                path=self.path, error=error)) from None
 
     def _sheet(self, book: Workbook) -> Worksheet:
         if self.worksheet is None:
             for sheet in book.worksheets:
                 if sheet.title != LOG_TAB:
                     return sheet
-            raise SourceError(f"workbook {self.path} has no worksheet")
+            raise SourceError(_("workbook {path} has no worksheet").format(path=self.path))
         if self.worksheet not in book.sheetnames:
             tabs = ", ".join(repr(t) for t in book.sheetnames if t != LOG_TAB)
-            raise SourceError(
-                f"workbook {self.path} has no tab {self.worksheet!r}; its tabs are: {tabs}"
-            )
+            raise SourceError(_("workbook {path} has no tab {tab}; its tabs are: {tabs}").format(
+                path=self.path, tab=repr(self.worksheet), tabs=tabs))
         sheet = book[self.worksheet]
         assert isinstance(sheet, Worksheet)
         return sheet
@@ -137,28 +145,45 @@ class XlsxSheet(SheetBackend):
         stat = self.path.stat()
         return stat.st_mtime_ns, stat.st_size
 
-    def read(self) -> Grid:
+    def read(self, *, for_writing: bool = True) -> Grid:
+        """The worksheet. Loaded twice for a pull (the values Excel last calculated, and
+        the cells as written, formulas and fills, to write into); once when only read."""
         if not self.path.exists():
-            raise SourceError(f"workbook {self.path} does not exist")
+            raise SourceError(_("workbook {path} does not exist").format(path=self.path))
         self._stamp = self._file_stamp()
-        values_sheet = self._sheet(self._load(data_only=True))
-        self._book = self._load(data_only=False)
-        sheet = self._sheet(self._book)
+        self._values_book = self._load(data_only=True)
+        values_sheet = self._sheet(self._values_book)
+        if for_writing:
+            self._book = self._load(data_only=False)
+            sheet = self._sheet(self._book)
+        else:
+            sheet = values_sheet
         rows: list[list[CellValue]] = []
         formulas: set[tuple[int, int]] = set()
         percent: set[tuple[int, int]] = set()
         fills: dict[tuple[int, int], str] = {}
+        is_percent: dict[str, bool] = {}
+        fill_of: dict[int, str | None] = {}
         for r, (shown, written) in enumerate(
             zip(values_sheet.iter_rows(), sheet.iter_rows(), strict=True)
         ):
             row: list[CellValue] = []
             for c, (value_cell, cell) in enumerate(zip(shown, written, strict=True)):
-                row.append(_value(value_cell))
+                number_format = value_cell.number_format or ""
+                if number_format not in is_percent:
+                    is_percent[number_format] = _is_percent(number_format)
+                row.append(_value(value_cell, is_percent[number_format]))
+                if is_percent[number_format]:
+                    percent.add((r, c))
+                if not for_writing:
+                    continue
                 if cell.data_type == "f":
                     formulas.add((r, c))
-                if _is_percent(cell.number_format or ""):
-                    percent.add((r, c))
-                if (color := _fill(cell)) is not None:
+                style = getattr(cell, "_style", None)
+                fill_id = style.fillId if style is not None else -1  # a default style
+                if fill_id not in fill_of:
+                    fill_of[fill_id] = _fill(cell)
+                if (color := fill_of[fill_id]) is not None:
                     fills[(r, c)] = color
             rows.append(row)
         merges = [
@@ -174,12 +199,11 @@ class XlsxSheet(SheetBackend):
         if self.output is None:
             self._check_unchanged()
             if parts := _parts_openpyxl_drops(self.path):
-                raise SourceError(
-                    f"workbook {self.path} contains {parts}, which openpyxl cannot keep when "
-                    "it saves; okrsync will not overwrite it. Write a copy with --output "
-                    f"(without the {parts}), or keep the dashboard in Google Sheets. Nothing "
-                    "was written."
-                )
+                raise SourceError(_(
+                    "workbook {path} contains {parts}, which openpyxl cannot keep when it "
+                    "saves; okrsync will not overwrite it. Write a copy with --output (without "
+                    "the {parts}), or keep the dashboard in Google Sheets. Nothing was "
+                    "written.").format(path=self.path, parts=parts))
         self._check_target()
         sheet = self._sheet(self._book)
         report = WriteReport()
@@ -187,10 +211,10 @@ class XlsxSheet(SheetBackend):
         for write in writes:
             cell = sheet.cell(write.row + 1, write.col + 1)
             if isinstance(cell, MergedCell):
-                report.skipped[(write.row, write.col)] = (
-                    f"not written: {cell.coordinate} is inside the merged cells "
-                    f"{_merge_around(sheet, cell)}; unmerge them or move the column"
-                )
+                report.skipped[(write.row, write.col)] = _s(
+                    "not written: {cell} is inside the merged cells {merged}; unmerge them or "
+                    "move the column").format(cell=cell.coordinate,
+                                              merged=_merge_around(sheet, cell))
                 continue
             if write.set_value:
                 _set_value(cell, write.value, write.kind)
@@ -213,48 +237,48 @@ class XlsxSheet(SheetBackend):
         except OSError:
             stamp = None
         if stamp != self._stamp:
-            raise SourceError(
-                f"workbook {self.path} was changed by someone else while okrsync ran; "
-                "nothing was written. Run the pull again."
-            )
+            raise SourceError(_(
+                "workbook {path} was changed by someone else while okrsync ran; nothing was "
+                "written. Run the pull again.").format(path=self.path))
 
     def _check_target(self) -> None:
         """Stop unless the file about to be written may be replaced (see the class doc)."""
         in_place = self.output is None
         target = self.output or self.path
-        what = f"workbook {target}" if in_place else f"--output file {target}"
-        instead = "write a copy with --output" if in_place else "choose another --output file"
+        what = (_("workbook {path}") if in_place else _("--output file {path}")).format(
+            path=target)
+        instead = (_("write a copy with --output") if in_place
+                   else _("choose another --output file"))
         folder = target.resolve().parent
         if not folder.is_dir():
-            raise SourceError(
-                f"cannot write {target}: the folder {target.parent} does not exist. Nothing "
-                f"was written. Create the folder, or {instead}."
-            )
+            raise SourceError(_(
+                "cannot write {target}: the folder {folder} does not exist. Nothing was "
+                "written. Create the folder, or {instead}.").format(
+                target=target, folder=target.parent, instead=instead))
         if not _writable(folder):
-            raise SourceError(
-                f"cannot write {target}: okrsync may not create files in the folder {folder} "
-                f"(it saves to a temporary file there, then renames it over {target.name}). "
-                f"Nothing was written. Make the folder writable, or {instead}."
-            )
+            raise SourceError(_(
+                "cannot write {target}: okrsync may not create files in the folder {folder} "
+                "(it saves to a temporary file there, then renames it over {name}). Nothing "
+                "was written. Make the folder writable, or {instead}.").format(
+                target=target, folder=folder, name=target.name, instead=instead))
         if not target.exists():
             return
         if not in_place and not self.force and _copy_of(target) != self.path.name:
-            raise ConfigError(
-                f"--output file {target} already exists and is not a copy of "
-                f"{self.path.name} written by okrsync; nothing was written. Choose another "
-                "--output file, or add --force to replace it."
-            )
+            raise ConfigError(_(
+                "--output file {target} already exists and is not a copy of {name} written by "
+                "okrsync; nothing was written. Choose another --output file, or add --force to "
+                "replace it.").format(target=target, name=self.path.name))
         for owner, program in _owner_files(target):
-            raise SourceError(
-                f"{what} is open in {program} ({owner} is beside it); nothing was written. "
-                f"Close it in {program} and run the pull again, or {instead}. (If it is open "
-                f"nowhere, {owner} was left behind by a crash: delete it.)"
-            )
+            raise SourceError(_(
+                "{what} is open in {program} ({owner} is beside it); nothing was written. "
+                "Close it in {program} and run the pull again, or {instead}. (If it is open "
+                "nowhere, {owner} was left behind by a crash: delete it.)").format(
+                what=what, program=program, owner=owner, instead=instead))
         if not _writable(target):
-            raise SourceError(
-                f"{what} is read-only; nothing was written. Make it writable "
-                f"(chmod u+w {target}) if okrsync should update it, or {instead}."
-            )
+            raise SourceError(_(
+                "{what} is read-only; nothing was written. Make it writable (chmod u+w "
+                "{target}) if okrsync should update it, or {instead}.").format(
+                what=what, target=target, instead=instead))
 
     def _save(self, book: Workbook) -> None:
         target = self.output or self.path
@@ -266,19 +290,19 @@ class XlsxSheet(SheetBackend):
             handle, temp = tempfile.mkstemp(prefix=f".{real.stem}.", suffix=TEMP_SUFFIX,
                                             dir=real.parent)
         except OSError as error:
-            raise SourceError(
-                f"cannot write {target}: okrsync cannot create a file in the folder "
-                f"{target.parent} ({error.strerror or error}). Nothing was written."
-            ) from None
+            raise SourceError(_(
+                "cannot write {target}: okrsync cannot create a file in the folder {folder} "
+                "({error}). Nothing was written.").format(
+                target=target, folder=target.parent, error=error.strerror or error)) from None
         os.close(handle)
         try:
             try:
                 book.save(temp)
             except OSError as error:
-                raise SourceError(
-                    f"cannot save {target}: {error.strerror or error}. Nothing was written; "
-                    "free some space or fix the folder, and run the pull again."
-                ) from None
+                raise SourceError(_(
+                    "cannot save {target}: {error}. Nothing was written; free some space or "
+                    "fix the folder, and run the pull again.").format(
+                    target=target, error=error.strerror or error)) from None
             if real.exists():
                 shutil.copymode(real, temp)
             # The last moment: saving a big workbook takes a while, and a person may have
@@ -289,10 +313,10 @@ class XlsxSheet(SheetBackend):
             try:
                 os.replace(temp, real)
             except OSError as error:
-                raise SourceError(
-                    f"cannot replace {target}: {error.strerror or error} (is it open in "
-                    "another program?). Nothing was written; close it and run the pull again."
-                ) from None
+                raise SourceError(_(
+                    "cannot replace {target}: {error} (is it open in another program?). "
+                    "Nothing was written; close it and run the pull again.").format(
+                    target=target, error=error.strerror or error)) from None
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
@@ -301,7 +325,7 @@ class XlsxSheet(SheetBackend):
             self._stamp = self._file_stamp()
 
     def read_log(self) -> list[LogRecord]:
-        book = self._book or self._load(data_only=False)
+        book = self._book or self._values_book or self._load(data_only=True)
         if LOG_TAB not in book.sheetnames:
             return []
         return [record for row in book[LOG_TAB].iter_rows(min_row=2, values_only=True)
@@ -316,7 +340,8 @@ class XlsxSheet(SheetBackend):
         from openpyxl.utils import get_column_letter
 
         if self.path.exists() and not replace:
-            raise ConfigError(f"{self.path} already exists; pass --force to replace it")
+            raise ConfigError(_("{path} already exists; pass --force to replace it").format(
+                path=self.path))
         book = Workbook()
         sheet = book.active
         assert isinstance(sheet, Worksheet)
@@ -425,8 +450,10 @@ def _merge_around(sheet: Worksheet, cell: MergedCell) -> str:
     return "?"
 
 
-_DROPPED = {"xl/charts/": "charts", "xl/drawings/": "drawings or images",
-            "xl/pivotTables/": "pivot tables", "xl/slicers/": "slicers"}
+def _dropped() -> dict[str, str]:
+    """What openpyxl loses on saving, by the workbook part that holds it."""
+    return {"xl/charts/": _("charts"), "xl/drawings/": _("drawings or images"),
+            "xl/pivotTables/": _("pivot tables"), "xl/slicers/": _("slicers")}
 
 
 def _parts_openpyxl_drops(path: Path) -> str:
@@ -436,9 +463,9 @@ def _parts_openpyxl_drops(path: Path) -> str:
             names = archive.namelist()
     except (OSError, zipfile.BadZipFile):
         return ""
-    found = dict.fromkeys(label for prefix, label in _DROPPED.items()
+    found = dict.fromkeys(label for prefix, label in _dropped().items()
                           if any(name.startswith(prefix) for name in names))
-    return " and ".join(found)
+    return _(" and ").join(found)
 
 
 def _set_value(cell: Cell, value: float | str | None, kind: ValueKind) -> None:

@@ -111,7 +111,7 @@ def test_an_incremental_pull_writes_what_a_full_pull_writes(jira, tmp_path, soak
         _mutate(jira, rng, created)
         if step % 3 == 2:  # a pull killed half way through its sync: nothing is saved
             original = SyncCache.save
-            SyncCache.save = lambda self, state: (_ for _ in ()).throw(KeyboardInterrupt)
+            SyncCache.save = lambda self, state, **_: (_ for _ in ()).throw(KeyboardInterrupt)
             try:
                 with pytest.raises(KeyboardInterrupt):
                     _values(config, reach)

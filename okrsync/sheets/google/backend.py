@@ -28,6 +28,7 @@ from gspread.utils import absolute_range_name
 from okrsync.core.grid import CellWrite, Grid, a1
 from okrsync.core.template import Template
 from okrsync.errors import SourceError
+from okrsync.i18n import _, _s
 from okrsync.retry import Deadline, RetryPolicy, refuse_plain_http
 from okrsync.sheets.base import LOG_HEADER, LOG_TAB, LogRecord, SheetBackend, WriteReport
 from okrsync.sheets.google.auth import account_of
@@ -98,11 +99,11 @@ class GoogleSheet(SheetBackend):
     @property
     def name(self) -> str:
         tab = self._title or self.worksheet
-        return f"Google spreadsheet {self.ref.id}" + (f" [{tab}]" if tab else "")
+        return _("Google spreadsheet {id}").format(id=self.ref.id) + (f" [{tab}]" if tab else "")
 
     # -- reading
 
-    def read(self) -> Grid:
+    def read(self, *, for_writing: bool = True) -> Grid:
         if self.worksheet is not None and (grid := self._read_with_log()) is not None:
             return grid
         http = self.client.http_client
@@ -151,22 +152,20 @@ class GoogleSheet(SheetBackend):
             for sheet in sheets:
                 if sheet["properties"]["title"] == self.worksheet:
                     return sheet
-            raise SourceError(
-                f"spreadsheet {self.ref.id} has no tab {self.worksheet!r}; its tabs are: "
-                + ", ".join(repr(t) for t in titles)
-            )
+            raise SourceError(_("spreadsheet {id} has no tab {tab}; its tabs are: {tabs}").format(
+                id=self.ref.id, tab=repr(self.worksheet), tabs=", ".join(repr(t) for t in titles)))
         if self.ref.gid is not None:
             for sheet in sheets:
                 if sheet["properties"].get("sheetId", 0) == self.ref.gid:
                     return sheet
-            raise SourceError(
-                f"spreadsheet {self.ref.id} has no tab with gid={self.ref.gid} (from the URL); "
-                "its tabs are: " + ", ".join(repr(t) for t in titles)
-            )
+            raise SourceError(_(
+                "spreadsheet {id} has no tab with gid={gid} (from the URL); its tabs are: "
+                "{tabs}").format(id=self.ref.id, gid=self.ref.gid,
+                                 tabs=", ".join(repr(t) for t in titles)))
         for sheet in sheets:
             if sheet["properties"]["title"] != LOG_TAB:
                 return sheet
-        raise SourceError(f"spreadsheet {self.ref.id} has no tab")
+        raise SourceError(_("spreadsheet {id} has no tab").format(id=self.ref.id))
 
     # -- laying out a new dashboard
 
@@ -183,8 +182,8 @@ class GoogleSheet(SheetBackend):
             self.ref.id, params={"fields": _STRUCTURE_FIELDS}))
         sheets = meta.get("sheets") or []
         if any(s["properties"]["title"] == title for s in sheets):
-            raise SourceError(f"spreadsheet {self.ref.id} already has a tab {title!r}; choose "
-                              "another --worksheet")
+            raise SourceError(_("spreadsheet {id} already has a tab {tab}; choose another "
+                                "--worksheet").format(id=self.ref.id, tab=repr(title)))
         taken = {s["properties"].get("sheetId", 0) for s in sheets}
         new_id = next(i for i in iter(lambda: random.randint(1_000_000, 2_000_000_000), None)  # noqa: S311
                       if i not in taken)
@@ -246,28 +245,32 @@ class GoogleSheet(SheetBackend):
         if moved:
             names = ", ".join(column_letters(c) for c in moved)
             for write in writes:
-                report.skipped[(write.row, write.col)] = (
-                    f"not written: the header of column {names} changed during the pull "
-                    "(a column was moved, inserted or deleted); run again")
+                report.skipped[(write.row, write.col)] = _s(
+                    "not written: the header of column {columns} changed during the pull (a "
+                    "column was moved, inserted or deleted); run again").format(columns=names)
             return report
         for write in writes:
             if write.anchor is not None:
                 col, text = write.anchor
                 found = now.text(write.row, col)
                 if found != text:
-                    shown = f"now holds {found!r}" if found else "is now empty"
-                    report.skipped[(write.row, write.col)] = (
-                        f"not written: row {write.row + 1} held {text!r} when read and {shown} "
-                        "(a row was inserted, deleted or moved during the pull); run again"
-                    )
+                    if found:
+                        problem = _s(
+                            "not written: row {row} held {text} when read and now holds {found} "
+                            "(a row was inserted, deleted or moved during the pull); run again")
+                    else:
+                        problem = _s(
+                            "not written: row {row} held {text} when read and is now empty (a "
+                            "row was inserted, deleted or moved during the pull); run again")
+                    report.skipped[(write.row, write.col)] = problem.format(
+                        row=write.row + 1, text=repr(text), found=repr(found))
                     continue
             if write.set_value and now.get(write.row, write.col) != self._grid.get(
                 write.row, write.col
             ):
-                report.skipped[(write.row, write.col)] = (
-                    f"not written: {a1(write.row, write.col)} was changed by someone during "
-                    "the pull; their value is kept"
-                )
+                report.skipped[(write.row, write.col)] = _s(
+                    "not written: {cell} was changed by someone during the pull; their value is "
+                    "kept").format(cell=a1(write.row, write.col))
         return report
 
     def write(self, writes: Sequence[CellWrite], log: Sequence[LogRecord],
