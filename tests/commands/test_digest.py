@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from okrsync.cli import app
-from tests.standins.base import StandIn
+from tests.standins.base import Fault, StandIn
 
 runner = CliRunner()
 
@@ -66,3 +66,60 @@ def test_the_brief_reads_as_korean_for_a_korean_sheet(example):
     assert "김민지: 앱 사용자 만족도 점수 4.5점 이상 달성" in text
     assert "상담 자동화 에픽 완료: 분기별 데이터 3Q 55 → 70" in text
     assert "결제실" not in text
+
+
+class Hooks(StandIn):
+    """Chat webhooks: records what each path is sent; /down answers 503."""
+
+    def route(self, method, path, params, headers, body):
+        return {"ok": True}
+
+
+def _with_webhooks(example: Path, hooks: Hooks) -> None:
+    config = example.read_text(encoding="utf-8")
+    config += (f'\n[alerts]\nwebhook = "{hooks.url}/hooks/company"\n'
+               f'[alerts.departments]\n"CX실" = "{hooks.url}/hooks/cx"\n'
+               f'"결제실" = "{hooks.url}/hooks/pay"\n')
+    example.write_text(config, encoding="utf-8")
+    example.chmod(0o600)
+
+
+def test_each_department_gets_its_own_brief_on_its_own_webhook(example):
+    _two_pulls_a_week_apart(example)
+    with Hooks() as hooks:
+        _with_webhooks(example, hooks)
+        result = okrsync("digest", "-c", str(example), "--as-of", "2024-08-20", "--since",
+                         "2024-08-14", "--post")
+    assert result.exit_code == 0, result.output
+    posts = {r.path: r.body["text"] for r in hooks.requests}
+    assert sorted(posts) == ["/hooks/company", "/hooks/cx", "/hooks/pay"]  # one each
+    assert "*CX실*" in posts["/hooks/cx"] and "결제실" not in posts["/hooks/cx"]
+    assert "*결제실*" in posts["/hooks/pay"]
+    assert "*플랫폼실*" in posts["/hooks/company"]  # no hook of its own: the default one
+    assert "김민지: 앱 사용자 만족도 점수 4.5점 이상 달성" in posts["/hooks/cx"]
+    assert hooks.url not in result.output  # webhook URLs are secrets
+    assert "/tmp" not in posts["/hooks/cx"]  # no local path in a chat post
+
+
+def test_a_posted_digest_is_remembered_so_the_next_starts_there(example):
+    _two_pulls_a_week_apart(example)
+    with Hooks() as hooks:
+        _with_webhooks(example, hooks)
+        okrsync("digest", "-c", str(example), "--as-of", "2024-08-20", "--post")
+        later = okrsync("digest", "-c", str(example), "--as-of", "2024-08-27", "-f", "json")
+    assert json.loads(later.output)["since"] == "2024-08-20"
+
+
+def test_a_department_whose_webhook_is_down_makes_the_digest_partial(example):
+    _two_pulls_a_week_apart(example)
+    with Hooks() as hooks:
+        _with_webhooks(example, hooks)
+        example.write_text(example.read_text().replace("/hooks/pay", "/down"), encoding="utf-8")
+        hooks.faults.append(Fault(503, times=-1, match="/down"))
+        result = okrsync("digest", "-c", str(example), "--as-of", "2024-08-20", "--post",
+                         "-f", "json")
+    assert result.exit_code == 1
+    answer = json.loads(result.output)
+    assert answer["posted"] == ["CX실", "플랫폼실"]
+    assert answer["warnings"] == ["the brief of 결제실 was not delivered: HTTP 503"]
+    assert hooks.url not in result.output
