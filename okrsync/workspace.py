@@ -39,7 +39,8 @@ def open_sheet(config: Config, output: Path | None = None, force: bool = False, 
     if is_workbook(target):
         from okrsync.sheets.xlsx import XlsxSheet
 
-        return XlsxSheet(config.path(target), config.sheet.worksheet, output, force)
+        return XlsxSheet(config.path(target), config.sheet.worksheet, output, force,
+                         shown=target)
     from okrsync.sheets.google import GoogleSheet, load_credentials
 
     ref = parse_spreadsheet(target)

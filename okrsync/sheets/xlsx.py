@@ -96,8 +96,10 @@ class XlsxSheet(SheetBackend):
     """
 
     def __init__(self, path: Path, worksheet: str | None = None, output: Path | None = None,
-                 force: bool = False):
+                 force: bool = False, shown: str | None = None):
         self.path = path
+        self.shown = shown or str(path)
+        """The workbook as messages name it: as the config spells it."""
         self.worksheet = worksheet
         self.output = None if output is None or _same_file(output, path) else output
         self.force = force
@@ -112,8 +114,8 @@ class XlsxSheet(SheetBackend):
         tab = f" [{self.worksheet}]" if self.worksheet else ""
         if self.output is not None:
             return _("{output} (a copy of {workbook})").format(output=self.output,
-                                                               workbook=f"{self.path}{tab}")
-        return f"{self.path}{tab}"
+                                                               workbook=f"{self.shown}{tab}")
+        return f"{self.shown}{tab}"
 
     def _load(self, data_only: bool) -> Workbook:
         try:
