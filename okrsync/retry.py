@@ -268,6 +268,10 @@ class GaveUp(Exception):
         return t("{service} {detail}").format(service=fragment(self._service, t),
                                               detail=self._compose(t))
 
+    def detail_text(self, t: Words) -> str:
+        """`detail` (no service's name in front) in `t`'s language."""
+        return self.detail if self._compose is None else self._compose(t)
+
 
 @dataclass(frozen=True)
 class RetryPolicy:

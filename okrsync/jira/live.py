@@ -14,6 +14,7 @@ run on a bounded pool; only the fields a metric needs are asked for.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import json
 import os
@@ -32,6 +33,7 @@ from jira import JIRA, JIRAError
 
 from okrsync.core.text import clean
 from okrsync.errors import ConfigError, KRError, SourceError
+from okrsync.i18n import _, _s
 from okrsync.jira.cache import SyncCache, signature
 from okrsync.jira.links import IssueKeys, Jql, Link, SavedFilter
 from okrsync.jira.metrics import Kind, Metric
@@ -45,6 +47,7 @@ from okrsync.retry import (
     GaveUp,
     Pacer,
     RetryPolicy,
+    fragment,
     lost_connection,
     network_problem,
     refuse_plain_http,
@@ -113,7 +116,7 @@ class LiveSource(IssueSource):
         self.server = server.rstrip("/")
         self.shown = redact_url(self.server)
         """The server as messages show it: no user name, password or query."""
-        self.user = email or "the personal access token"
+        self.user = email or _("the personal access token")
         self.max_workers = max_workers
         self.max_retry_seconds = max_retry_seconds
         self.timeout = timeout
@@ -138,8 +141,9 @@ class LiveSource(IssueSource):
             info = self._call(probe.server_info, "connecting")
         except (_Refused, _Unavailable) as error:
             probe.close()
-            raise SourceError(f"could not connect to JIRA at {self.shown}: {error}. Nothing "
-                              "was written; check [jira] server, or try again later.") from None
+            raise SourceError(_("could not connect to JIRA at {server}: {error}. Nothing was "
+                                "written; check [jira] server, or try again later.").format(
+                server=self.shown, error=error)) from None
         except SourceError:
             probe.close()
             raise
@@ -195,32 +199,36 @@ class LiveSource(IssueSource):
         except GaveUp as gave_up:
             if isinstance(gave_up.error, requests.RequestException) and not isinstance(
                     gave_up.error, requests.Timeout):
-                raise SourceError(f"cannot reach JIRA at {self.shown}: {gave_up}; nothing "
-                                  "was written.") from None
-            raise _Unavailable(str(gave_up), gave_up.detail) from None
+                raise SourceError(_("cannot reach JIRA at {server}: {problem}; nothing was "
+                                    "written.").format(server=self.shown, problem=gave_up)
+                                  ) from None
+            raise _Unavailable(str(gave_up), gave_up.detail, gave_up.detail_text(_s)) from None
         except JIRAError as error:
             status = error.status_code or 0
             if status in (401, 403):
-                raise SourceError(
-                    f"JIRA at {self.shown} refused {self.user} (HTTP {status}) while "
-                    f"{what}: check [jira] email/auth and the token; nothing was written."
+                raise SourceError(_(
+                    "JIRA at {server} refused {user} (HTTP {status}) while {what}: check [jira] "
+                    "email/auth and the token; nothing was written.").format(
+                    server=self.shown, user=self.user, status=status, what=fragment(what))
                 ) from None
             raise _Refused(status, jira_message(error), what) from None
         except requests.RequestException as error:
             problem = network_problem(error)
             host = urlsplit(self.shown).netloc or self.shown
             if problem == "dns":
-                raise SourceError(
-                    f"cannot find JIRA at {self.shown}: the name {urlsplit(self.server).hostname}"
-                    " did not resolve (DNS). Check [jira] server and the network; nothing was "
-                    "written.") from None
+                raise SourceError(_(
+                    "cannot find JIRA at {server}: the name {host} did not resolve (DNS). Check "
+                    "[jira] server and the network; nothing was written.").format(
+                    server=self.shown, host=urlsplit(self.server).hostname)) from None
             if problem == "tls":
-                raise SourceError(
-                    f"the TLS connection to JIRA at {host} failed while {what} (certificate or "
+                raise SourceError(_(
+                    "the TLS connection to JIRA at {host} failed while {what} (certificate or "
                     "handshake: for a server with a private certificate authority, set "
-                    "REQUESTS_CA_BUNDLE to its certificate); nothing was written.") from None
-            raise SourceError(f"cannot reach JIRA at {self.shown} while {what} "
-                              f"({error.__class__.__name__}); nothing was written.") from None
+                    "REQUESTS_CA_BUNDLE to its certificate); nothing was written.").format(
+                    host=host, what=fragment(what))) from None
+            raise SourceError(_("cannot reach JIRA at {server} while {what} ({error}); nothing "
+                                "was written.").format(server=self.shown, what=fragment(what),
+                                                       error=error.__class__.__name__)) from None
 
     def close(self) -> None:
         self.client.close()
@@ -258,10 +266,11 @@ class LiveSource(IssueSource):
 
     def check_metric(self, metric: Metric) -> None:
         if metric.needs_points and not self._points_fields():
-            raise KRError(f"JIRA at {self.shown} has no story points field (set "
-                          "[jira] story_points_field)")
+            raise KRError(_s("JIRA at {server} has no story points field (set [jira] "
+                             "story_points_field)").format(server=self.shown))
         if metric.kind is Kind.SUM and self._field_id(metric.field or "") is None:
-            raise KRError(f"JIRA at {self.shown} has no field {metric.field!r}")
+            raise KRError(_s("JIRA at {server} has no field {field}").format(
+                server=self.shown, field=repr(metric.field)))
 
     def _wanted_fields(self, metrics: Iterable[Metric]) -> list[str]:
         fields = {"status", "parent"}
@@ -391,7 +400,7 @@ class LiveSource(IssueSource):
             return {**self._children(keys[:middle], fields),
                     **self._children(keys[middle:], fields)}
         except _Unavailable as error:
-            return dict.fromkeys(keys, KRError(str(error)))
+            return dict.fromkeys(keys, KRError(error.problem))
         result: dict[str, list[Issue] | KRError] = {key: [] for key in keys}
         for issue in found:
             for parent in {issue.parent, issue.epic} - {None}:
@@ -407,7 +416,7 @@ class LiveSource(IssueSource):
         except _Refused as error:
             return KRError(f"{link}: {error.message}")
         except _Unavailable as error:
-            return KRError(str(error))
+            return KRError(error.problem)
 
     def _run(self, tasks: Sequence[Callable[[], None]]) -> None:
         """Run independent searches on the bounded pool, with a bar on a terminal."""
@@ -419,10 +428,11 @@ class LiveSource(IssueSource):
 
             progress = Progress(transient=True)
             progress.start()
-            bar = progress.add_task("Asking JIRA", total=len(tasks))
+            bar = progress.add_task(_("Asking JIRA"), total=len(tasks))
         try:
             with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
-                futures = [pool.submit(task) for task in tasks]
+                # Each task in a copy of this context: its messages speak the run's languages.
+                futures = [pool.submit(contextvars.copy_context().run, task) for task in tasks]
                 try:
                     for future in futures:
                         future.result()
@@ -506,7 +516,7 @@ class LiveSource(IssueSource):
             except _Refused as error:
                 answer = KRError(error.message)
             except _Unavailable as error:
-                answer = KRError(str(error))
+                answer = KRError(error.problem)
             with self._lock:
                 results[link] = answer
 
@@ -521,7 +531,7 @@ class LiveSource(IssueSource):
             shared[(jql, count)] = group[0]
             tasks.append(functools.partial(fetch_query, group[0], jql, count))
         self._run(tasks)
-        for (_, _), group in by_query.items():
+        for group in by_query.values():
             for link in group[1:]:
                 results[link] = results[group[0]]
 
@@ -539,7 +549,8 @@ class LiveSource(IssueSource):
                 if error is not None:
                     results[link] = error
                 elif not merged:
-                    results[link] = KRError(f"no child issues of {link} in JIRA")
+                    results[link] = KRError(_s("no child issues of {link} in JIRA").format(
+                        link=link))
                 else:
                     results[link] = list(merged.values())
         return results
@@ -550,10 +561,12 @@ class _Unavailable(SourceError):
     need it fail; where nothing can go on without it (connecting, the field list) the
     run stops."""
 
-    def __init__(self, message: str, detail: str) -> None:
+    def __init__(self, message: str, detail: str, problem: str = "") -> None:
         super().__init__(message)
         self.detail = detail
         """Without "JIRA" in front: a KR's problem is already shown as "JIRA: …"."""
+        self.problem = problem or detail
+        """`detail` in the sheet's language, for a KR's problem (shown as "JIRA: …")."""
 
 
 class _Refused(SourceError):
@@ -561,8 +574,12 @@ class _Refused(SourceError):
     fails with JIRA's words; elsewhere the run stops."""
 
     def __init__(self, status: int, message: str, what: str) -> None:
-        super().__init__(f"JIRA refused {what} (HTTP {status}): {message}")
+        super().__init__(_("JIRA refused {what} (HTTP {status}): {message}").format(
+            what=fragment(what), status=status, message=message))
         self.status, self.message = status, message
+        self.problem = _s("JIRA refused {what} (HTTP {status}): {message}").format(
+            what=fragment(what, _s), status=status, message=message)
+        """The message in the sheet's language, for a KR's problem."""
 
 
 def jira_message(error: JIRAError) -> str:
@@ -585,7 +602,8 @@ def jira_message(error: JIRAError) -> str:
             fields = body.get("errors")
             if isinstance(fields, dict):
                 messages += [f"{k}: {v}" for k, v in fields.items()]
-    text = "; ".join(messages) or f"HTTP {error.status_code or '?'} without a JIRA message"
+    text = "; ".join(messages) or _s("HTTP {status} without a JIRA message").format(
+        status=error.status_code or "?")
     text = scrub(clean(text, one_line=True))
     if len(text) > MESSAGE_CHARS:
         text = text[:MESSAGE_CHARS - 1] + "…"
@@ -599,10 +617,10 @@ def open_live(config: Any, *, show_progress: bool = False,
     jira = config.jira
     token = os.environ.get(jira.token_env, "").strip()
     if not token:
-        raise ConfigError(
-            f"[jira] token_env: the environment variable {jira.token_env} is not set; put the "
-            "JIRA API token (Cloud) or personal access token (Server / DC) in it"
-        )
+        raise ConfigError(_(
+            "[jira] token_env: the environment variable {variable} is not set; put the JIRA API "
+            "token (Cloud) or personal access token (Server / DC) in it").format(
+            variable=jira.token_env))
     return LiveSource(
         jira.server, email=jira.email, token=token, pat=jira.auth == "pat",
         story_points_field=jira.story_points_field, max_workers=jira.max_workers,

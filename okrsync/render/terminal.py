@@ -225,7 +225,7 @@ def check_summary(check: CheckResult) -> Group:
     mapping.add_column(_("Header in the sheet"))
     mapping.add_column(_("Read as"))
     for role, (letter, header) in layout.describe().items():
-        mapping.add_row(letter, plain(header), role)
+        mapping.add_row(letter, plain(header), _role(role))
     parts.append(mapping)
     linked = sum(1 for a in state.assessments if a.kr.linked)
     parts.append(Text(_("{krs} KRs, {linked} linked to JIRA; Q{quarter} is the current "
@@ -243,6 +243,19 @@ def check_summary(check: CheckResult) -> Group:
                             "change).").format(values=len(result.changes)),
                           style="bold green"))
     return Group(*parts)
+
+
+def _role(role: str) -> str:
+    """What okrsync reads a column as (`key_result`, `Q3`), in the person's language."""
+    if role.startswith("Q") and role[1:].isdigit():
+        return _("Q{quarter}").format(quarter=role[1:])
+    return {
+        "department": _("department"), "objective": _("objective"),
+        "key_result": _("key result"), "description": _("description"),
+        "history": _("history"), "owner": _("owner"), "start": _("start"),
+        "target": _("target"), "achievement": _("achievement"), "jira": _("jira"),
+        "metric": _("metric"), "status": _("status"), "synced": _("synced"),
+    }.get(role, role)
 
 
 def history_table(result: HistoryResult) -> Any:

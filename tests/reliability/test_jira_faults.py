@@ -81,7 +81,7 @@ def test_rate_limited_for_too_long_fails_the_krs_not_the_run(jira, tmp_path):
         Fault(429, times=-1, headers={"Retry-After": "1"}, match="search"))
     result = pull(config)
     assert result.exit_code == 1
-    assert "JIRA kept answering HTTP 429" in result.output
+    assert "JIRA: kept answering HTTP 429" in result.output  # the KRs' problem
 
 
 def test_dropped_connection_stops_before_writing(jira, tmp_path):
