@@ -61,3 +61,17 @@ def test_every_test_named_in_the_reliability_table_exists():
     sources = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests").rglob("*.py"))
     for name in names:
         assert f"def {name}(" in sources, name
+
+
+def _section(name: str) -> str:
+    return README.split(f"### `okrsync {name}`", 1)[1].split("\n## ", 1)[0].split("\n### ", 1)[0]
+
+
+def test_each_commands_reference_lists_exactly_its_options():
+    """The README's option list of each command is its --help's, no more, no less."""
+    for name, command in _commands().items():
+        listed = set(re.findall(r"^- `(?:-\w, )?(--[\w-]+)", _section(name), re.MULTILINE))
+        options = {param.opts[-1] if param.opts[-1].startswith("--") else param.opts[0]
+                   for param in command.params
+                   if param.param_type_name == "option" and param.name != "help"}
+        assert listed == options, name

@@ -120,6 +120,6 @@ def init(
                             interactive=env.interactive)) as backend:
         backend.create_dashboard(title, dashboard(lang), replace=force)
     if create_workbook:
-        return InitResult(config_path, workbook=settings.path(answers.spreadsheet), tab=title)
+        return InitResult(config_path, workbook=Path(answers.spreadsheet), tab=title)
     ref = parse_spreadsheet(answers.spreadsheet)
     return InitResult(config_path, tab=title, spreadsheet=ref.id if ref else None)
