@@ -21,7 +21,6 @@ import os
 import threading
 import time
 import warnings
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -35,7 +34,7 @@ from okrsync.core.text import clean
 from okrsync.errors import ConfigError, KRError, SourceError
 from okrsync.i18n import _, _s
 from okrsync.jira.cache import SyncCache, signature
-from okrsync.jira.links import IssueKeys, Jql, Link, SavedFilter
+from okrsync.jira.links import Link, SavedFilter
 from okrsync.jira.metrics import Kind, Metric
 from okrsync.jira.model import Issue, field_name, issue_from_rest, points_fields_of
 from okrsync.jira.source import IssueSource, Measurement
@@ -469,91 +468,14 @@ class LiveSource(IssueSource):
         self._to_issue = functools.partial(
             issue_from_rest, names=names, points_fields=points, epic_field=epic,
             keep_numbers=keep_numbers)
-        if self.cache is None or not self.cloud:
-            # Server / DC pages hold 1,000 issues whether fields are asked or not, and it
-            # has no /jql/match: an incremental read would cost as much as a full one.
-            self.synced = "full"
-            return self._full(links, fields)
         from okrsync.jira.sync import Sync
 
-        return Sync(self, self.cache, fields, signature({
+        # Server / DC pages hold 1,000 issues whether fields are asked or not, and it has
+        # no /jql/match: reading only what changed would cost as much as reading it all.
+        cache = self.cache if self.cloud else None
+        return Sync(self, cache, fields, signature({
             "site": self.server, "cloud": self.cloud, "fields": fields, "epic": epic,
             "points": points, "numbers": keep_numbers, "names": bool(names)})).fetch(links)
-
-    def _full(self, links: Mapping[Link, bool], fields: list[str]) -> dict[Link, Any]:
-        """Every link read in full: parents' children in a few searches, queries each."""
-        results: dict[Link, Any] = {}
-        tasks: list[Callable[[], None]] = []
-
-        parents = sorted({key for link in links if isinstance(link, IssueKeys)
-                          for key in link.keys})
-        children: dict[str, list[Issue] | KRError] = {}
-
-        def fetch_children(chunk: Sequence[str]) -> None:
-            answer = self._children(chunk, fields)
-            with self._lock:
-                children.update(answer)
-
-        # Cloud pages (100 issues) come one after another, token by token: splitting the
-        # parents into one search per worker lets the pool fetch pages side by side, at
-        # the cost of at most one partial page per search. Server pages hold 1,000.
-        chains = self.max_workers if self.cloud else 1
-        size = max(1, min(PARENT_CHUNK, -(-len(parents) // chains)))
-        for index in range(0, len(parents), size):
-            chunk = parents[index:index + size]
-            tasks.append(functools.partial(fetch_children, chunk))
-
-        queries: dict[Link, str | KRError] = {}
-        for link in links:
-            if isinstance(link, Jql):
-                queries[link] = link.query
-            elif isinstance(link, SavedFilter):
-                queries[link] = self._resolve_filter(link)
-
-        def fetch_query(link: Link, jql: str, count: bool) -> None:
-            try:
-                answer: Any = self._count(jql) if count else self._search(jql, fields)
-            except _Refused as error:
-                answer = KRError(error.message)
-            except _Unavailable as error:
-                answer = KRError(error.problem)
-            with self._lock:
-                results[link] = answer
-
-        by_query: dict[tuple[str, bool], list[Link]] = defaultdict(list)
-        for link, jql in queries.items():
-            if isinstance(jql, KRError):
-                results[link] = jql
-            else:
-                by_query[(jql, links[link])].append(link)
-        shared: dict[tuple[str, bool], Link] = {}
-        for (jql, count), group in by_query.items():
-            shared[(jql, count)] = group[0]
-            tasks.append(functools.partial(fetch_query, group[0], jql, count))
-        self._run(tasks)
-        for group in by_query.values():
-            for link in group[1:]:
-                results[link] = results[group[0]]
-
-        for link in links:
-            if isinstance(link, IssueKeys):
-                merged: dict[str, Issue] = {}
-                error = None
-                for key in link.keys:
-                    answer = children.get(key, [])
-                    if isinstance(answer, KRError):
-                        error = answer
-                        break
-                    for issue in answer:
-                        merged[issue.key] = issue
-                if error is not None:
-                    results[link] = error
-                elif not merged:
-                    results[link] = KRError(_s("no child issues of {link} in JIRA").format(
-                        link=link))
-                else:
-                    results[link] = list(merged.values())
-        return results
 
 
 class _Unavailable(SourceError):

@@ -61,14 +61,15 @@ def volatile(query: str) -> bool:
 class Sync:
     """One fetch of every link of a pull, through the sync cache."""
 
-    def __init__(self, live: LiveSource, cache: SyncCache, fields: list[str],
+    def __init__(self, live: LiveSource, cache: SyncCache | None, fields: list[str],
                  signature: str) -> None:
+        """Without a cache, everything is read in full (and nothing is kept)."""
         self.live, self.cache, self.fields, self.signature = live, cache, fields, signature
 
     def fetch(self, links: Mapping[Link, bool]) -> dict[Link, Any]:
         live = self.live
         now = live.wall_clock()
-        previous = None if live.full else self.cache.load()
+        previous = None if live.full or self.cache is None else self.cache.load()
         if previous is not None and (
                 previous.signature != self.signature or previous.synced_at > now
                 or now - previous.full_at > timedelta(days=live.full_refresh_days)):
@@ -93,9 +94,9 @@ class Sync:
         gone = {key for key in state.issues if key not in members}
         state.issues = {key: issue for key, issue in state.issues.items() if key in members}
         state.ids = {key: value for key, value in state.ids.items() if key in members}
-        if previous is None:
+        if self.cache is not None and previous is None:
             self.cache.save(state)
-        else:  # only what this sync learnt is written
+        elif self.cache is not None:  # only what this sync learnt is written
             self.cache.save(state, changed=self.touched & members, gone=gone)
         return results
 
