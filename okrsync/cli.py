@@ -300,6 +300,8 @@ def report(
                      help="Only KRs that moved since this date, with what changed "
                           "(from the change log)."),
     ] = None,
+    kr: Annotated[str | None, typer.Option(
+        "--kr", help="Only KRs whose text contains this, with their descriptions.")] = None,
 ) -> None:
     """Show progress from the sheet as it stands. Reads only; never writes, never asks JIRA."""
     with session() as run:
@@ -309,7 +311,7 @@ def report(
         result = run_report(run.env, run.config(config), as_of=_day(as_of),
                             department=department, owner=owner,
                             statuses=[Status(s.value) for s in status or ()],
-                            since=_day(since))
+                            since=_day(since), kr=kr)
         run.show(result, format.value)
         run.finish(result.exit_code)
 

@@ -32,6 +32,8 @@ class ReportResult:
     moved: Moved | None = None
     language: str = "en"
     """The sheet's language, which the report speaks."""
+    detailed: bool = False
+    """Show each KR's description (`report --kr`: a few KRs looked at closely)."""
 
     @property
     def exit_code(self) -> ExitCode:
@@ -47,8 +49,10 @@ def report(
     owner: str | None = None,
     statuses: Sequence[Status] = (),
     since: date | None = None,
+    kr: str | None = None,
 ) -> ReportResult:
-    """The sheet assessed as of a date, filtered; with `since`, only the KRs that moved."""
+    """The sheet assessed as of a date, filtered; with `since`, only the KRs that moved;
+    with `kr`, only the KRs whose text contains it, with their descriptions."""
     state, _sources = load_state(config, env.today(as_of), with_jira=False,
                           reach=Reach.of(env))
     try:
@@ -56,6 +60,8 @@ def report(
     finally:
         state.close()
     chosen = select(state.assessments, department, owner, statuses)
+    if kr:
+        chosen = [a for a in chosen if kr.casefold() in a.kr.text.casefold()]
     if moved is not None:
         chosen = [a for a in chosen if moved.get(a.kr.text)]
     if department and not any(a.kr.department.casefold() == department.casefold()
@@ -65,4 +71,5 @@ def report(
                             "{known}").format(department=repr(department),
                                               known=", ".join(known)))
     problems = [p for p in state.problems if any(a.kr.sheet_row == p.row for a in chosen)]
-    return ReportResult(chosen, state.period, problems, since, moved, state.language)
+    return ReportResult(chosen, state.period, problems, since, moved, state.language,
+                        detailed=kr is not None)

@@ -66,8 +66,11 @@ def report_markdown(result: ReportResult) -> str:
                 elif ahead := called_out(item, period):
                     status += f" ↘ {call_out_text(ahead, lang)}"
                 ahead = forecast(kr, period) if not item.problems else None
+                name = markdown_text(kr.text)
+                if result.detailed and kr.description:
+                    name += f" — _{markdown_text(kr.description)}_"
                 lines.append(
-                    f"| {markdown_text(kr.text)} | {markdown_text(kr.owner)} | "
+                    f"| {name} | {markdown_text(kr.owner)} | "
                     f"{markdown_text(value(kr, kr.start))} | "
                     f"{markdown_text(value(kr, kr.current))} | "
                     f"{markdown_text(value(kr, kr.target))} | "

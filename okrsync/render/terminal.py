@@ -102,6 +102,8 @@ def report_table(result: ReportResult) -> Group:
                 name = Text(" " + shown(kr.text))
                 if kr.owner:
                     name.append(f" ({shown(kr.owner)})", style="dim")
+                if result.detailed and kr.description:
+                    name.append("\n  " + shown(kr.description), style="italic")
                 grid.add_row(
                     name,
                     shown(f"{value(kr, kr.start)}→{value(kr, kr.current)}→"
