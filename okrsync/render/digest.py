@@ -8,7 +8,7 @@ from rich.console import Group
 from rich.text import Text
 
 from okrsync.core.progress import status_word
-from okrsync.i18n import Words, words
+from okrsync.i18n import Words, _, words
 from okrsync.render.text import (
     alarm_word,
     call_out_text,
@@ -36,7 +36,7 @@ def _sections(result: DigestResult, brief: DepartmentBrief) -> list[tuple[str, l
     for m in brief.moves:
         unit = logged_unit(m.column)
         by_kr.setdefault(m.key_result, []).append(
-            f"{m.column} {cell_value(m.old, unit)} → {cell_value(m.new, unit)}")
+            f"{m.column} {cell_value(m.old, unit, t)} → {cell_value(m.new, unit, t)}")
     moves = [f"{kr}: {', '.join(changes)}" for kr, changes in by_kr.items()]
     stalled = [t("{kr} ({owner}): no move in {weeks} weeks").format(
         kr=item.kr.text, owner=item.kr.owner or "–", weeks=result.stalled_weeks)
@@ -45,8 +45,8 @@ def _sections(result: DigestResult, brief: DepartmentBrief) -> list[tuple[str, l
                                        krs=", ".join(item.kr.text for item in items))
             for owner, items in brief.owed.items()]
     alarms = [t("{kr} [{alarm}]: {old} → {new}").format(
-        kr=a.key_result, alarm=alarm_word(a.alarm, lang), old=cell_value(a.old),
-        new=cell_value(a.new))
+        kr=a.key_result, alarm=alarm_word(a.alarm, lang), old=cell_value(a.old, t=t),
+        new=cell_value(a.new, t=t))
         for a in brief.alarms]
     ahead = []
     for item, heading_to in brief.forecasts:
@@ -85,7 +85,8 @@ def digest_table(result: DigestResult) -> Group:
             parts.append(Text(shown(title), style="bold"))
             parts += [Text("  " + shown(line)) for line in lines]
     for warning in result.warnings:
-        parts.append(Text(shown(f"warning: {warning}"), style="yellow"))
+        parts.append(Text(shown(_("warning: {message}").format(message=warning)),
+                          style="yellow"))
     return Group(*parts)
 
 

@@ -89,8 +89,8 @@ def report_markdown(result: ReportResult) -> str:
         for text, cell in moves:
             unit = logged_unit(cell["column"])
             lines.append(f"- {markdown_text(text)} — {markdown_text(cell['column'])}: "
-                         f"{markdown_text(cell_value(cell['old'], unit))} → "
-                         f"{markdown_text(cell_value(cell['new'], unit))}")
+                         f"{markdown_text(cell_value(cell['old'], unit, t))} → "
+                         f"{markdown_text(cell_value(cell['new'], unit, t))}")
         if not moves:
             lines.append(t("Nothing moved."))
     return "\n".join(lines) + "\n"
@@ -116,11 +116,12 @@ def report_csv(result: ReportResult) -> str:
     """One row per KR; with --since, a `changes` column says what moved. A Korean sheet's
     CSV has Korean column names and statuses, as its people would open it in Excel."""
     table = frame(result.assessments, result.period)
+    t = words(result.language)
     if result.moved is not None:
         moved = result.moved
         table["changes"] = [
-            "; ".join(f"{c['column']} ({c['cell']}): {cell_value(c['old'])} → "
-                      f"{cell_value(c['new'])}" for c in moved.get(item.kr.text, []))
+            "; ".join(f"{c['column']} ({c['cell']}): {cell_value(c['old'], t=t)} → "
+                      f"{cell_value(c['new'], t=t)}" for c in moved.get(item.kr.text, []))
             for item in result.assessments]
     if result.language == "ko":
         table["status"] = [status_word(item.status, "ko") for item in result.assessments]
@@ -220,8 +221,8 @@ def report_html(result: ReportResult) -> str:
         for text, move in moves:
             unit = logged_unit(move["column"])
             out.append(f"<li>{html_text(text)} — {html_text(move['column'])}: "
-                       f"{html_text(cell_value(move['old'], unit))} → "
-                       f"{html_text(cell_value(move['new'], unit))}</li>")
+                       f"{html_text(cell_value(move['old'], unit, t))} → "
+                       f"{html_text(cell_value(move['new'], unit, t))}</li>")
         out.append("</ul>" if moves else f"<li>{html_text(t('Nothing moved.'))}</li></ul>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"
