@@ -11,7 +11,7 @@ from okrsync.cli import app
 from tests.helpers import EN_HEADER, make_workbook
 from tests.standins.base import Fault
 from tests.standins.jira import JiraStandIn
-from tests.test_jira_live import TOKEN, live_config
+from tests.jira.test_live import TOKEN, live_config
 
 runner = CliRunner()
 

@@ -20,8 +20,8 @@ from tests.helpers import EN_HEADER
 from tests.standins.base import Fault
 from tests.standins.jira import JiraStandIn
 from tests.standins.sheets import SheetsStandIn
-from tests.test_google import BOOK
-from tests.test_jira_live import TOKEN
+from tests.sheets.test_google import BOOK
+from tests.jira.test_live import TOKEN
 
 runner = CliRunner()
 KRS = 12

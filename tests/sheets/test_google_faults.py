@@ -18,7 +18,7 @@ from okrsync.sheets.google import save_token
 from okrsync.workspace import sheet_lock
 from tests.standins.base import Fault
 from tests.standins.sheets import SheetsStandIn
-from tests.test_google import BOOK, _setup
+from tests.sheets.test_google import BOOK, _setup
 
 runner = CliRunner()
 TAB = "2024 OKR"

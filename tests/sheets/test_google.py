@@ -18,9 +18,9 @@ from okrsync.errors import ExitCode, SourceError
 from okrsync.sheets.refs import parse_spreadsheet
 from okrsync.sync import run_pull
 
-from .conftest import EXAMPLES
-from .helpers import EN_HEADER, issue
-from .standins.sheets import Fault, SheetsStandIn
+from tests.conftest import EXAMPLES
+from tests.helpers import EN_HEADER, issue
+from tests.standins.sheets import Fault, SheetsStandIn
 
 BOOK = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
 AS_OF = date(2024, 8, 20)

@@ -13,8 +13,8 @@ from okrsync.cli import app
 from okrsync.config import load_config
 from okrsync.workspace import sheet_lock
 
-from .helpers import EN_HEADER, issue, make_workbook
-from .standins.base import Fault, StandIn
+from tests.helpers import EN_HEADER, issue, make_workbook
+from tests.standins.base import Fault, StandIn
 
 runner = CliRunner()
 AS_OF = ["--as-of", "2024-08-20"]

@@ -16,10 +16,10 @@ from okrsync.config import load_config
 from okrsync.errors import ExitCode
 from okrsync.sync import run_pull
 
-from .conftest import EXAMPLES
-from .helpers import EN_HEADER, make_workbook, snapshot
-from .standins.base import Fault
-from .standins.jira import JiraStandIn
+from tests.conftest import EXAMPLES
+from tests.helpers import EN_HEADER, make_workbook, snapshot
+from tests.standins.base import Fault
+from tests.standins.jira import JiraStandIn
 
 AS_OF = date(2024, 8, 20)
 TOKEN = "s3cr3t-T0KEN-4f9a"

@@ -20,7 +20,7 @@ from okrsync.cli import app
 from okrsync.sheets.base import LOG_HEADER, LOG_TAB
 from okrsync.sheets.xlsx import COPY_PROPERTY, XlsxSheet
 
-from .helpers import EN_HEADER, make_workbook, write_config
+from tests.helpers import EN_HEADER, make_workbook, write_config
 
 runner = CliRunner()
 AS_OF = ["--as-of", "2024-08-20"]

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from okrsync.cli import app
 
-from .helpers import EN_HEADER, make_workbook, write_config
+from tests.helpers import EN_HEADER, make_workbook, write_config
 
 runner = CliRunner()
 AS_OF = ["--as-of", "2024-08-20"]

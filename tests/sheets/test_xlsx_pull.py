@@ -16,7 +16,7 @@ from okrsync.sheets.base import LOG_TAB
 from okrsync.sheets.xlsx import XlsxSheet
 from okrsync.sync import run_pull
 
-from .helpers import EN_HEADER, issue, make_workbook, snapshot, write_config
+from tests.helpers import EN_HEADER, issue, make_workbook, snapshot, write_config
 
 AS_OF = date(2024, 8, 20)  # Q3, 64% of the year passed
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from .standins.jira import CATEGORIES, OPENAPI, SCHEMAS, JiraStandIn
+from tests.standins.jira import CATEGORIES, OPENAPI, SCHEMAS, JiraStandIn
 
 PATHS = OPENAPI["paths"]
 
