@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.pull_at_scale import run_process  # noqa: E402
 
 HEADER_TOP = ["부서", "목표", "Key Result", "Key Result 설명", "담당자", "목표", None,
-              "분기별 데이터", None, None, None, "목표값 대비 달성률", "JIRA 연동", "JIRA 기준", "상태",
-              "마지막 동기화"]
+              "분기별 데이터", None, None, None, "목표값 대비 달성률", "JIRA 연동", "JIRA 기준",
+              "상태", "마지막 동기화"]
 HEADER_SUB = [None, None, None, None, None, "시작값", "목표값", "1Q", "2Q", "3Q", "4Q", None,
               None, None, None, None]
 

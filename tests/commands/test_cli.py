@@ -11,7 +11,6 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from okrsync.cli import app
-
 from tests.helpers import EN_HEADER, make_workbook, write_config
 
 runner = CliRunner()

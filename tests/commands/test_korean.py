@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 
 from okrsync.cli import app
 from okrsync.errors import ExitCode
-
 from tests.helpers import EN_HEADER, make_workbook, write_config
 
 runner = CliRunner()

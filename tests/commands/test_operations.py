@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 from okrsync.cli import app
 from okrsync.config import load_config
 from okrsync.workspace import sheet_lock
-
 from tests.helpers import EN_HEADER, issue, make_workbook
 from tests.standins.base import Fault, StandIn
 

@@ -15,7 +15,6 @@ from okrsync.cli import app
 from okrsync.config import load_config
 from okrsync.errors import ExitCode
 from okrsync.sync import run_pull
-
 from tests.conftest import EXAMPLES
 from tests.helpers import EN_HEADER, make_workbook, snapshot
 from tests.standins.base import Fault

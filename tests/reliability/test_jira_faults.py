@@ -9,9 +9,9 @@ from typer.testing import CliRunner
 
 from okrsync.cli import app
 from tests.helpers import EN_HEADER, make_workbook
+from tests.jira.test_live import TOKEN, live_config
 from tests.standins.base import Fault
 from tests.standins.jira import JiraStandIn
-from tests.jira.test_live import TOKEN, live_config
 
 runner = CliRunner()
 

@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from okrsync.cli import app
+from tests.sheets.test_google import BOOK, _setup
 from tests.standins.base import Fault
 from tests.standins.sheets import SheetsStandIn
-from tests.sheets.test_google import BOOK, _setup
 
 from .people import delete_row, insert_row, swap_columns, type_value
 

@@ -17,11 +17,11 @@ from typer.testing import CliRunner
 
 from okrsync.cli import app
 from tests.helpers import EN_HEADER
+from tests.jira.test_live import TOKEN
+from tests.sheets.test_google import BOOK
 from tests.standins.base import Fault
 from tests.standins.jira import JiraStandIn
 from tests.standins.sheets import SheetsStandIn
-from tests.sheets.test_google import BOOK
-from tests.jira.test_live import TOKEN
 
 runner = CliRunner()
 KRS = 12

@@ -17,7 +17,6 @@ from okrsync.config import load_config
 from okrsync.errors import ExitCode, SourceError
 from okrsync.sheets.refs import parse_spreadsheet
 from okrsync.sync import run_pull
-
 from tests.conftest import EXAMPLES
 from tests.helpers import EN_HEADER, issue
 from tests.standins.sheets import Fault, SheetsStandIn

@@ -16,9 +16,9 @@ from okrsync.config import load_config
 from okrsync.redact import forget_all
 from okrsync.sheets.google import save_token
 from okrsync.workspace import sheet_lock
+from tests.sheets.test_google import BOOK, _setup
 from tests.standins.base import Fault
 from tests.standins.sheets import SheetsStandIn
-from tests.sheets.test_google import BOOK, _setup
 
 runner = CliRunner()
 TAB = "2024 OKR"

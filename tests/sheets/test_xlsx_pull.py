@@ -15,7 +15,6 @@ from okrsync.errors import ConfigError, ExitCode, SourceError
 from okrsync.sheets.base import LOG_TAB
 from okrsync.sheets.xlsx import XlsxSheet
 from okrsync.sync import run_pull
-
 from tests.helpers import EN_HEADER, issue, make_workbook, snapshot, write_config
 
 AS_OF = date(2024, 8, 20)  # Q3, 64% of the year passed

@@ -19,7 +19,6 @@ from typer.testing import CliRunner
 from okrsync.cli import app
 from okrsync.sheets.base import LOG_HEADER, LOG_TAB
 from okrsync.sheets.xlsx import COPY_PROPERTY, XlsxSheet
-
 from tests.helpers import EN_HEADER, make_workbook, write_config
 
 runner = CliRunner()
