@@ -89,6 +89,8 @@ def build(krs: int, sheets: SheetsStandIn, jira: JiraStandIn, seed: int = 7) -> 
             metric = rng.choices(["done_ratio", "points_ratio", "done_count"], [7, 2, 1])[0]
             uses_points = uses_points or metric == "points_ratio"
             row += [epic, metric]
+            if metric == "done_count":  # a count goes into a KR kept in numbers
+                row[4], row[5], row[6], row[7] = 0, children, None, None
         elif kind == "jql":
             size = rng.randint(10, 60)
             project = f"J{n % 30}"
@@ -101,7 +103,8 @@ def build(krs: int, sheets: SheetsStandIn, jira: JiraStandIn, seed: int = 7) -> 
             else:
                 jql_pages += math.ceil(size / CLOUD_PAGE)
             row += [f"project = {project} AND labels = kr{n}", metric]
-            row[4], row[5], row[6], row[7] = 0, size, None, None
+            if metric != "done_ratio":  # a count goes into a KR kept in numbers
+                row[4], row[5], row[6], row[7] = 0, size, None, None
         rows.append(row)
     key = sheets.service_account()
     sheets.key = key  # type: ignore[attr-defined]

@@ -33,10 +33,11 @@ from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.packaging.custom import CustomPropertyList, StringProperty
 from openpyxl.styles import PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.functions import fromstring
 
-from okrsync.core.grid import CellWrite, Grid, Merge, ValueKind, a1
+from okrsync.core.grid import CellWrite, Grid, Merge, ValueKind, a1, parse_a1
 from okrsync.core.template import Template
 from okrsync.core.values import CellValue
 from okrsync.errors import ConfigError, SourceError
@@ -117,11 +118,11 @@ class XlsxSheet(SheetBackend):
                                                                workbook=f"{self.shown}{tab}")
         return f"{self.shown}{tab}"
 
-    def _load(self, data_only: bool) -> Workbook:
+    def _load(self, data_only: bool, read_only: bool = False) -> Workbook:
         try:
             # keep_vba: a macro-enabled workbook (.xlsm) keeps its macros when saved.
-            return load_workbook(self.path, data_only=data_only,
-                                 keep_vba=self.path.suffix.lower() == ".xlsm")
+            return load_workbook(self.path, data_only=data_only, read_only=read_only,
+                                 keep_vba=not read_only and self.path.suffix.lower() == ".xlsm")
         except FileNotFoundError:
             raise SourceError(_("workbook {path} does not exist").format(path=self.path)
                               ) from None
@@ -129,7 +130,7 @@ class XlsxSheet(SheetBackend):
             raise SourceError(_("workbook {path} cannot be read as .xlsx: {error}").format(
                 path=self.path, error=error)) from None
 
-    def _sheet(self, book: Workbook) -> Worksheet:
+    def _sheet(self, book: Workbook) -> Any:
         if self.worksheet is None:
             for sheet in book.worksheets:
                 if sheet.title != LOG_TAB:
@@ -140,7 +141,7 @@ class XlsxSheet(SheetBackend):
             raise SourceError(_("workbook {path} has no tab {tab}; its tabs are: {tabs}").format(
                 path=self.path, tab=repr(self.worksheet), tabs=tabs))
         sheet = book[self.worksheet]
-        assert isinstance(sheet, Worksheet)
+        assert isinstance(sheet, Worksheet | ReadOnlyWorksheet)
         return sheet
 
     def _file_stamp(self) -> tuple[int, int]:
@@ -148,51 +149,63 @@ class XlsxSheet(SheetBackend):
         return stat.st_mtime_ns, stat.st_size
 
     def read(self, *, for_writing: bool = True) -> Grid:
-        """The worksheet. Loaded twice for a pull (the values Excel last calculated, and
-        the cells as written, formulas and fills, to write into); once when only read."""
+        """The worksheet. The values Excel last calculated come from a streaming read of
+        this one sheet (the change-log tab, however long, is not parsed); a pull also
+        loads the workbook as written (formulas, fills, merges) to write into."""
         if not self.path.exists():
             raise SourceError(_("workbook {path} does not exist").format(path=self.path))
         self._stamp = self._file_stamp()
-        self._values_book = self._load(data_only=True)
+        self._values_book = self._load(data_only=True, read_only=True)
         values_sheet = self._sheet(self._values_book)
-        if for_writing:
-            self._book = self._load(data_only=False)
-            sheet = self._sheet(self._book)
-        else:
-            sheet = values_sheet
+        values_sheet.reset_dimensions()  # read to the data's end, whatever the file claims
         rows: list[list[CellValue]] = []
-        formulas: set[tuple[int, int]] = set()
         percent: set[tuple[int, int]] = set()
-        fills: dict[tuple[int, int], str] = {}
         is_percent: dict[str, bool] = {}
-        fill_of: dict[int, str | None] = {}
-        for r, (shown, written) in enumerate(
-            zip(values_sheet.iter_rows(), sheet.iter_rows(), strict=True)
-        ):
+        for r, shown in enumerate(values_sheet.iter_rows()):
             row: list[CellValue] = []
-            for c, (value_cell, cell) in enumerate(zip(shown, written, strict=True)):
+            for c, value_cell in enumerate(shown):
+                if value_cell.value is None:
+                    row.append(None)
+                    continue
                 number_format = value_cell.number_format or ""
                 if number_format not in is_percent:
                     is_percent[number_format] = _is_percent(number_format)
                 row.append(_value(value_cell, is_percent[number_format]))
                 if is_percent[number_format]:
                     percent.add((r, c))
-                if not for_writing:
-                    continue
+            rows.append(row)
+        if not for_writing:
+            return Grid(rows, _merges_of(self._values_book, values_sheet),
+                        percent=frozenset(percent))
+        self.close()  # the values are read; a pull saves over this file
+        self._book = self._load(data_only=False)
+        sheet = self._sheet(self._book)
+        formulas: set[tuple[int, int]] = set()
+        fills: dict[tuple[int, int], str] = {}
+        fill_of: dict[int, str | None] = {}
+        for r, written in enumerate(sheet.iter_rows()):
+            for c, cell in enumerate(written):
                 if cell.data_type == "f":
                     formulas.add((r, c))
+                number_format = cell.number_format or ""
+                if number_format not in is_percent:
+                    is_percent[number_format] = _is_percent(number_format)
+                if is_percent[number_format]:  # empty cells too: JIRA's value may go there
+                    percent.add((r, c))
                 style = getattr(cell, "_style", None)
                 fill_id = style.fillId if style is not None else -1  # a default style
                 if fill_id not in fill_of:
                     fill_of[fill_id] = _fill(cell)
                 if (color := fill_of[fill_id]) is not None:
                     fills[(r, c)] = color
-            rows.append(row)
-        merges = [
-            Merge(m.min_row - 1, m.min_col - 1, m.max_row, m.max_col)
-            for m in sheet.merged_cells.ranges
-        ]
+        merges = [Merge(m.min_row - 1, m.min_col - 1, m.max_row, m.max_col)
+                  for m in sheet.merged_cells.ranges]
         return Grid(rows, merges, frozenset(formulas), frozenset(percent), fills)
+
+    def close(self) -> None:
+        if self._values_book is not None:
+            self._values_book.close()  # a streaming read keeps the file open
+            self._values_book = None
 
     def write(self, writes: Sequence[CellWrite], log: Sequence[LogRecord],
               header_rows: Sequence[int] = ()) -> WriteReport:
@@ -327,10 +340,15 @@ class XlsxSheet(SheetBackend):
             self._stamp = self._file_stamp()
 
     def read_log(self) -> list[LogRecord]:
-        book = self._book or self._values_book or self._load(data_only=True)
+        book = self._book or self._values_book
+        if book is None:
+            book = self._values_book = self._load(data_only=True, read_only=True)
         if LOG_TAB not in book.sheetnames:
             return []
-        return [record for row in book[LOG_TAB].iter_rows(min_row=2, values_only=True)
+        sheet = book[LOG_TAB]
+        if isinstance(sheet, ReadOnlyWorksheet):
+            sheet.reset_dimensions()
+        return [record for row in sheet.iter_rows(min_row=2, values_only=True)
                 if (record := LogRecord.from_cells(row)) is not None]
 
     def create_dashboard(self, title: str, template: Template, *, replace: bool = False
@@ -456,6 +474,25 @@ def _dropped() -> dict[str, str]:
     """What openpyxl loses on saving, by the workbook part that holds it."""
     return {"xl/charts/": _("charts"), "xl/drawings/": _("drawings or images"),
             "xl/pivotTables/": _("pivot tables"), "xl/slicers/": _("slicers")}
+
+
+_MERGE = re.compile(rb'<mergeCell ref="\$?([A-Z]+)\$?(\d+):\$?([A-Z]+)\$?(\d+)"')
+
+
+def _merges_of(book: Workbook, sheet: Any) -> list[Merge]:
+    """A streamed sheet's merged cells, read from its XML (openpyxl's streaming reader
+    does not parse them)."""
+    if not isinstance(sheet, ReadOnlyWorksheet):
+        return [Merge(m.min_row - 1, m.min_col - 1, m.max_row, m.max_col)
+                for m in sheet.merged_cells.ranges]
+    with book._archive.open(sheet._worksheet_path) as source:
+        xml = source.read()
+    merges = []
+    for left, top, right, bottom in _MERGE.findall(xml):
+        row0, col0 = parse_a1(f"{left.decode()}{top.decode()}")
+        row1, col1 = parse_a1(f"{right.decode()}{bottom.decode()}")
+        merges.append(Merge(row0, col0, row1 + 1, col1 + 1))
+    return merges
 
 
 def _parts_openpyxl_drops(path: Path) -> str:

@@ -279,3 +279,18 @@ def test_a_workbook_with_a_chart_is_not_overwritten(tmp_path):
     copy = tmp_path / "copy.xlsx"
     assert pull(config, output=copy).written  # and a copy can be written
     assert load_workbook(copy).active["K2"].value == pytest.approx(0.5)
+
+
+def test_an_empty_percent_formatted_quarter_cell_gets_a_percentage(tmp_path):
+    # Start and target typed as plain numbers; only the quarter cells are formatted as
+    # percentages. JIRA's 50 (a share) must show as 50%, not 5000%.
+    config = _sheet_with(
+        tmp_path,
+        [["Eng", "Ship", "linked", "Kim", 0, 100, None, None, None, None, None, "E-1"]],
+        [issue("E-2", "done", "E-1"), issue("E-3", "new", "E-1")],
+        number_formats={"G2": "0%", "H2": "0%", "I2": "0%", "J2": "0%"},
+    )
+    result = pull(config)
+    assert result.exit_code is ExitCode.OK, result.problems
+    cell = load_workbook(tmp_path / "okr.xlsx").active["I2"]
+    assert cell.value == pytest.approx(0.5) and "%" in cell.number_format
