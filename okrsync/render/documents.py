@@ -97,10 +97,11 @@ def report_markdown(result: ReportResult) -> str:
 
 
 def report_json(result: ReportResult) -> str:
-    """One object per KR (keys and statuses in English, for scripts); with --since, each
-    also lists its `changes`."""
-    return to_json([record(item, result.period, result.moved)
-                    for item in result.assessments]) + "\n"
+    """A JSON list, one object per KR and one KR a line (keys and statuses in English,
+    for scripts); with --since, each also lists its `changes`."""
+    lines = [to_json(record(item, result.period, result.moved), indent=None)
+             for item in result.assessments]
+    return "[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n"
 
 
 CSV_COLUMNS_KO = {

@@ -149,58 +149,62 @@ class XlsxSheet(SheetBackend):
         return stat.st_mtime_ns, stat.st_size
 
     def read(self, *, for_writing: bool = True) -> Grid:
-        """The worksheet. The values Excel last calculated come from a streaming read of
-        this one sheet (the change-log tab, however long, is not parsed); a pull also
-        loads the workbook as written (formulas, fills, merges) to write into."""
+        """The worksheet, from a streaming read of this one sheet: the change-log tab,
+        however long, is not parsed. Formulas, formats and fills come from the cells as
+        written; a formula's value is the one Excel last calculated (a second streaming
+        read, only when the sheet has formulas). The workbook is loaded to be written
+        into only when a pull has something to write (`write`)."""
         if not self.path.exists():
             raise SourceError(_("workbook {path} does not exist").format(path=self.path))
         self._stamp = self._file_stamp()
-        self._values_book = self._load(data_only=True, read_only=True)
-        values_sheet = self._sheet(self._values_book)
-        values_sheet.reset_dimensions()  # read to the data's end, whatever the file claims
+        self._book = None
+        book = self._values_book = self._load(data_only=False, read_only=True)
+        sheet = self._sheet(book)
+        sheet.reset_dimensions()  # read to the data's end, whatever the file claims
         rows: list[list[CellValue]] = []
-        percent: set[tuple[int, int]] = set()
-        is_percent: dict[str, bool] = {}
-        for r, shown in enumerate(values_sheet.iter_rows()):
-            row: list[CellValue] = []
-            for c, value_cell in enumerate(shown):
-                if value_cell.value is None:
-                    row.append(None)
-                    continue
-                number_format = value_cell.number_format or ""
-                if number_format not in is_percent:
-                    is_percent[number_format] = _is_percent(number_format)
-                row.append(_value(value_cell, is_percent[number_format]))
-                if is_percent[number_format]:
-                    percent.add((r, c))
-            rows.append(row)
-        if not for_writing:
-            return Grid(rows, _merges_of(self._values_book, values_sheet),
-                        percent=frozenset(percent))
-        self.close()  # the values are read; a pull saves over this file
-        self._book = self._load(data_only=False)
-        sheet = self._sheet(self._book)
         formulas: set[tuple[int, int]] = set()
+        percent: set[tuple[int, int]] = set()
         fills: dict[tuple[int, int], str] = {}
+        is_percent: dict[str, bool] = {}
         fill_of: dict[int, str | None] = {}
-        for r, written in enumerate(sheet.iter_rows()):
-            for c, cell in enumerate(written):
-                if cell.data_type == "f":
-                    formulas.add((r, c))
+        for r, cells in enumerate(sheet.iter_rows()):
+            row: list[CellValue] = []
+            for c, cell in enumerate(cells):
                 number_format = cell.number_format or ""
                 if number_format not in is_percent:
                     is_percent[number_format] = _is_percent(number_format)
                 if is_percent[number_format]:  # empty cells too: JIRA's value may go there
                     percent.add((r, c))
-                style = getattr(cell, "_style", None)
+                if cell.data_type == "f":
+                    formulas.add((r, c))
+                    row.append(None)  # its calculated value is read below
+                else:
+                    row.append(_value(cell, is_percent[number_format]))
+                style = getattr(cell, "style_array", None)
                 fill_id = style.fillId if style is not None else -1  # a default style
                 if fill_id not in fill_of:
                     fill_of[fill_id] = _fill(cell)
                 if (color := fill_of[fill_id]) is not None:
                     fills[(r, c)] = color
-        merges = [Merge(m.min_row - 1, m.min_col - 1, m.max_row, m.max_col)
-                  for m in sheet.merged_cells.ranges]
+            rows.append(row)
+        merges = _merges_of(book, sheet)
+        if formulas:
+            self._calculated(rows, formulas, percent)
         return Grid(rows, merges, frozenset(formulas), frozenset(percent), fills)
+
+    def _calculated(self, rows: list[list[CellValue]], formulas: set[tuple[int, int]],
+                    percent: set[tuple[int, int]]) -> None:
+        """Put the values Excel last calculated into the formula cells of `rows`."""
+        book = self._load(data_only=True, read_only=True)
+        try:
+            sheet = self._sheet(book)
+            sheet.reset_dimensions()
+            for r, cells in enumerate(sheet.iter_rows()):
+                for c, cell in enumerate(cells):
+                    if (r, c) in formulas:
+                        rows[r][c] = _value(cell, (r, c) in percent)
+        finally:
+            book.close()
 
     def close(self) -> None:
         if self._values_book is not None:
@@ -209,10 +213,13 @@ class XlsxSheet(SheetBackend):
 
     def write(self, writes: Sequence[CellWrite], log: Sequence[LogRecord],
               header_rows: Sequence[int] = ()) -> WriteReport:
-        if self._book is None:
+        if self._stamp is None:
             raise RuntimeError("read() must come before write()")
+        # What was read is loaded to write into: it must still be what was read.
+        self._check_unchanged()
+        self.close()  # the streaming read is done; this file is about to be replaced
+        self._book = self._load(data_only=False)
         if self.output is None:
-            self._check_unchanged()
             if parts := _parts_openpyxl_drops(self.path):
                 raise SourceError(_(
                     "workbook {path} contains {parts}, which openpyxl cannot keep when it "
@@ -342,7 +349,7 @@ class XlsxSheet(SheetBackend):
     def read_log(self) -> list[LogRecord]:
         book = self._book or self._values_book
         if book is None:
-            book = self._values_book = self._load(data_only=True, read_only=True)
+            book = self._values_book = self._load(data_only=False, read_only=True)
         if LOG_TAB not in book.sheetnames:
             return []
         sheet = book[LOG_TAB]
