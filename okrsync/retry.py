@@ -17,6 +17,7 @@ whatever the per-read socket timeout would allow.
 from __future__ import annotations
 
 import contextlib
+import heapq
 import random
 import re
 import socket
@@ -510,23 +511,75 @@ class RequestTooSlow(requests.exceptions.ReadTimeout):
 _current = threading.local()
 
 
+IDLE_WATCHDOG = 0.5
+"""Seconds the watchdog thread waits for another request before it ends."""
+
+
+class _Watchdog:
+    """One thread that cuts the connections of requests whose time is up: a request
+    registers its watch with its end time, and a late answer finds its connection cut.
+    (A thread per request would cost a thread start for each of a pull's hundreds of
+    requests.)"""
+
+    def __init__(self) -> None:
+        self._due: list[tuple[float, int, _Watch]] = []
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._count = 0
+
+    def schedule(self, watch: _Watch, limit: float) -> None:
+        with self._wake:
+            self._count += 1
+            heapq.heappush(self._due, (time.monotonic() + limit, self._count, watch))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="okrsync-watchdog",
+                                                daemon=True)
+                self._thread.start()
+            self._wake.notify()
+
+    def done(self) -> None:
+        """A watched request ended: let the thread drop it (and end when idle)."""
+        with self._wake:
+            self._wake.notify()
+
+    def _run(self) -> None:
+        with self._wake:
+            while True:
+                now = time.monotonic()
+                while self._due and (self._due[0][0] <= now or self._due[0][2].stopped):
+                    _, _, watch = heapq.heappop(self._due)
+                    if not watch.stopped:
+                        watch.fire()
+                if not self._due:  # idle: wait a little for more, then end
+                    self._wake.wait(IDLE_WATCHDOG)
+                    if not self._due:
+                        self._thread = None
+                        return
+                    continue
+                self._wake.wait(self._due[0][0] - now)
+
+
+_WATCHDOG = _Watchdog()
+
+
 class _Watch:
     """Cuts the connection of one request when its time is up."""
 
     def __init__(self, limit: float) -> None:
         self.fired = False
+        self.stopped = False
+        self.limit = limit
         self._conn: Any = None
         self._lock = threading.Lock()
-        self._timer = threading.Timer(limit, self._fire)
-        self._timer.daemon = True
 
     def start(self) -> None:
-        self._timer.start()
+        _WATCHDOG.schedule(self, self.limit)
 
     def stop(self) -> None:
         with self._lock:
             self._conn = None
-        self._timer.cancel()
+            self.stopped = True
+        _WATCHDOG.done()
 
     def claim(self, conn: Any) -> None:
         with self._lock:
@@ -535,8 +588,10 @@ class _Watch:
             if self.fired:
                 _cut(conn)
 
-    def _fire(self) -> None:
+    def fire(self) -> None:
         with self._lock:
+            if self.stopped:
+                return
             self.fired = True
             conn = self._conn
             if conn is not None and getattr(conn, "_okrsync_watch", None) is self:

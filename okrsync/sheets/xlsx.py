@@ -219,13 +219,12 @@ class XlsxSheet(SheetBackend):
         self._check_unchanged()
         self.close()  # the streaming read is done; this file is about to be replaced
         self._book = self._load(data_only=False)
-        if self.output is None:
-            if parts := _parts_openpyxl_drops(self.path):
-                raise SourceError(_(
-                    "workbook {path} contains {parts}, which openpyxl cannot keep when it "
-                    "saves; okrsync will not overwrite it. Write a copy with --output (without "
-                    "the {parts}), or keep the dashboard in Google Sheets. Nothing was "
-                    "written.").format(path=self.path, parts=parts))
+        if self.output is None and (parts := _parts_openpyxl_drops(self.path)):
+            raise SourceError(_(
+                "workbook {path} contains {parts}, which openpyxl cannot keep when it "
+                "saves; okrsync will not overwrite it. Write a copy with --output (without "
+                "the {parts}), or keep the dashboard in Google Sheets. Nothing was "
+                "written.").format(path=self.path, parts=parts))
         self._check_target()
         sheet = self._sheet(self._book)
         report = WriteReport()

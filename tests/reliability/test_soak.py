@@ -110,6 +110,6 @@ def test_soak(tmp_path, monkeypatch, soak):
             if threading.active_count() <= threads + 1:
                 break
             time.sleep(0.05)
-        assert threading.active_count() <= threads + 1
+        assert threading.active_count() <= threads + 1, threading.enumerate()
         assert _open_fds() <= fds + 5
         assert 0 in codes
