@@ -115,6 +115,7 @@ def build(krs: int, sheets: SheetsStandIn, jira: JiraStandIn, seed: int = 7) -> 
 
 
 MAX_WORKERS: int | None = None
+PROFILES: Path | None = None
 
 
 def write_config(folder: Path, sheets: SheetsStandIn, jira: JiraStandIn) -> Path:
@@ -146,9 +147,10 @@ atexit.register(_peak)
 """
 
 
-def run_process(args: list[str], env: dict[str, str] | None = None
-                ) -> tuple[float, int, int, float]:
-    """Wall seconds, peak RSS in MB, exit code and CPU seconds of one whole process.
+def run_process(args: list[str], env: dict[str, str] | None = None,
+                profile: Path | None = None) -> tuple[float, int, int, float]:
+    """Wall seconds, peak RSS in MB, exit code and CPU seconds of one whole process
+    (with `profile`, a cProfile of it saved there).
 
     Python processes report their own peak (VmHWM) at exit: the parent's size at fork
     would otherwise be counted in the child's.
@@ -156,8 +158,10 @@ def run_process(args: list[str], env: dict[str, str] | None = None
     peak_file = Path(tempfile.mkstemp()[1])
     env = {**(env or os.environ), "BENCH_PEAK_FILE": str(peak_file)}
     if args[0] == sys.executable and args[1] in ("-m", "-c"):
-        code = PEAK + (f"import runpy; sys.argv = {[args[2], *args[3:]]!r}; "
-                       f"runpy.run_module({args[2]!r}, run_name='__main__')"
+        run = f"runpy.run_module({args[2]!r}, run_name='__main__')"
+        if profile and args[1] == "-m":  # cProfile.run swallows the exit code: 0
+            run = f"import cProfile; cProfile.run({run!r}, {str(profile)!r})"
+        code = PEAK + (f"import runpy; sys.argv = {[args[2], *args[3:]]!r}; " + run
                        if args[1] == "-m" else f"sys.argv = ['-c', *{args[3:]!r}]\n" + args[2])
         args = [sys.executable, "-c", code]
     start = time.perf_counter()
@@ -203,8 +207,10 @@ def okrsync_pull(label: str, config: Path, sheets: SheetsStandIn, jira: JiraStan
     jira.requests.clear()
     env = {**os.environ, "OKRSYNC_BENCH_TOKEN": TOKEN, "XDG_CONFIG_HOME": str(config.parent),
            "XDG_CACHE_HOME": str(config.parent / "cache")}
+    profile = PROFILES / f"{label.split('(')[-1].rstrip(')')}.prof" if PROFILES else None
     wall, rss, code, cpu = run_process([sys.executable, "-m", "okrsync", "pull", "-c",
-                                        str(config), "--as-of", AS_OF, "--quiet", *extra], env)
+                                        str(config), "--as-of", AS_OF, "--quiet", *extra], env,
+                                       profile)
     reads, writes, jira_requests = counts(sheets, jira)
     return Figures(label, wall, reads, writes, jira_requests, rss, code, cpu)
 
@@ -374,11 +380,17 @@ def main() -> None:
     parser.add_argument("--skip-main", action="store_true", help="only cold start and growth")
     parser.add_argument("--runs", type=int, default=7, help="cold-start runs")
     parser.add_argument("--quick", action="store_true", help="200 KRs, growth 100,500")
+    parser.add_argument("--profile", type=Path, default=None, metavar="DIR",
+                        help="save a cProfile of each okrsync pull into DIR (slower; the "
+                             "figures are then not comparable)")
     parser.add_argument("--max-workers", type=int, default=None,
                         help="set [jira] max_workers (default: okrsync's default)")
     args = parser.parse_args()
-    global MAX_WORKERS
+    global MAX_WORKERS, PROFILES
     MAX_WORKERS = args.max_workers
+    PROFILES = args.profile
+    if PROFILES:
+        PROFILES.mkdir(parents=True, exist_ok=True)
     if args.quick:
         args.krs, args.growth, args.naive_sample, args.runs = 200, "100,500", 20, 3
     print(f"okrsync benchmark — {date.today()} — {platform.node()} — {platform.machine()}, "

@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 
 from okrsync.core.grid import CellWrite, Grid
 from okrsync.core.template import Template
+from okrsync.core.text import clean
 
 LOG_TAB = "okrsync log"
 """The tab (or sheet) where every pull appends what it changed."""
@@ -32,8 +33,11 @@ class LogRecord:
     source: str
 
     def as_row(self) -> tuple[object, ...]:
-        return (self.time, self.pull, self.row, self.key_result, self.cell, self.column,
-                self.old, self.new, self.source)
+        """The cells to write: texts with control characters and lone surrogates made
+        visible (`clean`), as no sheet can hold them and a person's text may carry them."""
+        return tuple(clean(value) if isinstance(value, str) else value for value in (
+            self.time, self.pull, self.row, self.key_result, self.cell, self.column,
+            self.old, self.new, self.source))
 
     @classmethod
     def from_cells(cls, cells: Sequence[object]) -> LogRecord | None:

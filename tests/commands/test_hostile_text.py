@@ -11,6 +11,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from typer.testing import CliRunner
 
@@ -26,8 +27,10 @@ from okrsync.core.plan import assess
 from okrsync.core.progress import Thresholds
 from okrsync.render import render
 from okrsync.render.terminal import make_console
-from tests.helpers import EN_HEADER, make_workbook
+from tests.helpers import EN_HEADER, make_workbook, write_config
+from tests.sheets.test_google import BOOK, EXAMPLES, _setup, xlsx_rows
 from tests.standins.base import StandIn
+from tests.standins.sheets import SheetsStandIn
 
 AS_OF = ["--as-of", "2024-08-20"]
 HOSTILE = [
@@ -41,6 +44,7 @@ HOSTILE = [
 IN_A_WORKBOOK = [text for text in HOSTILE if not ILLEGAL_CHARACTERS_RE.search(text)]
 """What an .xlsx can hold (XML forbids ESC and BEL; those reach okrsync from Google
 Sheets and JIRA, and are fuzzed below)."""
+TAB = "2024 OKR"
 runner = CliRunner()
 
 
@@ -105,6 +109,7 @@ def test_every_format_keeps_hostile_text_inert(tmp_path):
 
 
 def test_a_lone_surrogate_fails_its_kr_readably():
+    # The core rule; the run through Google Sheets is below.
     grid = Grid([["Key Result", "Start", "Target", "Q1"], ["KR \ud800", 0, 10, 5],
                  ["fine", 0, 10, 5]])
     krs = read_key_results(grid, detect_layout(grid))
@@ -146,3 +151,53 @@ def _render_safely(texts, formats):
             rendered = console.file.getvalue()
         rendered.encode("utf-8")  # never a lone surrogate
         assert "\x1b" not in rendered and "\x07" not in rendered
+
+
+def test_a_lone_surrogate_from_google_fails_its_kr_and_every_format_still_renders(tmp_path):
+    """Item 11: a Google cell can hold a lone surrogate (Google sends it as a \\u escape)."""
+    with SheetsStandIn() as api:
+        rows, merges, formats = xlsx_rows(EXAMPLES / "okr-dashboard.xlsx", TAB)
+        rows[4][2] = "앱 사용자 만족도 \ud800 점수"
+        (tmp_path / "jira-export.json").write_bytes((EXAMPLES / "jira-export.json").read_bytes())
+        config = _setup(api, tmp_path, rows, merges=merges, formats=formats)
+        before = api.values(BOOK, TAB)
+        checked = okrsync("check", "-c", str(config), *AS_OF)
+        pulled = okrsync("pull", "-c", str(config), *AS_OF)
+        after = api.values(BOOK, TAB)
+        log = api.values(BOOK, "okrsync log")
+        reports = {fmt: okrsync("report", "-c", str(config), *AS_OF, "-f", fmt)
+                   for fmt in ("table", "markdown", "json", "csv", "html")}
+    said = "C5: 텍스트로 쓸 수 없는 문자가 들어 있습니다 (앱 사용자 만족도 \\ud800 점수)"
+    assert checked.exit_code == 1 and said in checked.output, checked.output
+    assert pulled.exit_code == 1 and said in pulled.output, pulled.output
+    assert after != before  # the other key results were written
+    # The bad row keeps its values; its status says why it has none.
+    assert after[4][:15] == before[4][:15]
+    assert after[4][15] == f"데이터 없음 · {said}. Key Result 값을 다시 입력하세요"
+    assert ["앱 사용자 만족도 \\ud800 점수", "P5"] in [row[3:5] for row in log]
+    for fmt, result in reports.items():
+        assert result.exit_code == 1, (fmt, result.output)  # a report with a problem
+        result.output.encode("utf-8")  # never a lone surrogate on the way out
+        assert "unexpected" not in result.output
+
+
+def test_a_jql_nested_past_any_sense_fails_its_kr_not_the_run(tmp_path):
+    """Item 10: 3,000 nested parentheses."""
+    deep = "(" * 3000 + "project = DPX" + ")" * 3000
+    rows = [["Eng", "O", "Deep", "", 0, 10, None, None, None, None, None, deep, "count"],
+            ["Eng", "O", "Plain", "", 0, 10, None, None, None, None, None, "project = DPX",
+             "count"]]
+    make_workbook(tmp_path / "okr.xlsx", [EN_HEADER, *rows])
+    (tmp_path / "export.json").write_text(json.dumps({
+        "startAt": 0, "maxResults": 50, "total": 1,
+        "issues": [{"id": "1", "key": "DPX-1", "fields": {
+            "project": {"key": "DPX"}, "issuetype": {"name": "Task"},
+            "status": {"name": "Done", "statusCategory": {"key": "done"}}}}]}),
+        encoding="utf-8")
+    config = write_config(tmp_path, "okr.xlsx", "export.json")
+    result = okrsync("pull", "-c", str(config), *AS_OF)
+    assert result.exit_code == 1, result.output
+    assert "unexpected" not in result.output and "Recursion" not in result.output
+    sheet = load_workbook(tmp_path / "okr.xlsx").active
+    assert sheet["I2"].value is None and sheet["N2"].value.startswith("no data · ")
+    assert sheet["I3"].value == 1  # the other KR was written

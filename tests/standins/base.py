@@ -47,6 +47,15 @@ class Recorded:
     body: Any
 
 
+def _json_bytes(body: Any) -> bytes:
+    """JSON as Google and Atlassian send it: UTF-8, and text that UTF-8 cannot carry (a
+    lone surrogate a cell can hold) as a \\u escape."""
+    try:
+        return json.dumps(body, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return json.dumps(body).encode()
+
+
 class StandIn:
     """Subclasses implement `route(method, path, params, headers, body) -> JSON`."""
 
@@ -144,7 +153,7 @@ class StandIn:
                     self.close_connection = True
                     self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n{")
                     return
-                data = b"" if body is None else json.dumps(body, ensure_ascii=False).encode()
+                data = b"" if body is None else _json_bytes(body)
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json;charset=UTF-8")
                 self.send_header("Content-Length", str(len(data)))
