@@ -150,7 +150,7 @@ atexit.register(_peak)
 def run_process(args: list[str], env: dict[str, str] | None = None,
                 profile: Path | None = None) -> tuple[float, int, int, float]:
     """Wall seconds, peak RSS in MB, exit code and CPU seconds of one whole process
-    (with `profile`, a cProfile of it saved there).
+    (with `profile`, py-spy's samples of it saved there, for a flame graph).
 
     Python processes report their own peak (VmHWM) at exit: the parent's size at fork
     would otherwise be counted in the child's.
@@ -158,12 +158,14 @@ def run_process(args: list[str], env: dict[str, str] | None = None,
     peak_file = Path(tempfile.mkstemp()[1])
     env = {**(env or os.environ), "BENCH_PEAK_FILE": str(peak_file)}
     if args[0] == sys.executable and args[1] in ("-m", "-c"):
-        run = f"runpy.run_module({args[2]!r}, run_name='__main__')"
-        if profile and args[1] == "-m":  # cProfile.run swallows the exit code: 0
-            run = f"import cProfile; cProfile.run({run!r}, {str(profile)!r})"
-        code = PEAK + (f"import runpy; sys.argv = {[args[2], *args[3:]]!r}; " + run
+        code = PEAK + (f"import runpy; sys.argv = {[args[2], *args[3:]]!r}; "
+                       f"runpy.run_module({args[2]!r}, run_name='__main__')"
                        if args[1] == "-m" else f"sys.argv = ['-c', *{args[3:]!r}]\n" + args[2])
         args = [sys.executable, "-c", code]
+    if profile:  # the stacks of whichever thread holds the GIL: its CPU, the workers' too
+        spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+        args = [spy, "record", "--gil", "--format", "raw", "--rate", "250",
+                "--output", str(profile), "--", *args]
     start = time.perf_counter()
     process = subprocess.run(args, env=env, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, check=False)
@@ -207,7 +209,7 @@ def okrsync_pull(label: str, config: Path, sheets: SheetsStandIn, jira: JiraStan
     jira.requests.clear()
     env = {**os.environ, "OKRSYNC_BENCH_TOKEN": TOKEN, "XDG_CONFIG_HOME": str(config.parent),
            "XDG_CACHE_HOME": str(config.parent / "cache")}
-    profile = PROFILES / f"{label.split('(')[-1].rstrip(')')}.prof" if PROFILES else None
+    profile = PROFILES / f"{label.split('(')[-1].rstrip(')')}.txt" if PROFILES else None
     wall, rss, code, cpu = run_process([sys.executable, "-m", "okrsync", "pull", "-c",
                                         str(config), "--as-of", AS_OF, "--quiet", *extra], env,
                                        profile)
@@ -381,8 +383,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7, help="cold-start runs")
     parser.add_argument("--quick", action="store_true", help="200 KRs, growth 100,500")
     parser.add_argument("--profile", type=Path, default=None, metavar="DIR",
-                        help="save a cProfile of each okrsync pull into DIR (slower; the "
-                             "figures are then not comparable)")
+                        help="save py-spy samples of each okrsync pull into DIR (needs "
+                             "`pip install py-spy`; the figures are then not comparable)")
     parser.add_argument("--max-workers", type=int, default=None,
                         help="set [jira] max_workers (default: okrsync's default)")
     args = parser.parse_args()
