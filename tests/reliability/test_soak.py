@@ -106,10 +106,10 @@ def test_soak(tmp_path, monkeypatch, soak):
             last[row[4]] = row[7]
         for n in range(KRS):  # the newest log line of each Q3 cell is what the cell holds
             assert last[f"I{n + 2}"] == pytest.approx(done[n] * 10)
-        for _ in range(40):  # the stand-ins' threads end once okrsync closed its connections
+        for _ in range(100):  # the stand-ins' threads end once okrsync closed its connections
             if threading.active_count() <= threads + 1:
                 break
             time.sleep(0.05)
-        assert threading.active_count() <= threads + 1, threading.enumerate()
+        assert threading.active_count() <= threads + 1, [t.name for t in threading.enumerate()]
         assert _open_fds() <= fds + 5
         assert 0 in codes

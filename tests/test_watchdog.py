@@ -1,0 +1,46 @@
+"""The one watchdog thread that cuts requests past their time: it cuts a trickling
+answer, and it ends once no request is watched (a long-running process keeps no thread
+for requests long finished)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import requests
+
+from okrsync.retry import timed_session
+from tests.standins.base import Fault, StandIn
+
+
+class Echo(StandIn):
+    def route(self, method, path, params, headers, body):
+        return {"ok": True}
+
+
+def _watchdogs() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "okrsync-watchdog"]
+
+
+def _gone_within(seconds: float) -> bool:
+    end = time.monotonic() + seconds
+    while _watchdogs() and time.monotonic() < end:
+        time.sleep(0.05)
+    return not _watchdogs()
+
+
+def test_the_watchdog_ends_when_no_request_is_watched():
+    with Echo() as server, timed_session(requests.Session(), timeout=600) as session:
+        for _ in range(5):  # each watch is due in 10 minutes, and stopped at once
+            assert session.get(f"{server.url}/x").json() == {"ok": True}
+        assert _gone_within(3), _watchdogs()
+        assert session.get(f"{server.url}/x").json() == {"ok": True}  # and comes back
+
+
+def test_the_watchdog_cuts_a_trickling_answer_and_then_ends():
+    with Echo() as server, timed_session(requests.Session(), timeout=0.5) as session:
+        server.faults.append(Fault(200, times=-1, trickle=0.2, body={"x": "y" * 200}))
+        with pytest.raises(requests.exceptions.Timeout):
+            session.get(f"{server.url}/x")
+        assert _gone_within(3), _watchdogs()
