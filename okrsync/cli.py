@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from okrsync.core.progress import STATUS_WORDS
 from okrsync.core.text import clean
 from okrsync.environment import Environment
 from okrsync.errors import ExitCode, OkrsyncError
@@ -97,12 +98,11 @@ class HistoryFormat(StrEnum):
     csv = "csv"
 
 
-class StatusChoice(StrEnum):
-    done = "done"
-    on_track = "on track"
-    at_risk = "at risk"
-    off_track = "off track"
-    no_data = "no data"
+_NAMED = {word: status for words in STATUS_WORDS.values() for status, word in words.items()}
+StatusChoice = StrEnum(  # type: ignore[misc]
+    "StatusChoice", {f"{lang}_{status.name}": word
+                     for lang, words in STATUS_WORDS.items() for status, word in words.items()})
+"""A status as a person names it, in English or Korean (`at risk`, `주의`)."""
 
 
 class FailOn(StrEnum):
@@ -306,11 +306,9 @@ def report(
     """Show progress from the sheet as it stands. Reads only; never writes, never asks JIRA."""
     with session() as run:
         from okrsync.commands.report import report as run_report
-        from okrsync.core.progress import Status
-
         result = run_report(run.env, run.config(config), as_of=_day(as_of),
                             department=department, owner=owner,
-                            statuses=[Status(s.value) for s in status or ()],
+                            statuses=[_NAMED[s.value] for s in status or ()],
                             since=_day(since), kr=kr)
         run.show(result, format.value)
         run.finish(result.exit_code)

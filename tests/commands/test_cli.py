@@ -115,6 +115,8 @@ def test_report_csv_and_filters(example):
     assert rows[2]["Q3"] == "7.0"
     owner = run("report", "-c", str(example), *AS_OF, "-f", "csv", "--owner", "정하은")
     assert len(list(csv.DictReader(io.StringIO(owner.output)))) == 2
+    korean = run("report", "-c", str(example), *AS_OF, "-f", "csv", "--status", "순항")
+    assert korean.output == result.output  # a status named as the sheet writes it
 
 
 def test_unknown_department_is_a_usage_error(example):
