@@ -123,7 +123,9 @@ def call_out_text(ahead: Forecast, lang: str) -> str:
         percent=percent(ahead.achievement_at_year_end))
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()!|~])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]!|~])")
+"""What Markdown could read as markup. Parentheses are left alone: with `[` and `]`
+escaped they can start no link, and `결제 장애 대응(Andon)` stays readable as typed."""
 
 
 def markdown_text(text: object) -> str:
