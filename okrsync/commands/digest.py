@@ -210,6 +210,9 @@ def digest(
     post: bool = False,
 ) -> DigestResult:
     """The weekly brief; with `post`, delivered to the departments' webhooks."""
+    if post and not (config.alerts.webhook or config.alerts.departments):
+        raise ConfigError(_("--post needs a webhook: set [alerts] webhook, or one per "
+                            "department in [alerts.departments]. Nothing was posted."))
     state, _sources = load_state(config, env.today(as_of), with_jira=False,
                           reach=Reach.of(env))
     try:

@@ -123,3 +123,10 @@ def test_a_department_whose_webhook_is_down_makes_the_digest_partial(example):
     assert answer["posted"] == ["CX실", "플랫폼실"]
     assert answer["warnings"] == ["the brief of 결제실 was not delivered: HTTP 503"]
     assert hooks.url not in result.output
+
+
+def test_post_without_any_webhook_is_a_config_error(example):
+    result = okrsync("digest", "-c", str(example), "--as-of", "2024-08-20", "--post")
+    assert result.exit_code == 2, result.output
+    assert "--post needs a webhook: set [alerts] webhook" in result.output
+    assert "CX실" not in result.output  # stopped before the brief was made
