@@ -16,13 +16,14 @@ saying how to export, and never gives a number.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from okrsync.errors import KRError, SourceError
 from okrsync.i18n import _, _s
@@ -108,16 +109,21 @@ class ExportSource(IssueSource):
              shown: str | None = None) -> ExportSource:
         """Read `path`; `shown` is how messages name it (as the config spells it)."""
         name = shown or path.name
+        if path.is_dir():
+            raise SourceError(_("[jira] export: {name} is a folder, not a JIRA export "
+                                "file").format(name=name))
         if not path.is_file():
             raise SourceError(_("JIRA export {name} does not exist").format(name=name))
         try:
             if path.suffix.lower() == ".csv":
-                with path.open(encoding="utf-8-sig", newline="") as stream:
-                    contents = _from_csv(csv.reader(stream), story_points_field, name)
+                text = _csv_text(path.read_bytes(), name)
+                contents = _from_csv(csv.reader(io.StringIO(text, newline="")),
+                                     story_points_field, name)
             else:
                 with path.open(encoding="utf-8-sig") as stream:
-                    contents = _from_json(json.load(stream), story_points_field, name)
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError, csv.Error) as error:
+                    document = _parsed(stream, name)
+                contents = _from_json(document, story_points_field, name)
+        except (OSError, UnicodeDecodeError, csv.Error) as error:
             raise SourceError(_("JIRA export {name} cannot be read: {error}").format(
                 name=name, error=error)) from None
         except RecursionError:
@@ -326,6 +332,28 @@ def _not_a_search(document: Mapping[str, Any], name: str) -> str:
                                                          how=_json_how(_))
 
 
+def _parsed(stream: IO[str], name: str) -> Any:
+    try:
+        return json.load(stream)
+    except ValueError as error:  # not JSON, or a number too long to be one
+        raise SourceError(_("JIRA export {name} cannot be read: {error}").format(
+            name=name, error=error)) from None
+
+
+def _count(page: Mapping[str, Any], key: str, name: str) -> int | None:
+    """A page's `total` or `startAt`: absent, or a whole number ≥ 0 as JIRA writes it.
+    Anything else is not what JIRA sends, so the completeness check cannot be trusted."""
+    value = page.get(key)
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    raise SourceError(_("the JIRA export {name} has {key} = {value}, which JIRA never "
+                        "writes (a whole number of issues): it is not a JIRA search result "
+                        "as JIRA saved it; nothing was written").format(
+        name=name, key=key, value=repr(value)[:40]))
+
+
 def _check_complete(pages: Sequence[Mapping[str, Any]], name: str) -> None:
     """A search saved without all its pages gives wrong counts: stop before writing."""
     last = pages[-1]
@@ -335,13 +363,12 @@ def _check_complete(pages: Sequence[Mapping[str, Any]], name: str) -> None:
                             "written").format(name=name))
     covered: dict[int, set[int]] = defaultdict(set)
     for page in pages:
-        total = page.get("total")
-        if isinstance(total, int) and not isinstance(total, bool):
-            start = page.get("startAt")
-            first = start if isinstance(start, int) else 0
-            covered[total].update(range(first, first + len(page["issues"])))
+        total = _count(page, "total", name)
+        start = _count(page, "startAt", name) or 0
+        if total is not None:
+            covered[total].update(range(start, start + len(page["issues"])))
     for total, seen in covered.items():
-        if len(seen & set(range(total))) < total:
+        if total > len(seen) or sum(1 for n in seen if n < total) < total:
             raise SourceError(_(
                 "the JIRA export {name} holds {count} of the {total} issues its search found "
                 "(total): save every page (startAt = 0, 50, 100, …) as a JSON list; nothing "
@@ -401,7 +428,7 @@ def _from_json(document: Any, points_field: str | None, name: str) -> Contents:
                 raise SourceError(_("issue #{position} in the JIRA export {name} has no key; "
                                     "{how}").format(position=position, name=name,
                                                     how=_json_how(_)))
-            if not isinstance(item.get("fields") or {}, Mapping):
+            if not isinstance(item.get("fields"), Mapping):
                 raise SourceError(_("issue {key} in the JIRA export {name} has no fields "
                                     "object; it is not a JIRA search result").format(
                     key=item["key"], name=name))
@@ -441,6 +468,22 @@ KOREAN_COLUMNS = {
 """Column names of a CSV exported by JIRA in Korean, as seen in real exports."""
 
 
+def _csv_text(data: bytes, name: str) -> str:
+    """A CSV's text: UTF-8 as JIRA exports it, or as Excel saves it again in Korea
+    (UTF-16 with its byte-order mark, or CP949)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp949")
+    except UnicodeDecodeError:
+        raise SourceError(_("the JIRA CSV export {name} is neither UTF-8, UTF-16 nor CP949 "
+                            "text: save it as CSV UTF-8").format(name=name)) from None
+
+
 def _label(header: str) -> str:
     """`Custom field (Story Points)` → `Story Points`: the field as JIRA names it."""
     name = " ".join(header.split())
@@ -470,6 +513,11 @@ def _from_csv(rows: Iterator[list[str]], points_field: str | None, name: str) ->
     for line_no, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
             continue
+        if len(row) != len(header):
+            raise SourceError(_("line {line} of the JIRA CSV export {name} has {cells} cells "
+                                "where the header has {columns}: the file is cut or broken; "
+                                "export it again. Nothing was written").format(
+                line=line_no, name=name, cells=len(row), columns=len(header)))
         single: dict[str, str] = {}
         multi: dict[str, list[str]] = defaultdict(list)
         for column, cell in zip(columns, row, strict=False):

@@ -151,3 +151,62 @@ def test_numbers_that_are_not_numbers_are_a_problem(tmp_path, value):
     path.write_text(json.dumps(document, allow_nan=True), encoding="utf-8")
     answer = measure(ExportSource.load(path), IssueKeys(("TMSP-70",)), Kind.POINTS_RATIO)
     assert isinstance(answer, KRError) and "finite" in str(answer)
+
+
+@pytest.mark.parametrize("total", ["10", 10.0, -1, True, 10**30])
+def test_a_total_jira_would_never_write_stops_the_pull(tmp_path, total):
+    # A total that is not a whole count switched the missing-pages check off; a huge one
+    # must not be turned into a set of that many numbers.
+    document = json.loads((FIXTURES / "server7-epic-no-names.json").read_text())
+    document["total"] = total
+    message = "5 of the" if total == 10**30 else "total = "
+    with pytest.raises(SourceError, match=message):
+        ExportSource.load(saved(tmp_path, document))
+
+
+def test_a_start_jira_would_never_write_stops_the_pull(tmp_path):
+    pages = json.loads((FIXTURES / "server7-epic-no-names.json").read_text())
+    pages["startAt"] = "0"
+    with pytest.raises(SourceError, match="startAt = '0'"):
+        ExportSource.load(saved(tmp_path, pages))
+
+
+def test_a_number_too_long_to_be_one_is_a_file_that_cannot_be_read(tmp_path):
+    path = tmp_path / "export.json"
+    path.write_text('{"issues": [], "total": ' + "9" * 5000 + "}", encoding="utf-8")
+    with pytest.raises(SourceError, match="cannot be read"):
+        ExportSource.load(path)
+
+
+def test_an_issue_without_its_fields_object_is_not_a_search_result(tmp_path):
+    document = json.loads((FIXTURES / "server7-epic-no-names.json").read_text())
+    del document["issues"][1]["fields"]
+    with pytest.raises(SourceError, match="has no fields object"):
+        ExportSource.load(saved(tmp_path, document))
+
+
+CSV_HEADER = ("Summary,Issue key,Issue id,Issue Type,Status,Custom field (Story point "
+              "estimate),Parent,Parent key,Status Category\n")
+
+
+def test_a_csv_row_cut_short_stops_the_pull_naming_its_line(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text(CSV_HEADER + "a,EP-2,2,Story,Done,3,1,EP-1,Done\nb,EP-3,3,Story,To Do\n",
+                    encoding="utf-8")
+    with pytest.raises(SourceError, match="line 3 .* has 5 cells where the header has 9"):
+        ExportSource.load(path)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "cp949"])
+def test_a_csv_saved_again_by_excel_in_korea_is_read(tmp_path, encoding):
+    path = tmp_path / "export.csv"
+    path.write_bytes((CSV_HEADER + "결제 개선,EP-2,2,Story,완료,3,1,EP-1,Done\n"
+                      "리뉴얼,EP-3,3,Story,해야 할 일,5,1,EP-1,To Do\n").encode(encoding))
+    source = ExportSource.load(path)
+    assert [issue.summary for issue in source.all] == ["결제 개선", "리뉴얼"]
+    assert measure(source, Jql("key in (EP-2, EP-3)"), Kind.POINTS_DONE) == 3
+
+
+def test_an_export_path_that_is_a_folder_says_so(tmp_path):
+    with pytest.raises(SourceError, match=r"\[jira\] export: sub is a folder"):
+        ExportSource.load(tmp_path, shown="sub")
