@@ -20,9 +20,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from okrsync.jira.model import Issue
+from okrsync.jira.model import Issue, interned
 
-SCHEMA = 3
+SCHEMA = 4
 """Bumped when what is stored changes: an older cache is then rebuilt, never read."""
 
 
@@ -45,17 +45,16 @@ class SyncState:
 
 _COLUMNS = ("key", "id", "status_category", "status", "project", "project_name",
             "issuetype", "parent", "parent_id", "epic", "labels", "components",
-            "fix_versions", "points", "numbers")
+            "fix_versions", "points", "numbers", "unreadable")
 """What is kept of an issue, one column each (the summary is not: no metric reads it);
-the last five hold JSON, or nothing when empty."""
-_JSON_FROM = 10
+the last six hold JSON, or nothing when empty."""
 
 
 def _row(scope: str, issue: Issue) -> tuple[Any, ...]:
     return (scope, issue.key, issue.id, issue.status_category, issue.status, issue.project,
             issue.project_name, issue.issuetype, issue.parent, issue.parent_id, issue.epic,
             _json(issue.labels), _json(issue.components), _json(issue.fix_versions),
-            _json(issue.points), _json(issue.numbers))
+            _json(issue.points), _json(issue.numbers), _json(sorted(issue.unreadable)))
 
 
 def _json(value: Any) -> str | None:
@@ -71,6 +70,7 @@ def _issue(row: Sequence[Any]) -> Issue:
         data[name] = tuple(json.loads(data[name])) if data[name] else ()
     for name in ("points", "numbers"):
         data[name] = json.loads(data[name]) if data[name] else {}
+    data["unreadable"] = interned(set(json.loads(data["unreadable"] or "[]")))
     return Issue(**data)
 
 

@@ -32,10 +32,12 @@ from okrsync.jira.links import IssueKeys, Jql, Link, SavedFilter
 from okrsync.jira.metrics import Kind, Metric
 from okrsync.jira.model import (
     ISSUE_KEY,
+    UNREADABLE_POINTS,
     Issue,
     as_number,
     category_key,
     field_name,
+    interned,
     issue_from_rest,
     points_fields_of,
 )
@@ -544,6 +546,9 @@ def _from_csv(rows: Iterator[list[str]], points_field: str | None, name: str) ->
     for single, multi in records:
         numbers = {column: n for column, value in single.items()
                    if (n := as_number(value)) is not None}
+        unreadable = {column for column in single if column not in numbers}
+        unreadable |= {UNREADABLE_POINTS + shown for column, shown in points.items()
+                       if column in unreadable}
         parent_id = single.get("parent id") or (
             single["parent"] if single.get("parent", "").isdigit() else None)
         issue = Issue(
@@ -564,6 +569,7 @@ def _from_csv(rows: Iterator[list[str]], points_field: str | None, name: str) ->
             points={shown: n for column, shown in points.items()
                     if (n := as_number(single.get(column))) is not None},
             numbers=numbers,
+            unreadable=interned(unreadable),
         )
         issues.append(issue)
         if field_name(issue.issuetype) in EPIC_TYPES:

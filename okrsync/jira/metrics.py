@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from okrsync.errors import KRError
 from okrsync.i18n import _s
-from okrsync.jira.model import CATEGORIES, Issue, field_name
+from okrsync.jira.model import CATEGORIES, UNREADABLE_POINTS, Issue, field_name
 
 
 class Kind(StrEnum):
@@ -130,9 +130,31 @@ def _needs_categories(issues: Sequence[Issue]) -> None:
                              keys=", ".join(unknown[:3]) + more))
 
 
-def _points(issues: Sequence[Issue]) -> tuple[list[float], list[float]]:
+def _keys(keys: Sequence[str]) -> str:
+    """`A-1, A-2, A-3 and 4 more`."""
+    more = _s(" and {count} more").format(count=len(keys) - 3) if len(keys) > 3 else ""
+    return ", ".join(keys[:3]) + more
+
+
+def _readable(issues: Sequence[Issue], fields: Iterable[str], shown: str) -> None:
+    """A value that is not a number (`3 pts`, `1,5`, a list) fails the KR: leaving it out
+    would make the total silently smaller."""
+    wanted = set(fields)
+    bad = [issue.key for issue in issues if issue.unreadable & wanted]
+    if bad:
+        raise KRError(_s("{field} holds something that is not a number on {keys}; fix it in "
+                         "JIRA (a plain number, like 3 or 1.5)").format(field=shown,
+                                                                       keys=_keys(bad)))
+
+
+def _points(issues: Sequence[Issue], share: bool) -> tuple[list[float], list[float]]:
     """Story points of every issue and of the done ones, from the one field that holds
-    them for these issues. Two fields holding values is an ambiguity, never a guess."""
+    them for these issues. Two fields holding values is an ambiguity, never a guess; for
+    a `share` of points, an open issue without an estimate leaves its work out of the
+    whole, so it fails the KR too."""
+    for name in sorted({name for issue in issues for name in issue.unreadable
+                        if name.startswith(UNREADABLE_POINTS)}):
+        _readable(issues, [name], name.removeprefix(UNREADABLE_POINTS))
     holding = sorted({name for issue in issues for name in issue.points})
     if not holding:
         raise KRError(_s("none of the {count} linked issues has story points, so there are "
@@ -145,6 +167,16 @@ def _points(issues: Sequence[Issue]) -> tuple[list[float], list[float]]:
     name = holding[0]
     every = [_finite(issue.points.get(name, 0.0), _field_of(name, issue.key))
              for issue in issues]
+    negative = [issue.key for issue, points in zip(issues, every, strict=True) if points < 0]
+    if negative:
+        raise KRError(_s("{field} is negative on {keys}; fix it in JIRA").format(
+            field=name, keys=_keys(negative)))
+    unestimated = [issue.key for issue in issues if not issue.done and name not in issue.points]
+    if share and unestimated:
+        raise KRError(_s("{count} open linked issues have no {field} ({keys}), so a share of "
+                         "points would leave their work out: estimate them in JIRA, or use "
+                         "done_ratio or weighted").format(count=len(unestimated), field=name,
+                                                          keys=_keys(unestimated)))
     done = [points for issue, points in zip(issues, every, strict=True) if issue.done]
     return every, done
 
@@ -178,6 +210,11 @@ def compute(metric: Metric, issues: Sequence[Issue],
     if metric.kind is Kind.SUM:
         assert metric.field is not None
         wanted = field_name(metric.field)
+        _readable(issues, [wanted], metric.field)
+        if issues and not any(wanted in issue.numbers for issue in issues):
+            raise KRError(_s("none of the {count} linked issues has a number in {field}, so "
+                             "there is nothing to add up").format(count=len(issues),
+                                                                  field=metric.field))
         return _total((_finite(issue.numbers.get(wanted, 0.0), _field_of(metric.field, issue.key))
                        for issue in issues), _s("the sum of {field}").format(field=metric.field))
     _needs_categories(issues)
@@ -192,7 +229,7 @@ def compute(metric: Metric, issues: Sequence[Issue],
             raise KRError(_s("no issues match the link, so there is no share done"))
         return 100.0 * math.fsum(weights.get(i.status_category, 0.0) for i in issues) / len(
             issues)
-    every, done = _points(issues)
+    every, done = _points(issues, share=metric.kind is not Kind.POINTS_DONE)
     if metric.kind is Kind.WEIGHTED_POINTS:
         total = _total(every, _s("the sum of the story points"))
         if total == 0:

@@ -71,6 +71,10 @@ class Issue:
     """Other numeric fields, by id and by `field_name()` of their name."""
     id: str = ""
     parent_id: str | None = None
+    unreadable: frozenset[str] = frozenset()
+    """Fields that hold a value which is not a number (`3 pts`, `{"value": 3}`, `1,5`):
+    by the names `numbers` uses, and story-point fields as `points:` + the name `points`
+    uses. A metric reading one fails its KR."""
 
     @property
     def done(self) -> bool:
@@ -88,14 +92,40 @@ def as_number(value: Any) -> float | None:
         except OverflowError:
             return math.inf
     if isinstance(value, str):
-        text = value.strip().replace(",", "")
-        if not text:
-            return None
+        text = value.strip()
+        if "," in text:  # only as thousands: 1,234.5; never a decimal comma (1,5)
+            if not _THOUSANDS.fullmatch(text):
+                return None
+            text = text.replace(",", "")
         try:
             return float(text)
         except ValueError:
             return None
     return None
+
+
+UNREADABLE_POINTS = "points:"
+"""How a story-point field holding something that is not a number is named in
+`Issue.unreadable`."""
+
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
+def is_blank(value: Any) -> bool:
+    """No value at all (as opposed to a value that is not a number)."""
+    return value is None or (isinstance(value, str) and not value.strip()) or value == []
+
+
+def interned(names: set[str]) -> frozenset[str]:
+    """The same few sets of field names on every issue, kept once."""
+    if not names:
+        return _NONE
+    key = frozenset(names)
+    return _SETS.setdefault(key, key)
+
+
+_NONE: frozenset[str] = frozenset()
+_SETS: dict[frozenset[str], frozenset[str]] = {}
 
 
 def _name(value: Any) -> str:
@@ -141,12 +171,18 @@ def issue_from_rest(
     """
     fields: Mapping[str, Any] = item.get("fields") or {}
     numbers: Mapping[str, float] = _NO_NUMBERS
+    unreadable: set[str] = set()
     if keep_numbers or seen_fields is not None:
-        numbers = _numbers(fields, names, seen_fields)
+        numbers = _numbers(fields, names, seen_fields, unreadable)
     if isinstance(points_fields, str):
         points_fields = {points_fields: names.get(points_fields, points_fields)}
-    points = {shown: number for field_id, shown in (points_fields or {}).items()
-              if (number := as_number(fields.get(field_id))) is not None}
+    points: dict[str, float] = {}
+    for field_id, shown in (points_fields or {}).items():
+        value = fields.get(field_id)
+        if (number := as_number(value)) is not None:
+            points[shown] = number
+        elif not is_blank(value):
+            unreadable.add(UNREADABLE_POINTS + shown)
     parent = fields.get("parent")
     parent = parent if isinstance(parent, Mapping) else {}
     project = fields.get("project") or {}
@@ -167,6 +203,7 @@ def issue_from_rest(
         fix_versions=tuple(_name(v) for v in fields.get("fixVersions") or ()),
         points=points or _NO_NUMBERS,
         numbers=numbers,
+        unreadable=interned(unreadable),
     )
 
 
@@ -175,7 +212,9 @@ _FIELD_KEYS: dict[tuple[str, str], tuple[str, str]] = {}
 
 
 def _numbers(fields: Mapping[str, Any], names: Mapping[str, str],
-             seen_fields: set[str] | None) -> Mapping[str, float]:
+             seen_fields: set[str] | None, unreadable: set[str]) -> Mapping[str, float]:
+    """The fields holding numbers, by id and by name; the names of those holding
+    something else go into `unreadable` (a `sum:` over one fails its KR)."""
     numbers: dict[str, float] = {}
     for field_id, value in fields.items():
         label = names.get(field_id, field_id)
@@ -185,12 +224,14 @@ def _numbers(fields: Mapping[str, Any], names: Mapping[str, str],
                                           (field_name(field_id), field_name(label)))
         if seen_fields is not None:
             seen_fields.update(keys)
-        if value is None or isinstance(value, str | dict | list):
+        if is_blank(value):
             continue
-        number = as_number(value)
+        number = None if isinstance(value, str | dict | list) else as_number(value)
         if number is not None:
             numbers[keys[0]] = number
             numbers[keys[1]] = number
+        else:
+            unreadable.update(keys)
     return numbers or _NO_NUMBERS
 
 

@@ -7,7 +7,7 @@ from okrsync.jira.export import ExportSource
 from okrsync.jira.jql import compile_jql
 from okrsync.jira.links import IssueKeys, Jql, SavedFilter, parse_link
 from okrsync.jira.metrics import Kind, Metric, compute, parse_metric
-from okrsync.jira.model import Issue
+from okrsync.jira.model import Issue, as_number
 from tests.helpers import issue
 
 
@@ -72,12 +72,46 @@ ISSUES = [
         (Metric(Kind.DONE_COUNT), 2.0),
         (Metric(Kind.COUNT), 4.0),
         (Metric(Kind.POINTS_DONE), 8.0),
-        (Metric(Kind.POINTS_RATIO), 80.0),
         (Metric(Kind.SUM, "Revenue"), 15.0),
     ],
 )
 def test_metrics(metric, expected):
     assert compute(metric, ISSUES) == pytest.approx(expected)
+
+
+def test_a_share_of_points_leaves_out_no_open_work():
+    ratio = Metric(Kind.POINTS_RATIO)
+    assert compute(ratio, ISSUES[:3]) == pytest.approx(80.0)
+    assert compute(ratio, [*ISSUES[:3], Issue("A-5", "done")]) == pytest.approx(80.0)
+    with pytest.raises(KRError, match=r"1 open linked issues have no Story Points \(A-4\)"):
+        compute(ratio, ISSUES)  # A-4 is open and unestimated: its work would be left out
+    with pytest.raises(KRError, match="no Story Points"):
+        compute(Metric(Kind.WEIGHTED_POINTS), ISSUES)
+    assert compute(Metric(Kind.POINTS_DONE), ISSUES) == 8.0  # what is done, whatever is open
+
+
+def test_values_that_are_not_numbers_fail_the_kr_never_count_as_nothing():
+    bad_points = Issue("A-6", "done", unreadable=frozenset({"points:Story Points"}))
+    for kind in (Kind.POINTS_DONE, Kind.POINTS_RATIO):
+        with pytest.raises(KRError, match="Story Points holds something that is not a "
+                                          "number on A-6"):
+            compute(Metric(kind), [*ISSUES[:3], bad_points])
+    bad_revenue = Issue("A-7", "done", unreadable=frozenset({"revenue"}))
+    with pytest.raises(KRError, match="Revenue holds something that is not a number on A-7"):
+        compute(Metric(Kind.SUM, "Revenue"), [*ISSUES, bad_revenue])
+    with pytest.raises(KRError, match="none of the 2 linked issues has a number in Cost"):
+        compute(Metric(Kind.SUM, "Cost"), ISSUES[:2])
+    with pytest.raises(KRError, match="Story Points is negative on A-8"):
+        compute(Metric(Kind.POINTS_DONE), [Issue("A-8", "done", points={"Story Points": -5})])
+
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("1,234.5", 1234.5), ("12,345,678", 12345678.0), ("3", 3.0), ("-2.5", -2.5),
+    ("1,5", None), ("12,34", None), ("3 pts", None), ("₩1,000", None), ("1.2만", None),
+    ("50%", None), ("", None),
+])
+def test_a_comma_is_only_ever_a_thousands_separator(text, number):
+    assert as_number(text) == number
 
 
 def test_done_is_the_status_category_never_the_status_name():

@@ -210,3 +210,36 @@ def test_a_csv_saved_again_by_excel_in_korea_is_read(tmp_path, encoding):
 def test_an_export_path_that_is_a_folder_says_so(tmp_path):
     with pytest.raises(SourceError, match=r"\[jira\] export: sub is a folder"):
         ExportSource.load(tmp_path, shown="sub")
+
+
+@pytest.mark.parametrize("value", [True, {"value": 3}, "3 pts", [3]])
+def test_story_points_that_are_not_numbers_fail_the_kr(tmp_path, value):
+    document = json.loads((FIXTURES / "cloud-two-story-point-fields.json").read_text())
+    children = [item for item in document["issues"]
+                if (item["fields"].get("parent") or {}).get("key") == "TMSP-70"]
+    children[0]["fields"]["customfield_10016"] = value
+    source = ExportSource.load(saved(tmp_path, document))
+    for kind in (Kind.POINTS_DONE, Kind.POINTS_RATIO):
+        answer = measure(source, IssueKeys(("TMSP-70",)), kind)
+        assert isinstance(answer, KRError), answer
+        assert f"not a number on {children[0]['key']}" in str(answer)
+
+
+@pytest.mark.parametrize(("points", "revenue", "bad"), [
+    ("1,5", "7", "points"),  # a decimal comma, never 15
+    ("3", "₩1,000", "revenue"), ("3", "1.2만", "revenue"),
+])
+def test_a_csv_value_that_is_not_a_plain_number_fails_the_kr(tmp_path, points, revenue, bad):
+    path = tmp_path / "export.csv"
+    path.write_text("Summary,Issue key,Issue id,Issue Type,Status,Custom field (Story point "
+                    "estimate),Custom field (Revenue),Status Category\n"
+                    f'a,A-1,1,Story,Done,"{points}","{revenue}",Done\n'
+                    'b,A-2,2,Story,Done,2,7,Done\n', encoding="utf-8")
+    source = ExportSource.load(path)
+    link = Jql("key in (A-1, A-2)")
+    answers = {"points": measure(source, link, Kind.POINTS_DONE),
+               "revenue": measure(source, link, Kind.SUM, "Revenue")}
+    failed = answers.pop(bad)
+    assert isinstance(failed, KRError) and "not a number on A-1" in str(failed)
+    (other,) = answers.values()
+    assert other == pytest.approx(14.0 if bad == "points" else 5.0)
