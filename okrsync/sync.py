@@ -11,7 +11,7 @@ from okrsync.config import Config
 from okrsync.core.andon import Alert, Before, find_alerts, status_in_cell
 from okrsync.core.calendar import Period
 from okrsync.core.grid import Grid, a1
-from okrsync.core.layout import Column, Layout, detect_layout
+from okrsync.core.layout import Column, Layout, detect_layout, sheet_year
 from okrsync.core.okr import KeyResult, read_key_results
 from okrsync.core.plan import Assessment, Change, assess, owned_cell_problems, plan_pull
 from okrsync.environment import Environment
@@ -164,6 +164,20 @@ def _measure(
     return values, sources, source
 
 
+def _same_year(grid: Grid, layout: Layout, period: Period) -> None:
+    """A sheet that names its year (`2024 OKR`) is never pulled in another: January's
+    values would go into last year's 1Q, over what people typed there."""
+    named = sheet_year(grid, layout)
+    if named is not None and named[0] != period.year.label:
+        year, where = named
+        raise ConfigError(_(
+            "the sheet is for {year} ({where}), but {day} falls in OKR year {label}: its "
+            "quarters are {year}'s. Pass --as-of with a date in {year} to work on it, make a "
+            "sheet for {label}, or, if this sheet really is for {label}, set [okr] year = "
+            "{label}").format(year=year, where=where, day=period.as_of.isoformat(),
+                                          label=period.year.label))
+
+
 def load_state(
     config: Config,
     as_of: date,
@@ -184,6 +198,8 @@ def load_state(
                          interactive=reach.interactive, deadline=reach.deadline)
     grid = backend.read(for_writing=with_jira)
     layout = detect_layout(grid, period.year.label)
+    if config.okr.year is None and not layout.dated:  # else the headers said the year
+        _same_year(grid, layout, period)
     language = layout.language if config.okr.language == "auto" else config.okr.language
     set_sheet_language(language)
     krs = read_key_results(grid, layout)

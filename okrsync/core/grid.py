@@ -39,6 +39,8 @@ class Grid:
     percent: frozenset[tuple[int, int]] = frozenset()
     """Cells formatted as a percentage (their value is already ×100)."""
     fills: Mapping[tuple[int, int], str] = field(default_factory=dict)
+    title: str = ""
+    """The tab's name (`2024 OKR`), when the backend knows it."""
 
     @property
     def height(self) -> int:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from okrsync.core.grid import Grid, column_letter
+from okrsync.core.grid import Grid, a1, column_letter
 from okrsync.errors import LayoutError
 from okrsync.i18n import _
 
@@ -66,6 +66,11 @@ ALIASES: Mapping[Column, tuple[str, ...]] = {
 _BY_ALIAS = {alias: column for column, aliases in ALIASES.items() for alias in aliases}
 
 REQUIRED = (Column.KEY_RESULT, Column.START, Column.TARGET)
+UNIQUE = (Column.KEY_RESULT, Column.START, Column.TARGET, Column.ACHIEVEMENT, Column.JIRA,
+          Column.METRIC, Column.STATUS, Column.SYNCED)
+"""Columns a value is read from or written to: two headers naming one is an ambiguity
+(`Goal` and `Target`), never settled by taking the first. (Two department columns,
+`본부` and `팀`, are a hierarchy: the first is the department.)"""
 
 _QUARTER = re.compile(
     r"""^(?:fy\s*)?(?:(?P<year>(?:20)?\d{2})\s*년?\s*)?
@@ -103,6 +108,8 @@ class Layout:
     """Quarter number (1–4) → column, for the OKR year being worked on."""
     labels: tuple[str, ...]
     """The header text of every column, for messages."""
+    dated: bool = False
+    """Whether the quarter headers carry their years (`24Q1`)."""
 
     @property
     def language(self) -> str:
@@ -127,6 +134,8 @@ class _Candidate:
     labels: list[str]
     columns: dict[Column, int]
     quarters: dict[int, list[tuple[int, int | None]]]  # quarter → [(col, year)]
+    repeated: dict[Column, list[int]]
+    """Columns read as a column already found, by role."""
 
     @property
     def score(self) -> int:
@@ -176,12 +185,15 @@ def _is_two_row_header(grid: Grid, row: int, width: int, origin: list[int]) -> b
 
     Every text in the lower row must sit under a group cell that spans two columns or
     more (`목표` over `시작값 | 목표값`); a lower row with text under a one-column header
-    is a data row (or another table), never part of the header.
+    is a data row (or another table), never part of the header. An upper row of one
+    text (`2024 OKR 대시보드` over the whole table) is a title, not a group row.
     """
     spans: dict[int, int] = {}
     for col in range(width):
         if grid.text(row, origin[col]):
             spans[origin[col]] = spans.get(origin[col], 0) + 1
+    if len(spans) < 2:
+        return False
     subheaders = [col for col in range(width) if grid.text(row + 1, col)]
     return bool(subheaders) and all(
         grid.text(row, origin[col]) and spans.get(origin[col], 0) >= 2 for col in subheaders)
@@ -191,6 +203,7 @@ def _candidate(grid: Grid, rows: tuple[int, ...], width: int) -> _Candidate | No
     """The header as read from `rows`, or None when they do not read as a header."""
     columns: dict[Column, int] = {}
     quarters: dict[int, list[tuple[int, int | None]]] = {}
+    repeated: dict[Column, list[int]] = {}
     labels: list[str] = []
     if len(rows) == 1:
         uppers = [grid.text(rows[0], col) for col in range(width)]
@@ -209,7 +222,9 @@ def _candidate(grid: Grid, rows: tuple[int, ...], width: int) -> _Candidate | No
             quarters.setdefault(quarter[0], []).append((col, quarter[1]))
         elif column and column not in columns:
             columns[column] = col
-    return _Candidate(rows, labels, columns, quarters)
+        elif column:
+            repeated.setdefault(column, []).append(col)
+    return _Candidate(rows, labels, columns, quarters, repeated)
 
 
 def _pick_year(candidate: _Candidate, year: int | None) -> dict[int, int]:
@@ -264,8 +279,34 @@ def detect_layout(grid: Grid, year: int | None = None) -> Layout:
         raise LayoutError(_(
             "Required column not found: {names}. Headers seen in row {rows}: {seen}."
         ).format(names=", ".join(names), rows=where, seen=seen))
+    for column in UNIQUE:
+        if column in best.repeated:
+            both = ", ".join(f"{column_letter(col)} {best.labels[col]!r}"
+                             for col in [best.columns[column], *best.repeated[column]])
+            raise LayoutError(_("More than one column reads as {column}: {names}. Rename all "
+                                "but one, so okrsync knows which to use.").format(
+                column=_display(column), names=both))
     quarters = _pick_year(best, year)
-    return Layout(best.rows, dict(best.columns), quarters, tuple(best.labels))
+    dated = any(y is not None for cols in best.quarters.values() for _col, y in cols)
+    return Layout(best.rows, dict(best.columns), quarters, tuple(best.labels), dated)
+
+
+_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+
+
+def sheet_year(grid: Grid, layout: Layout) -> tuple[int, str] | None:
+    """The one year a sheet names for itself, and where: in its tab's name (`2024 OKR`)
+    or in the title cells above its header (`2024 OKR 대시보드`). None when it names no
+    year, or more than one (`2024–2025`, a date in a note)."""
+    found: list[tuple[int, str]] = [(int(y), _("the tab name {name}").format(
+        name=repr(grid.title))) for y in _YEAR.findall(grid.title)]
+    for row in range(layout.header_rows[0]):
+        for col in range(grid.width):
+            text = grid.text(row, col)
+            found += [(int(y), _("cell {cell} {text}").format(cell=a1(row, col),
+                                                              text=repr(text)))
+                      for y in _YEAR.findall(text)]
+    return found[0] if len({year for year, _where in found}) == 1 else None
 
 
 def _display(column: Column) -> str:

@@ -190,7 +190,7 @@ class XlsxSheet(SheetBackend):
         merges = _merges_of(book, sheet)
         if formulas:
             self._calculated(rows, formulas, percent)
-        return Grid(rows, merges, frozenset(formulas), frozenset(percent), fills)
+        return Grid(rows, merges, frozenset(formulas), frozenset(percent), fills, sheet.title)
 
     def _calculated(self, rows: list[list[CellValue]], formulas: set[tuple[int, int]],
                     percent: set[tuple[int, int]]) -> None:

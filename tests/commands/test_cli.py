@@ -120,7 +120,7 @@ def test_report_csv_and_filters(example):
 
 
 def test_unknown_department_is_a_usage_error(example):
-    result = run("report", "-c", str(example), "-d", "마케팅실")
+    result = run("report", "-c", str(example), *AS_OF, "-d", "마케팅실")
     assert result.exit_code == 2
     assert "CX실, 결제실, 플랫폼실" in result.output
 

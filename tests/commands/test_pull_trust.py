@@ -119,3 +119,22 @@ def test_one_workbook_has_one_lock_however_the_config_spells_it(tmp_path):
         path.write_text(f"[sheet]\nspreadsheet = {spreadsheet}\n{worksheet}\n", encoding="utf-8")
         identities.add(sheet_identity(load_config(path)))
     assert len(identities) == 1
+
+
+def test_a_sheet_naming_its_year_is_never_pulled_in_another(tmp_path):
+    # January: this year's values would go into last year's Q1, over what people typed.
+    make_workbook(tmp_path / "okr.xlsx", [EN_HEADER, kr("KR", 0, 10, "JUZT-21", "count")],
+                  title="2024 OKR")
+    shutil.copy(FIXTURES / "server7-epic-no-names.json", tmp_path / "export.json")
+    config = write_config(tmp_path, "okr.xlsx", "export.json")
+    before = (tmp_path / "okr.xlsx").read_bytes()
+    for command in ("check", "pull", "report"):
+        result = okrsync(command, "-c", str(config), "--as-of", "2025-01-10")
+        assert result.exit_code == 2, result.output
+        assert ("the sheet is for 2024 (the tab name '2024 OKR'), but 2025-01-10 falls in OKR "
+                "year 2025") in result.output
+        assert "set [okr] year = 2025" in result.output
+    assert (tmp_path / "okr.xlsx").read_bytes() == before
+    # Said so in the config: the sheet is this year's after all.
+    config = write_config(tmp_path, "okr.xlsx", "export.json", year=2025)
+    assert okrsync("check", "-c", str(config), "--as-of", "2025-01-10").exit_code == 0

@@ -1,7 +1,7 @@
 import pytest
 
 from okrsync.core.grid import Grid, Merge
-from okrsync.core.layout import Column, detect_layout, quarter_of
+from okrsync.core.layout import Column, detect_layout, quarter_of, sheet_year
 from okrsync.errors import LayoutError
 
 
@@ -150,3 +150,40 @@ def test_sub_headers_sit_under_group_cells():
     assert layout.header_rows == (0, 1)
     assert (layout.columns[Column.START], layout.columns[Column.TARGET]) == (1, 2)
     assert layout.columns[Column.OWNER] == 5
+
+
+@pytest.mark.parametrize(("headers", "named"), [
+    (["KR", "Goal", "Start", "Target", "Q1"], "B 'Goal', D 'Target'"),
+    (["KR", "Start", "Target", "Q1", "Status", "상태"], "E 'Status', F '상태'"),
+])
+def test_two_columns_read_as_one_value_column_is_an_error(headers, named):
+    with pytest.raises(LayoutError, match=f"More than one column reads as .*: {named}"):
+        detect_layout(Grid([headers]))
+
+
+def test_two_department_columns_are_a_hierarchy_the_first_is_the_department():
+    layout = detect_layout(Grid([["본부", "팀", "KR", "시작값", "목표값", "1Q"]]))
+    assert layout.columns[Column.DEPARTMENT] == 0
+
+
+@pytest.mark.parametrize(("title", "above", "year"), [
+    ("2024 OKR", [], (2024, "the tab name '2024 OKR'")),
+    ("OKR", [["2025 OKR 대시보드"]], (2025, "cell A1 '2025 OKR 대시보드'")),
+    ("FY2026", [["FY2026 OKR"]], (2026, "the tab name 'FY2026'")),
+    ("OKR", [], None),  # names no year
+    ("2024 OKR", [["updated 2025-01-03"]], None),  # names two: none is trusted
+    ("OKR 12345", [["20245 KRs"]], None),  # not years
+])
+def test_the_year_a_sheet_names_for_itself(title, above, year):
+    grid = Grid([*above, ["KR", "Start", "Target", "Q1"]], title=title)
+    assert sheet_year(grid, detect_layout(grid)) == year
+
+
+def test_a_title_right_above_the_header_is_a_title_not_a_group_row():
+    grid = Grid([["2024 OKR 대시보드"], EN_ROW])
+    layout = detect_layout(grid)
+    assert layout.header_rows == (1,) and layout.labels[:3] == ("KR", "Start", "Target")
+    assert layout.language == "en"
+
+
+EN_ROW = ["KR", "Start", "Target", "Q1", "Q2", "Q3", "Q4", "Status"]

@@ -56,7 +56,7 @@ def test_any_header_is_read_or_explained(headers, rng):
         layout = detect_layout(Grid([headers, ["x"] * len(headers)]))
     except LayoutError as error:
         assert "not found" in str(error) or "No header row" in str(error) or (
-            "more than one column" in str(error))
+            "more than one column" in str(error).lower())
         return
     assert set(layout.columns.values()).isdisjoint(layout.quarters.values())
 

@@ -121,7 +121,7 @@ class GoogleSheet(SheetBackend):
             self.ref.id,
             params={"ranges": absolute_range_name(props["title"]), "fields": _DATA_FIELDS}))
         blocks = [block for sheet in data.get("sheets") or [] for block in sheet.get("data") or []]
-        self._grid = grid_from_data(blocks, chosen.get("merges") or [])
+        self._grid = grid_from_data(blocks, chosen.get("merges") or [], props["title"])
         return self._grid
 
     def _read_with_log(self) -> Grid | None:
@@ -143,7 +143,8 @@ class GoogleSheet(SheetBackend):
             return None
         self._sheet_id, self._title = main["properties"].get("sheetId", 0), self.worksheet
         self._log_sheet_id = log["properties"].get("sheetId", 0)
-        self._grid = grid_from_data(main.get("data") or [], main.get("merges") or [])
+        self._grid = grid_from_data(main.get("data") or [], main.get("merges") or [],
+                                    self.worksheet or "")
         return self._grid
 
     def _choose(self, sheets: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:

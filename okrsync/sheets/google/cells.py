@@ -61,7 +61,8 @@ def fill_of(cell: Mapping[str, Any]) -> str | None:
     return rgb(fmt.get("backgroundColor")) if "backgroundColor" in fmt else None
 
 
-def grid_from_data(data: Sequence[Mapping[str, Any]], merges: Sequence[Mapping[str, Any]]) -> Grid:
+def grid_from_data(data: Sequence[Mapping[str, Any]], merges: Sequence[Mapping[str, Any]],
+                   title: str = "") -> Grid:
     """A Grid from `GridData` blocks (trailing empty cells and rows may be missing)."""
     rows: dict[int, dict[int, CellValue]] = {}
     formulas: set[tuple[int, int]] = set()
@@ -90,7 +91,7 @@ def grid_from_data(data: Sequence[Mapping[str, Any]], merges: Sequence[Mapping[s
               m["endColumnIndex"])
         for m in merges
     ]
-    return Grid(values, grid_merges, frozenset(formulas), frozenset(percent), fills)
+    return Grid(values, grid_merges, frozenset(formulas), frozenset(percent), fills, title)
 
 
 def cell_data(write: CellWrite, is_percent: bool) -> tuple[dict[str, Any], tuple[str, ...]]:
