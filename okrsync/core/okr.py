@@ -98,6 +98,14 @@ def read_key_results(grid: Grid, layout: Layout) -> list[KeyResult]:
             return grid.text(row, cols[column]) if column in cols else ""
 
         kr_text = text(Column.KEY_RESULT)
+        if not kr_text and text(Column.JIRA):  # a link to pull, for no KR: say so
+            results.append(KeyResult(row, department, objective, "", link=text(Column.JIRA),
+                                     errors=[_s("{cell}: no key result, but a JIRA link in "
+                                                "{link}; type the key result, or clear the "
+                                                "row").format(
+                                         cell=a1(row, cols[Column.KEY_RESULT]),
+                                         link=a1(row, cols[Column.JIRA]))]))
+            continue
         if not kr_text or kr_text in header_texts:
             continue
         if _is_note(grid, row, cols[Column.KEY_RESULT], kr_text):
@@ -131,6 +139,8 @@ def read_key_results(grid: Grid, layout: Layout) -> list[KeyResult]:
         kr.target = _number(grid, kr, row, cols[Column.TARGET])
         for quarter, col in layout.quarters.items():
             kr.quarters[quarter] = _number(grid, kr, row, col)
+        _one_unit(grid, kr, [cols[Column.START], cols[Column.TARGET],
+                             *layout.quarters.values()])
         if any(kr.quarter_achievement(q) is NotComputable.OUT_OF_RANGE for q in kr.quarters):
             kr.errors.append(_s(
                 "{cells}: the start, target and values are too large to compute an "
@@ -150,6 +160,26 @@ def column_name(column: Column) -> str:
         Column.JIRA: _s("jira"), Column.METRIC: _s("metric"), Column.STATUS: _s("status"),
         Column.SYNCED: _s("synced"),
     }[column]
+
+
+_SAME_UNIT = {"₩": "원", "$": "usd", "달러": "usd"}
+
+
+def _one_unit(grid: Grid, kr: KeyResult, cols: list[int]) -> None:
+    """Start, target and quarters typed in different units (`5분` → `3점`) cannot be
+    compared: the KR gets a problem, never an achievement across units."""
+    units: dict[str, tuple[str, str]] = {}  # the unit as compared → (cell, as typed)
+    for col in cols:
+        value = grid.get(kr.row, col)
+        unit = "%" if (kr.row, col) in grid.percent and value is not None else unit_of(value)
+        if unit:
+            units.setdefault(_SAME_UNIT.get(unit.lower(), unit.lower()),
+                             (a1(kr.row, col), unit))
+    if len(units) > 1:
+        kr.errors.append(_s("{cells}: the values are in different units ({units}); type "
+                            "start, target and quarters in one unit").format(
+            cells=", ".join(cell for cell, _typed in units.values()),
+            units=", ".join(typed for _cell, typed in units.values())))
 
 
 def _number(grid: Grid, kr: KeyResult, row: int, col: int) -> float | None:

@@ -196,6 +196,22 @@ def check_unit(metric: Metric, unit: str, percent: bool, start: float | None,
         raise KRError(_s("{metric} gives a number, but this KR is kept in {percent}; pick a "
                          "share (done_ratio, points_ratio), or type its start and target as "
                          "numbers").format(metric=metric, percent="%"))
+    fitting = _UNITS_OF.get(metric.kind)
+    if unit and not percent and fitting is not None and unit.lower() not in fitting:
+        raise KRError(_s("{metric} counts {what}, but this KR is kept in {unit}; link a "
+                         "metric that gives {unit} (sum:<field>), or type its start and target "
+                         "as plain numbers").format(
+            metric=metric, unit=unit,
+            what=_s("story points") if metric.needs_points else _s("issues")))
+
+
+_ISSUE_UNITS = frozenset({"건", "개", "이슈", "티켓", "issue", "issues", "ticket", "tickets",
+                          "ea", "case", "cases", "task", "tasks"})
+_POINT_UNITS = frozenset({"점", "포인트", "pt", "pts", "sp", "point", "points"})
+_UNITS_OF = {Kind.COUNT: _ISSUE_UNITS, Kind.DONE_COUNT: _ISSUE_UNITS,
+             Kind.POINTS_DONE: _POINT_UNITS}
+"""The units a count can be kept in (`12건`, `40pts`); a KR in `점` (a score) or `분` is
+not measured in done issues."""
 
 
 def compute(metric: Metric, issues: Sequence[Issue],

@@ -138,3 +138,23 @@ def test_a_sheet_naming_its_year_is_never_pulled_in_another(tmp_path):
     # Said so in the config: the sheet is this year's after all.
     config = write_config(tmp_path, "okr.xlsx", "export.json", year=2025)
     assert okrsync("check", "-c", str(config), "--as-of", "2025-01-10").exit_code == 0
+
+
+@pytest.mark.parametrize(("row", "said"), [
+    # A count of done issues is no score (item 13, beyond %): never 1 written into 4.0점→4.5점.
+    (kr("Score", "4.0점", "4.5점", "JUZT-21", "done_count"),
+     "done_count counts issues, but this KR is kept in 점"),
+    (kr("Minutes", "5분", "3점", ""), "E2, F2: the values are in different units (분, 점)"),
+    (["Eng", "O", "Quarter", "", "5분", "3분", "4점"],
+     "E2, G2: the values are in different units (분, 점)"),
+    (["Eng", "O", None, "", 0, 10, None, None, None, None, None, "JUZT-21", "count"],
+     "C2: no key result, but a JIRA link in L2"),
+])
+def test_what_cannot_be_compared_is_a_problem_named_by_its_cells(tmp_path, row, said):
+    config = dashboard(tmp_path, [row], "server7-epic-no-names.json")
+    checked = okrsync("check", "-c", str(config), *AS_OF)
+    assert checked.exit_code == 1, checked.output
+    assert said in checked.output
+    assert okrsync("pull", "-c", str(config), *AS_OF).exit_code == 1
+    sheet = load_workbook(tmp_path / "okr.xlsx").active
+    assert sheet["I2"].value is None and sheet["K2"].value is None  # no number written
