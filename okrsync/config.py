@@ -124,6 +124,15 @@ class OkrConfig(_Section):
     """The words okrsync writes into the sheet and its reports use: auto (Korean when the
     headers are Korean), ko or en."""
 
+    @model_validator(mode="after")
+    def _margins_in_order(self) -> OkrConfig:
+        if self.on_track_margin > self.at_risk_margin:
+            raise ValueError(_("on_track_margin ({on}) is larger than at_risk_margin ({risk}): "
+                               "a KR must fall further behind to be off track than to be "
+                               "at risk").format(on=self.on_track_margin,
+                                               risk=self.at_risk_margin))
+        return self
+
     @property
     def thresholds(self) -> Thresholds:
         return Thresholds(self.on_track_margin, self.at_risk_margin)
