@@ -62,7 +62,7 @@ def test_the_brief_reads_as_korean_for_a_korean_sheet(example):
     assert result.exit_code == 0, result.output
     text = result.output
     assert text.startswith("주간 OKR 브리핑 · 2024-08-20 · 3분기 · 연간 일정 64% 경과")
-    assert "3분기 값 입력 요청 (리마인드)" in text
+    assert "3분기 값 입력 요청" in text
     assert "김민지: 앱 사용자 만족도 점수 4.5점 이상 달성" in text
     assert "상담 자동화 에픽 완료: 분기별 데이터 3Q 55 → 70" in text
     assert "결제실" not in text
