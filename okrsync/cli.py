@@ -452,10 +452,11 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Replace existing files.")] = False,
 ) -> None:
     """Write a config to start from (asking on a terminal), and optionally an empty
-    dashboard in the blog's format."""
+    dashboard in the usual layout."""
     with session() as run:
         from okrsync.commands.init import Answers
         from okrsync.commands.init import init as run_init
+        from okrsync.sheets.refs import is_workbook
 
         if spreadsheet is None:
             if not run.env.interactive:
@@ -470,6 +471,11 @@ def init(
                                      default="", show_default=False) or None
             elif source:
                 export = source
+            if (is_workbook(spreadsheet) and not create_workbook
+                    and not (config.parent / spreadsheet).exists()):
+                create_workbook = typer.confirm(
+                    _("{workbook} does not exist yet. Lay out an empty dashboard there?").format(
+                        workbook=spreadsheet), default=True)
         answers = Answers(spreadsheet, worksheet, export, jira_server, email, credentials)
         result = run_init(run.env, config, answers, create_workbook=create_workbook,
                           create_sheet=create_sheet, lang=lang.value, force=force)

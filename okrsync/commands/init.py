@@ -91,6 +91,8 @@ class InitResult:
     """The tab given an empty dashboard."""
     spreadsheet: str | None = None
     """The Google spreadsheet that got the new tab."""
+    missing: Path | None = None
+    """The .xlsx the config names, which does not exist yet (and was not created)."""
     exit_code: ExitCode = ExitCode.OK
 
 
@@ -113,7 +115,9 @@ def init(
     settings = load_config(config_path)
     title = answers.worksheet or "OKR"
     if not (create_workbook or create_sheet):
-        return InitResult(config_path)
+        workbook = settings.path(answers.spreadsheet)
+        missing = is_workbook(answers.spreadsheet) and not workbook.exists()
+        return InitResult(config_path, missing=workbook if missing else None)
     target = settings.model_copy(
         update={"sheet": settings.sheet.model_copy(update={"worksheet": None})})
     with closing(open_sheet(target, token_cache=env.token_cache,

@@ -1,4 +1,4 @@
-"""An empty dashboard in the blog's format, for `okrsync init` to lay out."""
+"""An empty dashboard in the usual Korean layout, for `okrsync init` to lay out."""
 
 from __future__ import annotations
 

@@ -348,5 +348,13 @@ def init_summary(result: InitResult) -> Group:
     if result.spreadsheet is not None:
         parts.append(plain(_("Added tab {tab} with an empty dashboard to {spreadsheet}.").format(
             tab=repr(result.tab), spreadsheet=result.spreadsheet)))
-    parts.append(plain(_("Next: {command}").format(command=f"okrsync check -c {result.config}")))
+    if result.missing is not None:
+        parts.append(plain(_("{workbook} does not exist yet. To start from an empty dashboard: "
+                             "{command}").format(
+            workbook=result.missing,
+            command=f"okrsync init -c {result.config} --spreadsheet {result.missing} "
+                    "--create-workbook --force")))
+    else:
+        parts.append(plain(_("Next: {command}").format(
+            command=f"okrsync check -c {result.config}")))
     return Group(*parts)

@@ -248,9 +248,18 @@ def test_init_asks_on_a_terminal(tmp_path, monkeypatch):
     assert result.exit_code == 2  # a wiki URL is no spreadsheet: said, nothing written
     assert not config.exists()
     result = runner.invoke(app, ["init", "-c", str(config)],
-                           input="okr.xlsx\nhttps://acme.atlassian.net\npm@acme.com\n")
+                           input="okr.xlsx\nhttps://acme.atlassian.net\npm@acme.com\nn\n")
     assert result.exit_code == 0, result.output
     settings = load_config(config)
     assert settings.sheet.spreadsheet == "okr.xlsx"
     assert (settings.jira.server, settings.jira.email) == ("https://acme.atlassian.net",
                                                            "pm@acme.com")
+    # Declined: said how to lay it out later, never "check" a workbook that is not there.
+    assert "okr.xlsx does not exist yet. To start from an empty dashboard: okrsync init" in \
+        " ".join(result.output.split())
+    assert "--create-workbook" in result.output and not (tmp_path / "okr.xlsx").exists()
+    result = runner.invoke(app, ["init", "-c", str(config), "--force"],
+                           input="okr.xlsx\n\n\n")  # no JIRA yet; yes, lay it out
+    assert result.exit_code == 0, result.output
+    assert load_workbook(tmp_path / "okr.xlsx")["OKR"]["A1"].value
+    assert run("check", "-c", str(config), *AS_OF).exit_code == 0
