@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -38,17 +38,15 @@ class Reach:
     deadline: Deadline | None = None
     """Every request stops here (`--max-seconds`)."""
     cache_dir: Path | None = None
-    """Where the JIRA sync cache lives (None: read JIRA in full every time)."""
+    """Where the JIRA issue cache lives (None: read JIRA in full every time)."""
     full: bool = False
     """Read JIRA in full, whatever the cache holds (`pull --full`)."""
-    clock: Callable[[], datetime] | None = None
-    """The run's clock: how long since the last sync."""
 
     @classmethod
     def of(cls, env: Environment, deadline: Deadline | None = None, full: bool = False
            ) -> Reach:
         return cls(env.token_cache, env.interactive, env.progress, deadline, env.cache_dir,
-                   full, env.clock)
+                   full)
 
 
 @dataclass(frozen=True)
@@ -147,7 +145,7 @@ def _measure(
         wanted[kr.row] = (link, metric)
         sources[kr.row] = f"JIRA {link} ({metric})"
     source = (open_source(config, show_progress=reach.progress, deadline=reach.deadline,
-                          cache_dir=reach.cache_dir, full=reach.full, clock=reach.clock)
+                          cache_dir=reach.cache_dir, full=reach.full)
               if wanted else None)
     if source is not None:
         try:

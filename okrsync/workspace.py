@@ -7,9 +7,8 @@ browser sign-in, no progress bar, okrsync's per-user config folder, no time limi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -117,12 +116,11 @@ def locked(config: Config, lock_dir: Path | None = None) -> Iterator[None]:
 
 def open_source(config: Config, *, show_progress: bool = False,
                 deadline: Deadline | None = None, cache_dir: Path | None = None,
-                full: bool = False, clock: Callable[[], datetime] | None = None
-                ) -> IssueSource | None:
+                full: bool = False) -> IssueSource | None:
     """The JIRA source for `[jira]`, or None when the config links no JIRA.
 
     `show_progress` draws a progress bar (on a terminal); every live request stops at
-    `deadline`. With `cache_dir`, a live JIRA is synced incrementally through the sync
+    `deadline`. With `cache_dir`, a live JIRA is read incrementally through the issue
     cache there (`full` reads everything anyway)."""
     if config.jira.export:
         from okrsync.jira.export import ExportSource
@@ -130,16 +128,19 @@ def open_source(config: Config, *, show_progress: bool = False,
         return ExportSource.load(config.path(config.jira.export), config.jira.story_points_field,
                                  shown=config.jira.export)
     if config.jira.server:
-        from okrsync.jira.live import open_live
+        from okrsync.jira.live import IssueCache, LiveSource, Site, connect
+        from okrsync.jira.live.cache import FILE
+        from okrsync.redact import redact_url
 
+        jira = config.jira
+        assert jira.server is not None
+        api = connect(Site.from_config(jira), deadline=deadline)
         cache = None
         if cache_dir is not None:
-            from okrsync.jira.cache import SyncCache
-            from okrsync.redact import redact_url
-
-            scope = (f"{redact_url(config.jira.server)} {config.jira.email or 'pat'} "
-                     f"{sheet_identity(config)}")
-            cache = SyncCache(cache_dir / "jira-sync.sqlite3", scope)
-        return open_live(config, show_progress=show_progress, deadline=deadline, cache=cache,
-                         full=full, clock=clock)
+            scope = f"{redact_url(jira.server)} {jira.email or 'pat'} {sheet_identity(config)}"
+            cache = IssueCache(cache_dir / FILE, scope)
+        return LiveSource(api, cache=cache, story_points_field=jira.story_points_field,
+                          max_workers=jira.max_workers, show_progress=show_progress,
+                          full=full or jira.full_refresh_days == 0,
+                          full_refresh_days=jira.full_refresh_days)
     return None

@@ -75,6 +75,9 @@ class Issue:
     """Fields that hold a value which is not a number (`3 pts`, `{"value": 3}`, `1,5`):
     by the names `numbers` uses, and story-point fields as `points:` + the name `points`
     uses. A metric reading one fails its KR."""
+    status_id: str = ""
+    """The status's id: its category is the site's to change (an administrator can move
+    a status into another category without editing any issue)."""
 
     @property
     def done(self) -> bool:
@@ -186,6 +189,8 @@ def issue_from_rest(
     parent = fields.get("parent")
     parent = parent if isinstance(parent, Mapping) else {}
     project = fields.get("project") or {}
+    status = fields.get("status")
+    status_id = status.get("id") if isinstance(status, Mapping) else None
     return Issue(
         key=str(item["key"]).upper(),
         id=str(item.get("id") or ""),
@@ -204,6 +209,7 @@ def issue_from_rest(
         points=points or _NO_NUMBERS,
         numbers=numbers,
         unreadable=interned(unreadable),
+        status_id=sys.intern(str(status_id)) if status_id is not None else "",
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from okrsync.jira.live import LiveSource
+from okrsync.jira.live import Site, connect
 from okrsync.retry import Pacer
 from tests.standins.jira import JiraStandIn
 
@@ -45,11 +45,11 @@ def test_a_live_source_paces_itself_by_the_answers_headers():
     slept = []
     with Limited(cloud=True) as jira:
         jira.add("A-1", "done", labels=("x",))
-        source = LiveSource(jira.url, email=jira.email, token=TOKEN, sleep=slept.append)
+        api = connect(Site(jira.url, TOKEN, jira.email), sleep=slept.append)
         try:
-            source._keys("labels = x")
+            api.ids("labels = x")
         finally:
-            source.close()
+            api.close()
     # Every request after the first waited for the window to reset, never longer.
     assert len(slept) == len(jira.requests) - 1 >= 1
     assert all(0 < pause <= 1.5 for pause in slept)

@@ -11,7 +11,7 @@ from okrsync.config import Config, load_config
 from okrsync.errors import ConfigError
 from okrsync.jira.export import ExportSource
 from okrsync.jira.links import Jql
-from okrsync.jira.live import LiveSource
+from okrsync.jira.live import LiveSource, Site, connect
 from okrsync.jira.metrics import Kind, Metric, compute, parse_metric
 from okrsync.jira.model import Issue
 from tests.helpers import issue
@@ -64,7 +64,7 @@ def test_an_export_and_a_live_jira_give_the_same_weighted_numbers(tmp_path, monk
     with JiraStandIn(cloud=True) as jira:
         for key, category, points in ISSUES:
             jira.add(key, category, labels=("okr",), points=points)
-        source = LiveSource(jira.url, email=jira.email, token=jira.token)
+        source = LiveSource(connect(Site(jira.url, jira.token, jira.email)))
         try:
             live = source.measure(wanted)
         finally:

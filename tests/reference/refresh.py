@@ -29,6 +29,9 @@ JIRA_PATHS = (
     "/rest/api/3/search", "/rest/api/3/search/jql", "/rest/api/3/search/approximate-count",
     "/rest/api/3/jql/parse", "/rest/api/3/jql/match", "/rest/api/3/serverInfo",
     "/rest/api/3/field", "/rest/api/3/filter/{id}", "/rest/api/3/issue/{issueIdOrKey}",
+    "/rest/api/3/filter/search", "/rest/api/3/status", "/rest/api/3/project",
+    "/rest/api/3/project/search", "/rest/api/3/project/{projectIdOrKey}/components",
+    "/rest/api/3/project/{projectIdOrKey}/versions",
 )
 JIRA_SCHEMAS = ("IssueBean", "StatusDetails", "StatusCategory", "IssueTypeDetails",
                 "ErrorCollection")

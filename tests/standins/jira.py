@@ -33,8 +33,27 @@ and against responses captured from real sites:
   with unknown properties, a list where the bean has a single value (or the other way
   round), or a missing required property are rejected; Basic auth (Cloud: e-mail + API
   token) or Bearer (DC: personal access token).
-JQL is evaluated for the subset the tests use; a clause on an unknown field or a parent
-key that does not exist is rejected in JIRA's words.
+JQL is evaluated for the subset the tests use, plus `updated` / `created` against
+relative and absolute dates and `filter = ID`; a clause on an unknown field, or naming
+an issue that does not exist (or cannot be seen), is rejected in JIRA's words, one
+message per issue.
+
+A real site changes under okrsync, and so does this one (each as JIRA does it, with
+or without touching `updated`):
+- `move(key, project)`: the issue gets a new key; the old one keeps resolving (in JQL,
+  `GET /issue/OLD`), its children name the new key, and only the moved issue's
+  `updated` moves;
+- `recategorize(status, category)`: an administrator moves a status into another
+  category (`GET /status` shows it); no issue is edited;
+- `filters[id] = jql`: the owner edits a saved filter (`GET /filter/{id}`,
+  `GET /filter/search?id=…&expand=jql` on Cloud);
+- `rename(project, kind, old, new)`: a component or version is renamed
+  (`GET /project/{key}/components|versions`); no issue is edited;
+- `deny(project)` / `grant(project)`: the account loses or gains the right to browse a
+  project (`GET /project/search` on Cloud, `GET /project` on Server): its issues vanish
+  from (or appear in) every answer;
+- `now` / `advance()`: the site's clock, in its own time zone (`zone`), given in
+  `serverInfo.serverTime`; `updated` stamps and relative dates are on it.
 """
 
 from __future__ import annotations
@@ -44,14 +63,14 @@ import json
 import re
 import threading
 import uuid
-from collections.abc import Iterable
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
 from okrsync.errors import KRError
-from okrsync.jira.jql import compile_jql
-from okrsync.jira.model import issue_from_rest
+from okrsync.jira.jql import ISSUE_FIELDS, Clause, compile_jql
+from okrsync.jira.model import ISSUE_KEY, Issue, issue_from_rest
 
 from .base import Fault, HttpError, StandIn
 
@@ -200,6 +219,51 @@ KNOWN_JQL_FIELDS = {"project", "parent", "labels", "issuetype", "type", "status"
                     "summary", "assignee", "created", "updated", "sprint", "text"}
 
 
+def _without_order(jql: str) -> str:
+    return re.sub(r"(?i)\border\s+by\b[^)]*$", "", jql).strip()
+
+
+def _parse_stamp(stamp: str) -> datetime:
+    """`2024-08-01T09:00:00.000+0900`, as JIRA writes dates."""
+    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%f%z")
+
+
+class _SiteWords:
+    """How the site reads values in JQL: an issue by id, key or a key it had before it
+    moved (one it does not have, or the account cannot see, is named in an error), a
+    project by key, name or id."""
+
+    def __init__(self, site: JiraStandIn) -> None:
+        self.site = site
+        self.rejected: list[str] = []
+
+    def field(self, name: str) -> str:
+        return name
+
+    def value(self, field: str, value: str) -> str:
+        site = self.site
+        if field in ISSUE_FIELDS:
+            raw = site._find(value)
+            if raw is not None:
+                return str(raw["key"])
+            shown = {"epic link": "Epic Link"}.get(field, field)
+            text = value.strip()
+            if ISSUE_KEY.match(text.upper()) or text.isdigit():
+                self.rejected.append(f"An issue with key '{text}' does not exist for field "
+                                     f"'{shown}'.")
+            else:
+                self.rejected.append(f"The issue key '{text}' for field '{shown}' is invalid.")
+            return "\x00"
+        if field == "project":
+            known = {key.lower() for key in site._projects if key not in site.hidden}
+            known |= {number for key, number in site._projects.items()
+                      if key not in site.hidden}
+            if value.strip().lower() not in known:
+                self.rejected.append(f"The value '{value}' does not exist for the field "
+                                     "'project'.")
+        return value
+
+
 def errors(*messages: str, status: int = 400) -> HttpError:
     return HttpError(status, {"errorMessages": list(messages), "errors": {}})
 
@@ -301,6 +365,16 @@ class JiraStandIn(StandIn):
         self.now = datetime.fromisoformat(CREATED.replace("+0000", "+00:00"))
         """The site's clock: `updated` of what add() and change() touch, and what a
         relative date (`updated >= "-95m"`) counts back from. `advance()` moves it."""
+        self.zone: tzinfo = UTC
+        """The site's time zone: how `serverTime` and `updated` are written."""
+        self.hidden: set[str] = set()
+        """Projects the account may not browse: their issues are in no answer."""
+        self._moved: dict[str, str] = {}
+        """A key an issue had before it moved → its id."""
+        self._numbers: dict[str, int] = {}
+        """The highest issue number used in each project (a moved issue gets the next)."""
+        self._named: dict[tuple[str, str], dict[str, str]] = {}
+        """(project, component | version) → id → name."""
 
     # -- set-up
 
@@ -308,13 +382,88 @@ class JiraStandIn(StandIn):
         self.now += timedelta(minutes=minutes)
 
     def _stamp(self) -> str:
-        return self.now.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+        return self.now.astimezone(self.zone).strftime("%Y-%m-%dT%H:%M:%S.000%z")
+
+    def move(self, key: str, project: str) -> str:
+        """Move an issue to another project, as JIRA does: a new key (the old one keeps
+        resolving), the same id; its own `updated` moves, its children's do not (they
+        name the new key all the same). Returns the new key."""
+        raw = self._by_key.pop(key.upper())
+        old = raw["key"]
+        number = self._numbers.get(project, 0) + 1
+        self._numbers[project] = number
+        raw["key"] = f"{project}-{number}"
+        self._by_key[raw["key"].upper()] = raw
+        self._moved[old.upper()] = raw["id"]
+        raw["fields"]["project"] = self._project(project)
+        if old.upper() in self._subtasks:
+            self._subtasks[raw["key"].upper()] = self._subtasks.pop(old.upper())
+        raw["fields"]["updated"] = self._stamp()
+        self.forget()
+        return str(raw["key"])
+
+    def recategorize(self, status: str, category: str) -> None:
+        """An administrator moves a status into another category. No issue is edited."""
+        status_id, _ = self._statuses[status]
+        self._statuses[status] = (status_id, category)
+        self.forget()
+
+    def deny(self, project: str) -> None:
+        """The account may no longer browse `project`."""
+        self.hidden.add(project)
+        self.forget()
+
+    def grant(self, project: str) -> None:
+        """The account may browse `project` (again)."""
+        self.hidden.discard(project)
+        self.forget()
+
+    def rename(self, project: str, kind: str, old: str, new: str) -> None:
+        """A project administrator renames a component or version (`kind`)."""
+        named = self._named[(project, kind)]
+        number = next(n for n, name in named.items() if name == old)
+        named[number] = new
+        self.forget()
+
+    def _named_values(self, project: str, kind: str, names: Iterable[str]
+                      ) -> list[dict[str, Any]]:
+        """Components or versions of `project` by name, made on first use."""
+        named = self._named.setdefault((project, kind), {})
+        found = []
+        for name in names:
+            number = next((n for n, known in named.items() if known == name), None)
+            if number is None:
+                number = str(10000 + sum(len(v) for v in self._named.values()))
+                named[number] = name
+            found.append({"self": f"{self._api}/{kind}/{number}", "id": number,
+                          "name": name})
+        return found
+
+    def _find(self, ident: str) -> dict[str, Any] | None:
+        """An issue by id, key or a key it had before it moved; None when it does not
+        exist or cannot be seen."""
+        text = ident.strip().upper()
+        raw = self._by_id.get(text) or self._by_key.get(text)
+        if raw is None and text in self._moved:
+            raw = self._by_id.get(self._moved[text])
+        return raw if raw is not None and self._visible(raw) else None
+
+    def _visible(self, raw: dict[str, Any]) -> bool:
+        return raw["fields"]["project"]["key"] not in self.hidden
 
     def change(self, key: str, *, category: str | None = None, points: float | None = None,
-               epic: str | None = None, labels: tuple[str, ...] | None = None) -> None:
+               epic: str | None = None, labels: tuple[str, ...] | None = None,
+               status_name: str | None = None,
+               components: tuple[str, ...] | None = None) -> None:
         """Edit an issue as a person would in JIRA; its `updated` becomes now."""
-        raw = self._by_key[key.upper()]
+        raw = self._find(key) or self._by_key[key.upper()]
         fields = raw["fields"]
+        if status_name is not None:
+            fields["status"] = self._status(self._statuses[status_name][1], status_name)
+            category = None
+        if components is not None:
+            fields["components"] = self._named_values(fields["project"]["key"], "component",
+                                                      components)
         if category is not None:
             fields["status"] = self._status(category, None)
             fields["resolution"] = self._resolution() if category == "done" else None
@@ -340,7 +489,9 @@ class JiraStandIn(StandIn):
     def add(self, key: str, category: str, *, parent: str | None = None,
             labels: tuple[str, ...] = (), points: float | None = None,
             issuetype: str | None = None, status_name: str | None = None,
-            epic: str | None = None, subtask_of: str | None = None, **extra: Any) -> None:
+            epic: str | None = None, subtask_of: str | None = None,
+            components: tuple[str, ...] = (), fix_versions: tuple[str, ...] = (),
+            **extra: Any) -> None:
         """An issue in status category `category` (new, indeterminate, done).
 
         `epic` names the issue's epic: its `parent` on Cloud, its Epic Link field on
@@ -358,6 +509,9 @@ class JiraStandIn(StandIn):
         type_name = issuetype or ("Sub-task" if subtask_of else "Story")
         issue_id = str(10000 + len(self._by_id) + len(self._deleted))
         project = key.split("-")[0]
+        number = key.rsplit("-", 1)[-1]
+        if number.isdigit():
+            self._numbers[project] = max(self._numbers.get(project, 0), int(number))
         fields: dict[str, Any] = {
             "summary": f"{key} work",
             "issuetype": self._issue_type(type_name, subtask=bool(subtask_of)),
@@ -365,8 +519,8 @@ class JiraStandIn(StandIn):
             "status": self._status(category, status_name),
             "priority": self._priority(),
             "labels": list(labels),
-            "components": [],
-            "fixVersions": [],
+            "components": self._named_values(project, "component", components),
+            "fixVersions": self._named_values(project, "version", fix_versions),
             "assignee": None,
             "resolution": self._resolution() if category == "done" else None,
             "resolutiondate": CREATED if category == "done" else None,
@@ -487,6 +641,8 @@ class JiraStandIn(StandIn):
     def _link(self, key: str) -> dict[str, Any]:
         """How an issue names another (`parent`, `subtasks`): id, key, self, four fields."""
         target = self._by_key.get(key.upper())
+        if target is None and key.upper() in self._moved:
+            target = self._by_id.get(self._moved[key.upper()])
         if target is None:  # not (yet) added: the key is all there is
             return {"key": key}
         fields = target["fields"]
@@ -499,16 +655,20 @@ class JiraStandIn(StandIn):
 
     def _status_view(self, status: Any) -> Any:
         """The status as JIRA would show it now: a test that moved an issue by setting
-        `statusCategory.key` in place gets that category's default status."""
+        `statusCategory.key` in place gets that category's default status; a status an
+        administrator moved into another category shows that category."""
         if not isinstance(status, dict):
             return status
         category = status.get("statusCategory") or {}
         key = category.get("key")
-        if key not in CATEGORIES or category.get("id") == CATEGORIES[key]["id"]:
-            return status
-        if key not in self._status_views:
-            self._status_views[key] = self._status(key, None)
-        return self._status_views[key]
+        if key in CATEGORIES and category.get("id") != CATEGORIES[key]["id"]:
+            if key not in self._status_views:
+                self._status_views[key] = self._status(key, None)
+            return self._status_views[key]
+        known = self._statuses.get(status.get("name") or "")
+        if known and known[0] == status.get("id") and known[1] != key:
+            return self._status(known[1], status["name"])
+        return status
 
     def forget(self) -> None:
         """Drop cached answers after changing issues (cache mode)."""
@@ -552,8 +712,20 @@ class JiraStandIn(StandIn):
             return self._server_info()
         if rest == "field":
             return self.fields
+        if rest == "status" and method == "GET":
+            return self._status_list()
+        if rest == "filter/search" and method == "GET" and self.cloud:
+            return self._filter_search(params)
         if rest.startswith("filter/"):
             return self._filter(rest.removeprefix("filter/"))
+        if rest == "project/search" and method == "GET" and self.cloud:
+            return self._project_search(params)
+        if rest == "project" and method == "GET":
+            return [self._project(key) for key in sorted(self._projects)
+                    if key not in self.hidden]
+        if (named := re.fullmatch(r"project/([^/]+)/(components|versions)", rest)) \
+                and method == "GET":
+            return self._project_named(named[1], named[2])
         if rest.startswith("issue/") and method == "GET":
             return self._get_issue(rest.removeprefix("issue/"), version, params)
         if self.cloud:
@@ -573,12 +745,80 @@ class JiraStandIn(StandIn):
         raise errors("Not found", status=404)
 
     def _server_info(self) -> dict[str, Any]:
+        """ServerInformation; `serverTime` is the site's clock in its own zone (Cloud
+        writes it with a numeric offset, as in Atlassian's example answer)."""
+        time = self._stamp()
         if self.cloud:
             return {"baseUrl": self.url, "displayUrl": self.url, "version": "1001.0.0-SNAPSHOT",
                     "versionNumbers": [1001, 0, 0], "deploymentType": "Cloud",
-                    "buildNumber": 100296, "serverTitle": "Jira"}
+                    "buildNumber": 100296, "serverTime": time, "serverTitle": "Jira"}
         return {"baseUrl": self.url, "version": "9.12.2", "versionNumbers": [9, 12, 2],
-                "deploymentType": "Server", "buildNumber": 9120002, "serverTitle": "JIRA"}
+                "deploymentType": "Server", "buildNumber": 9120002, "serverTime": time,
+                "serverTitle": "JIRA"}
+
+    def _status_list(self) -> list[dict[str, Any]]:
+        """GET /status: every status with its category (StatusDetails)."""
+        return [self._status(category, name)
+                for name, (_, category) in sorted(self._statuses.items(),
+                                                  key=lambda item: int(item[1][0]))]
+
+    def _filter_search(self, params: dict[str, list[str]]) -> dict[str, Any]:
+        """GET /filter/search (Cloud): the filters with the given ids this account can
+        see; `jql` only when `expand` asks for it (PageBeanFilterDetails)."""
+        ids = [int(v) for value in params.get("id", []) for v in value.split(",")
+               if v.strip().isdigit()]
+        if len(ids) > 200:
+            raise errors("The number of filter IDs exceeds the maximum of 200.")
+        expand = _split(params.get("expand"))
+        values = []
+        for number in sorted(set(ids)):
+            if number in self.filters:
+                entry: dict[str, Any] = {
+                    "expand": "description,owner,jql,searchUrl,viewUrl,favourite,"
+                              "favouritedCount,sharePermissions,editPermissions,isWritable,"
+                              "approximateLastUsed,subscriptions",
+                    "id": str(number), "name": f"Filter {number}",
+                    "self": f"{self._api}/filter/{number}"}
+                if "jql" in expand:
+                    entry["jql"] = self.filters[number]
+                values.append(entry)
+        start = int((params.get("startAt") or ["0"])[0])
+        size = int((params.get("maxResults") or ["50"])[0])
+        page = values[start:start + size]
+        return {"isLast": start + size >= len(values), "maxResults": size,
+                "self": f"{self._api}/filter/search", "startAt": start,
+                "total": len(values), "values": page}
+
+    def _project_search(self, params: dict[str, list[str]]) -> dict[str, Any]:
+        """GET /project/search (Cloud): the projects this account can browse, paged
+        (PageBeanProject; at most 100 a page)."""
+        visible = [self._project(key) for key in sorted(self._projects)
+                   if key not in self.hidden]
+        start = int((params.get("startAt") or ["0"])[0])
+        size = min(int((params.get("maxResults") or ["50"])[0]), 100)
+        page = visible[start:start + size]
+        return {"isLast": start + size >= len(visible), "maxResults": size,
+                "self": f"{self._api}/project/search?startAt={start}&maxResults={size}",
+                "startAt": start, "total": len(visible), "values": page}
+
+    def _project_named(self, project: str, path: str) -> list[dict[str, Any]]:
+        """GET /project/{key}/components or /versions."""
+        key = next((k for k, number in self._projects.items()
+                    if project in (k, number)), None)
+        if key is None or key in self.hidden:
+            raise errors(f"No project could be found with key '{project}'.", status=404)
+        kind = "component" if path == "components" else "version"
+        project_id = self._projects[key]
+        found = []
+        for number, name in sorted(self._named.get((key, kind), {}).items()):
+            entry: dict[str, Any] = {"self": f"{self._api}/{kind}/{number}", "id": number,
+                                     "name": name}
+            if kind == "component":
+                entry |= {"project": key, "projectId": int(project_id)}
+            else:
+                entry |= {"archived": False, "released": False, "projectId": int(project_id)}
+            found.append(entry)
+        return found
 
     def _filter(self, filter_id: str) -> dict[str, Any]:
         if not filter_id.isdigit() or int(filter_id) not in self.filters:
@@ -664,33 +904,19 @@ class JiraStandIn(StandIn):
         return None
 
     def _evaluate(self, jql: str, *, bounded: bool) -> list[dict[str, Any]]:
-        names = {f["id"]: f["name"] for f in self.fields}
-        epic = None if self.cloud else EPIC_LINK
         if self.cache:
             fast = self._indexed(jql.strip())
             if fast is not None:
-                return fast
-            self._issues(names, epic)
-        text = re.sub(r"(?i)\border\s+by\b.*$", "", jql).strip()
-        relative = re.fullmatch(r'(?i)updated\s*>=\s*"?-(\d+)m"?', text)
-        if relative:  # a relative date, evaluated by the site's clock
-            since = self.now - timedelta(minutes=int(relative[1]))
-            return [raw for raw in self.issues if datetime.fromisoformat(
-                raw["fields"]["updated"].replace("+0000", "+00:00")) >= since]
+                return [raw for raw in fast if self._visible(raw)]
+        text = _without_order(self._with_filters(jql))
         if bounded and not text:
             raise errors("Unbounded JQL queries are not allowed here. Please add a search "
                          "restriction to your query.")
-        keys = self._keys if self.cache else {i["key"] for i in self.issues}
-        for clause in re.findall(r"(?i)\bparent\s*(?:=|in)\s*\(?([^)]*?)\)?(?:\s+(?:AND|OR)|$)",
-                                 text):
-            for key in re.findall(r"[A-Z][A-Z0-9_]*-\d+", clause):
-                if key not in keys:
-                    raise errors(f"An issue with key '{key}' does not exist for field "
-                                 "'parent'.")
         if not text:
-            return list(self.issues)
+            return [raw for raw in self.issues if self._visible(raw)]
+        words = _SiteWords(self)
         try:
-            predicate = compile_jql(text)
+            predicate = compile_jql(text, words, clauses=self._dates)
         except KRError as error:
             unknown = re.match(r"JQL field '([^']+)'", str(error))
             if unknown and unknown[1].lower() not in KNOWN_JQL_FIELDS:
@@ -699,17 +925,61 @@ class JiraStandIn(StandIn):
             if unknown:
                 raise NotImplementedError(f"the stand-in cannot evaluate {text!r}") from None
             raise errors(f"Error in the JQL Query: {error}") from None
-        if self.cache:
-            return [raw for raw, issue in zip(self.issues, self._issues(names, epic),
-                                              strict=True) if predicate(issue)]
-        return [raw for raw in self.issues
-                if predicate(issue_from_rest(raw, names, None, epic))]
+        if words.rejected:  # JIRA names every value it cannot find, one message each
+            raise errors(*words.rejected)
+        return [raw for raw, issue in zip(self.issues, self._issues(), strict=True)
+                if self._visible(raw) and predicate(issue)]
 
-    def _issues(self, names: dict[str, str], epic: str | None) -> list[Any]:
-        if len(self._parsed) != len(self.issues):
-            self._parsed = [issue_from_rest(raw, names, None, epic) for raw in self.issues]
-            self._keys = {raw["key"] for raw in self.issues}
+    def _with_filters(self, jql: str, depth: int = 0) -> str:
+        """`filter = 777` replaced by the filter's JQL, as JIRA includes it."""
+        def include(match: re.Match[str]) -> str:
+            number = int(match[1])
+            if number not in self.filters or depth > 5:
+                raise errors(f"The value '{number}' does not exist for the field "
+                             f"'{match[0].split('=')[0].strip()}'.")
+            return f"({_without_order(self._with_filters(self.filters[number], depth + 1))})"
+
+        return re.sub(r"(?i)\b(?:filter|savedfilter|request)\s*=\s*(\d+)", include, jql)
+
+    def _dates(self, clause: Clause) -> Callable[[Issue], bool] | None:
+        """`updated` and `created` against a relative date (`-95m`, `-2d`), counted back
+        from the site's clock, or an absolute one (`"2024-08-01 09:00"`, in its zone)."""
+        name = {"updated": "updated", "updateddate": "updated", "created": "created",
+                "createddate": "created"}.get(clause.field)
+        if name is None or clause.operand is None:
+            return None
+        compare = {">=": lambda a, b: a >= b, ">": lambda a, b: a > b,
+                   "<=": lambda a, b: a <= b, "<": lambda a, b: a < b}.get(clause.operator)
+        if compare is None:
+            raise NotImplementedError(f"the stand-in cannot evaluate {clause}")
+        value = clause.operand.text.strip()
+        relative = re.findall(r"([+-]?\d+)\s*([wdhm])", value)
+        if relative and re.fullmatch(r"(?:[+-]?\d+\s*[wdhm]\s*)+", value):
+            minutes = {"w": 7 * 24 * 60, "d": 24 * 60, "h": 60, "m": 1}
+            moment = self.now + timedelta(minutes=sum(
+                int(n) * minutes[unit] for n, unit in relative))
+        else:
+            moment = datetime.fromisoformat(value.replace("/", "-")).replace(
+                tzinfo=self.zone)
+
+        def matches(issue: Issue) -> bool:
+            stamp = self._by_id[issue.id]["fields"][name]
+            return bool(compare(_parse_stamp(stamp), moment))
+
+        return matches
+
+    def _issues(self) -> list[Issue]:
+        """Every issue as JQL sees it now (live parents, statuses, names)."""
+        if not self.cache or len(self._parsed) != len(self.issues):
+            names = {f["id"]: f["name"] for f in self.fields}
+            epic = None if self.cloud else EPIC_LINK
+            self._parsed = [issue_from_rest(self._view(raw), names, None, epic)
+                            for raw in self.issues]
         return self._parsed
+
+    def _view(self, raw: dict[str, Any]) -> dict[str, Any]:
+        return {"id": raw["id"], "key": raw["key"],
+                "fields": {f: self._value(raw, f) for f in raw["fields"]}}
 
     # -- answering with issues
 
@@ -723,6 +993,14 @@ class JiraStandIn(StandIn):
         if field_id == "subtasks":
             return [self._link(child["key"])
                     for child in self._subtasks.get(raw["key"].upper(), [])]
+        if field_id == EPIC_LINK and isinstance(value, str) and not self.cloud:
+            return self._link(value).get("key", value)  # the epic's key now
+        if field_id in ("components", "fixVersions") and isinstance(value, list):
+            kind = "component" if field_id == "components" else "version"
+            names = {n: name for (_, k), named in self._named.items() if k == kind
+                     for n, name in named.items()}
+            return [entry | {"name": names.get(entry.get("id"), entry.get("name"))}
+                    for entry in value]
         return value
 
     def _bean(self, raw: dict[str, Any], selection: _Selection, version: str
@@ -812,8 +1090,8 @@ class JiraStandIn(StandIn):
 
     def _get_issue(self, ident: str, version: str, params: dict[str, list[str]]
                    ) -> dict[str, Any]:
-        raw = self._by_id.get(ident) or self._by_key.get(ident.upper())
-        if raw is None or "/" in ident:
+        raw = None if "/" in ident else self._find(ident)
+        if raw is None:
             raise errors("Issue does not exist or you do not have permission to see it.",
                          status=404)
         selection = _Selection(_split(params.get("fields")), "*all")

@@ -1,0 +1,432 @@
+"""The JIRA REST API as okrsync uses it, in two dialects.
+
+`JiraApi` names what okrsync asks a JIRA site; `CloudApi` (REST v3) and `ServerApi`
+(Server / Data Center, REST v2) say how. Nothing above this module knows which
+dialect it talks to, except through `can_match` (only Cloud can check issues against
+JQL in bulk).
+
+- Cloud: `/search/jql` paged by `nextPageToken` (no total; 5,000 ids a page when only
+  ids are asked, 100 issues with fields), `POST /jql/match`, `filter/search` for many
+  saved filters at once, `project/search` paged; epics are parents.
+- Server / DC: `/search` paged by `startAt` with `total` (1,000 a page, ids or not),
+  zero-row pages to count, one `filter/{id}` each, `project` in one answer; classic
+  epics link their children through the "Epic Link" field.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+from okrsync.core.text import clean
+from okrsync.errors import KRError
+from okrsync.jira.live.http import JiraHttp, JiraRefused
+from okrsync.jira.model import Issue, field_name
+from okrsync.redact import scrub
+
+KEY_CHUNK = 200
+"""At most this many keys or ids in one JQL list: keeps the query well under JIRA's
+limits."""
+
+PAGE_SIZE = 1000
+"""Asked per page; the server answers with as many as it allows."""
+
+MATCH_LIMIT = 1000
+"""Issue ids and queries per POST /jql/match."""
+
+FILTERS_PER_SEARCH = 100
+"""Saved filters asked per GET /filter/search (JIRA takes up to 200 ids)."""
+
+Into = Callable[[dict[str, Any]], Issue]
+"""Turns one issue as JIRA answers it into an Issue."""
+
+_MISSING = re.compile(r"(?:An issue with key|The issue key) '([^']+)'")
+"""How JIRA names each issue a query refers to that does not exist (or cannot be seen)."""
+
+
+def quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def listed(values: Iterable[str]) -> str:
+    """`"A-1", "A-2"`: values for a JQL list."""
+    return ", ".join(quote(value) for value in values)
+
+
+def missing_keys(error: JiraRefused) -> dict[str, str]:
+    """The issues JIRA says do not exist, each with JIRA's own words about it."""
+    found: dict[str, str] = {}
+    for message in error.messages:
+        if match := _MISSING.search(message):
+            found[match[1].upper()] = message
+    return found
+
+
+def server_time(info: Mapping[str, Any]) -> datetime | None:
+    """`serverInfo.serverTime` (`2024-08-20T09:15:00.000+0900`) as an aware datetime."""
+    text = info.get("serverTime")
+    if not isinstance(text, str):
+        return None
+    for pattern in ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z"):
+        try:
+            return datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """An issue key from the sheet, as JIRA knows the issue now."""
+
+    id: str
+    key: str
+    """Its key now (another one when it moved to another project)."""
+
+
+@dataclass(frozen=True)
+class Project:
+    id: str
+    key: str
+    name: str
+
+    def named(self, names: Iterable[str]) -> bool:
+        """Whether any of `names` (lower-cased keys, names or ids) is this project."""
+        return bool({self.id, self.key.lower(), self.name.lower()} & set(names))
+
+
+class JiraApi(ABC):
+    """One JIRA site, as okrsync asks it things."""
+
+    cloud: ClassVar[bool]
+    can_match: ClassVar[bool]
+    """Whether `match` answers (Cloud's POST /jql/match)."""
+
+    def __init__(self, http: JiraHttp, info: Mapping[str, Any]) -> None:
+        self.http = http
+        self.server_time = server_time(info)
+        """JIRA's own clock when okrsync connected: every window is measured on it."""
+        self._fields: list[dict[str, Any]] | None = None
+        self._fields_lock = threading.Lock()
+
+    @property
+    def shown(self) -> str:
+        return self.http.shown
+
+    @property
+    def requests(self) -> int:
+        return self.http.requests
+
+    def close(self) -> None:
+        self.http.close()
+
+    # -- fields
+
+    def fields(self) -> list[dict[str, Any]]:
+        """Every field of the site (`GET /field`), asked once."""
+        with self._fields_lock:  # searches on the pool ask at once
+            if self._fields is None:
+                fields = self.http.call(self.http.client.fields, "reading the field list")
+                self._fields = [f for f in fields if isinstance(f, dict) and "id" in f]
+                self.http.know_fields(self._fields)
+            return self._fields
+
+    def names(self) -> dict[str, str]:
+        return {str(f["id"]): str(f.get("name") or f["id"]) for f in self.fields()}
+
+    def field_id(self, name: str) -> str | None:
+        wanted = field_name(name)
+        for item in self.fields():
+            if field_name(str(item["id"])) == wanted or field_name(
+                    str(item.get("name") or "")) == wanted:
+                return str(item["id"])
+        return None
+
+    def epic_field(self) -> str | None:
+        """The classic Epic Link field, where children name their epic (Server / DC)."""
+        return None
+
+    # -- searching
+
+    @abstractmethod
+    def search(self, jql: str, fields: Sequence[str], into: Into) -> list[Issue]:
+        """Every issue matching `jql`, with `fields` only. Each page becomes Issues as it
+        arrives; an issue met on two pages (the search moved while it was paged) is kept
+        once, as last seen."""
+
+    @abstractmethod
+    def ids(self, jql: str) -> dict[str, str]:
+        """Id → key of every issue matching `jql`, from id-only pages."""
+
+    @abstractmethod
+    def count(self, jql: str) -> int:
+        """How many issues match `jql`, exactly."""
+
+    def match(self, ids: Sequence[str], queries: Sequence[str]) -> list[set[str] | KRError]:
+        """Which of the issue `ids` each query matches."""
+        raise NotImplementedError
+
+    @abstractmethod
+    def children_jql(self, keys: Sequence[str]) -> str:
+        """The JQL for the children of the issues `keys` (parents, epics)."""
+
+    def by_ids(self, ids: Sequence[str], fields: Sequence[str], into: Into) -> list[Issue]:
+        """The issues with these ids (an id JIRA no longer knows is left out)."""
+        found: list[Issue] = []
+        for start in range(0, len(ids), KEY_CHUNK):
+            chunk = list(ids[start:start + KEY_CHUNK])
+            while chunk:
+                try:
+                    found += self.search(f"id in ({', '.join(chunk)})", fields, into)
+                    break
+                except JiraRefused as error:  # deleted meanwhile: JIRA names it
+                    gone = set(missing_keys(error))
+                    if not gone & set(chunk):
+                        raise
+                    chunk = [number for number in chunk if number not in gone]
+        return found
+
+    def resolve(self, keys: Sequence[str]) -> dict[str, Resolved | KRError]:
+        """What each issue key names now: its id and current key (a key the issue had
+        before it moved to another project still resolves), or, for a key JIRA does not
+        know, its words about it. Costs a request per 200 keys, one more for keys JIRA
+        rejects, and one per moved key that cannot be told apart from another."""
+        result: dict[str, Resolved | KRError] = {}
+        for start in range(0, len(keys), KEY_CHUNK):
+            self._resolve(list(keys[start:start + KEY_CHUNK]), result)
+        return result
+
+    def _resolve(self, asked: list[str], result: dict[str, Resolved | KRError]) -> None:
+        while asked:
+            try:
+                found = self.ids(f"key in ({listed(asked)})")
+                break
+            except JiraRefused as error:
+                missing = {k: m for k, m in missing_keys(error).items() if k in asked}
+                if not missing:
+                    if len(asked) == 1:
+                        result[asked[0]] = KRError(error.message)
+                        return
+                    middle = len(asked) // 2
+                    self._resolve(asked[:middle], result)
+                    self._resolve(asked[middle:], result)
+                    return
+                for key, message in missing.items():
+                    result[key] = KRError(message)
+                asked = [key for key in asked if key not in missing]
+        else:
+            return
+        by_key = {key.upper(): number for number, key in found.items()}
+        unmatched = [key for key in asked if key not in by_key]
+        others = {number: key for number, key in found.items() if key.upper() not in asked}
+        for key in asked:
+            if key in by_key:
+                result[key] = Resolved(by_key[key], key)
+        if len(unmatched) == 1 and len(others) == 1:  # one moved issue: it is that one
+            number, now = next(iter(others.items()))
+            result[unmatched[0]] = Resolved(number, now.upper())
+            return
+        for key in unmatched:  # several moved at once: ask each
+            try:
+                raw = self.http.get(f"issue/{key}", {"fields": "id"}, "finding issues by key")
+            except JiraRefused as error:
+                result[key] = KRError(error.message)
+                continue
+            result[key] = Resolved(str(raw.get("id") or ""), str(raw.get("key") or key).upper())
+
+    # -- what changes membership without any issue being edited
+
+    @abstractmethod
+    def filters(self, ids: Sequence[int]) -> dict[int, str | KRError]:
+        """The JQL of each saved filter, or why it cannot be read."""
+
+    def _filter(self, number: int) -> str | KRError:
+        try:
+            raw = self.http.get(f"filter/{number}", None, "reading a filter")
+        except JiraRefused as error:
+            return KRError(f"filter={number}: {error.message}")
+        return str(raw.get("jql") or "")
+
+    def statuses(self) -> dict[str, tuple[str, str]]:
+        """Status id → (name, category key), for every status of the site."""
+        found: dict[str, tuple[str, str]] = {}
+        for raw in self.http.get("status", None, "reading the statuses") or ():
+            if not isinstance(raw, dict) or raw.get("id") is None:
+                continue
+            category = raw.get("statusCategory") or {}
+            found[str(raw["id"])] = (str(raw.get("name") or ""),
+                                     str(category.get("key") or ""))
+        return found
+
+    @abstractmethod
+    def projects(self) -> frozenset[Project]:
+        """Every project the account can browse."""
+
+    def named(self, kind: str, project: str) -> dict[str, list[str]]:
+        """A project's components or versions (`kind`): lower-cased name → ids."""
+        path = "components" if kind == "component" else "versions"
+        try:
+            answer = self.http.get(f"project/{project}/{path}", None, "reading the projects")
+        except JiraRefused:
+            return {}
+        found: dict[str, list[str]] = {}
+        for raw in answer or ():
+            if isinstance(raw, dict) and raw.get("id") is not None:
+                found.setdefault(str(raw.get("name") or "").lower(), []).append(str(raw["id"]))
+        return {name: sorted(ids) for name, ids in found.items()}
+
+
+class CloudApi(JiraApi):
+    cloud = True
+    can_match = True
+
+    KEY_PAGE = 5000
+    """Ids per page when only ids are asked (Cloud's most)."""
+
+    def search(self, jql: str, fields: Sequence[str], into: Into) -> list[Issue]:
+        issues: dict[str, Issue] = {}
+        token: str | None = None
+        client = self.http.client
+        self.fields()
+        while True:
+            page = self.http.call(functools.partial(
+                client.enhanced_search_issues, jql, nextPageToken=token, maxResults=PAGE_SIZE,
+                fields=list(fields), json_result=True, use_post=True), "searching")
+            issues.update((i.id or i.key, i) for i in map(into, page.get("issues") or []))
+            token = page.get("nextPageToken")
+            if not token or page.get("isLast"):
+                return list(issues.values())
+
+    def ids(self, jql: str) -> dict[str, str]:
+        found: dict[str, str] = {}
+        body: dict[str, Any] = {"jql": jql, "fields": ["id"], "maxResults": self.KEY_PAGE}
+        while True:
+            page = self.http.post("search/jql", body, "searching")
+            found.update((str(raw.get("id") or ""), str(raw["key"]).upper())
+                         for raw in page.get("issues") or [])
+            if not page.get("nextPageToken") or page.get("isLast"):
+                return found
+            body["nextPageToken"] = page["nextPageToken"]
+
+    def count(self, jql: str) -> int:
+        """From the ids themselves: Cloud's approximate-count is eventually consistent,
+        and okrsync writes only numbers it can stand behind."""
+        return len(self.ids(jql))
+
+    def match(self, ids: Sequence[str], queries: Sequence[str]) -> list[set[str] | KRError]:
+        """POST /jql/match, split to stay within its limits."""
+        matched: list[set[str] | KRError] = [set() for _ in queries]
+        numbers = sorted({int(i) for i in ids if i.isdigit()})
+        for start in range(0, len(queries), MATCH_LIMIT):
+            chunk = list(queries[start:start + MATCH_LIMIT])
+            for first in range(0, len(numbers), MATCH_LIMIT):
+                body = {"issueIds": numbers[first:first + MATCH_LIMIT], "jqls": chunk}
+                answer = self.http.post("jql/match", body, "checking changed issues")
+                for offset, entry in enumerate(answer.get("matches") or []):
+                    index = start + offset
+                    known = matched[index]
+                    if entry.get("errors"):
+                        matched[index] = KRError(scrub(clean(
+                            "; ".join(map(str, entry["errors"])), one_line=True))[:300])
+                    elif isinstance(known, set):
+                        known |= {str(i) for i in entry.get("matchedIssues") or []}
+        return matched
+
+    def children_jql(self, keys: Sequence[str]) -> str:
+        return f"parent in ({listed(keys)})"
+
+    def filters(self, ids: Sequence[int]) -> dict[int, str | KRError]:
+        found: dict[int, str | KRError] = {}
+        wanted = sorted(set(ids))
+        for start in range(0, len(wanted), FILTERS_PER_SEARCH):
+            chunk = wanted[start:start + FILTERS_PER_SEARCH]
+            answer = self.http.get("filter/search", {
+                "id": chunk, "expand": "jql", "maxResults": len(chunk)}, "reading a filter")
+            for raw in answer.get("values") or ():
+                if isinstance(raw, dict) and str(raw.get("id") or "").isdigit():
+                    found[int(raw["id"])] = str(raw.get("jql") or "")
+        for number in wanted:  # not shown to this account: JIRA says why
+            if number not in found:
+                found[number] = self._filter(number)
+        return found
+
+    def projects(self) -> frozenset[Project]:
+        found: set[Project] = set()
+        start = 0
+        while True:
+            page = self.http.get("project/search", {"startAt": start, "maxResults": 100},
+                                 "reading the projects")
+            values = page.get("values") or []
+            found |= {Project(str(p.get("id")), str(p.get("key")), str(p.get("name")))
+                      for p in values if isinstance(p, dict)}
+            start += len(values)
+            if page.get("isLast", True) or not values:
+                return frozenset(found)
+
+
+class ServerApi(JiraApi):
+    cloud = False
+    can_match = False
+
+    def search(self, jql: str, fields: Sequence[str], into: Into) -> list[Issue]:
+        issues: dict[str, Issue] = {}
+        start = 0
+        client = self.http.client
+        self.fields()
+        while True:
+            page: Any = self.http.call(functools.partial(
+                client.search_issues, jql, startAt=start, maxResults=PAGE_SIZE,
+                fields=list(fields), validate_query=True, json_result=True, use_post=True),
+                "searching")
+            batch = page.get("issues") or []
+            issues.update((i.id or i.key, i) for i in map(into, batch))
+            start += len(batch)
+            if not batch or start >= int(page.get("total") or 0):
+                return list(issues.values())
+
+    def ids(self, jql: str) -> dict[str, str]:
+        found: dict[str, str] = {}
+        start = 0
+        while True:
+            page = self.http.post("search", {"jql": jql, "fields": ["id"],
+                                             "maxResults": PAGE_SIZE, "startAt": start},
+                                  "searching")
+            batch = page.get("issues") or []
+            start += len(batch)
+            found.update((str(raw.get("id") or ""), str(raw["key"]).upper()) for raw in batch)
+            if not batch or start >= int(page.get("total") or 0):
+                return found
+
+    def count(self, jql: str) -> int:
+        """The `total` of a zero-row page."""
+        page = self.http.post("search", {"jql": jql, "fields": ["id"], "maxResults": 0,
+                                         "startAt": 0}, "counting")
+        return int(page.get("total") or 0)
+
+    def epic_field(self) -> str | None:
+        return self.field_id("Epic Link")
+
+    def children_jql(self, keys: Sequence[str]) -> str:
+        clause = f"parent in ({listed(keys)})"
+        if self.epic_field() is not None:
+            clause += f' OR "Epic Link" in ({listed(keys)})'
+        return clause
+
+    def filters(self, ids: Sequence[int]) -> dict[int, str | KRError]:
+        return {number: self._filter(number) for number in sorted(set(ids))}
+
+    def projects(self) -> frozenset[Project]:
+        answer = self.http.get("project", None, "reading the projects") or []
+        return frozenset(Project(str(p.get("id")), str(p.get("key")), str(p.get("name")))
+                         for p in answer if isinstance(p, dict))
+

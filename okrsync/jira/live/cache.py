@@ -1,0 +1,209 @@
+"""What the last read of JIRA learnt, so the next one asks only what can have changed.
+
+One SQLite file in the user's cache folder holds, per JIRA site, account and sheet (a
+`scope`), the member issues of every link (only the fields the metrics need), keyed
+by JIRA's issue id — a key is a label that changes when an issue moves to another
+project, an id never does —, every key each linked issue was seen under, what the
+site looked like (statuses, projects, saved filters, component and version names), and
+when it was read, on JIRA's clock.
+
+It is a cache: anything wrong with it (a file that cannot be read, another version)
+makes the pull start over with a full read. It is written in one transaction at the
+end of a successful read, so a pull killed half way leaves the previous state, never a
+half one; it is readable by its owner only. Scopes not used for `PRUNE_DAYS` are
+removed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from contextlib import closing, suppress
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from okrsync.jira.live.cursor import Cursor
+from okrsync.jira.model import Issue, interned
+
+SCHEMA = 5
+"""Bumped when what is stored changes: an older cache is then rebuilt, never read."""
+
+FILE = "jira-cache.sqlite3"
+
+PRUNE_DAYS = 60
+"""A scope (site, account and sheet) not read for this long is removed."""
+
+
+@dataclass
+class Site:
+    """What can change which issues a link means without any issue being edited."""
+
+    statuses: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Status id → (name, category key)."""
+    projects: frozenset[tuple[str, str, str]] = frozenset()
+    """(id, key, name) of every project the account can browse."""
+    filters: dict[int, str] = field(default_factory=dict)
+    """Saved filter id → its JQL."""
+    names: dict[tuple[str, str, str], tuple[str, ...]] = field(default_factory=dict)
+    """(kind, project, lower-cased name) → the ids of the components or versions."""
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "statuses": self.statuses, "projects": sorted(self.projects),
+            "filters": {str(k): v for k, v in self.filters.items()},
+            "names": [[*k, list(v)] for k, v in sorted(self.names.items())]})
+
+    @classmethod
+    def from_json(cls, text: str) -> Site:
+        data = json.loads(text)
+        return cls({str(k): (str(v[0]), str(v[1])) for k, v in data["statuses"].items()},
+                   frozenset((str(a), str(b), str(c)) for a, b, c in data["projects"]),
+                   {int(k): str(v) for k, v in data["filters"].items()},
+                   {(str(a), str(b), str(c)): tuple(map(str, ids))
+                    for a, b, c, ids in data["names"]})
+
+
+@dataclass
+class Snapshot:
+    """One scope's issues and link memberships, as of `cursor.read_at`."""
+
+    cursor: Cursor
+    issues: dict[str, Issue] = field(default_factory=dict)
+    """Issue id → the issue."""
+    members: dict[str, list[str]] = field(default_factory=dict)
+    """A link's members, by issue id: `parent:ID` → children, `jql:…` → matches."""
+    aliases: dict[str, str] = field(default_factory=dict)
+    """Every key a linked issue was seen under → its id (JIRA never reuses a key)."""
+    site: Site = field(default_factory=Site)
+
+
+_COLUMNS = ("id", "key", "status_category", "status", "status_id", "project",
+            "project_name", "issuetype", "parent", "parent_id", "epic", "labels",
+            "components", "fix_versions", "points", "numbers", "unreadable")
+"""What is kept of an issue, one column each (the summary is not: no metric reads it);
+the last six hold JSON, or nothing when empty."""
+
+
+def _row(scope: str, issue: Issue) -> tuple[Any, ...]:
+    return (scope, issue.id, issue.key, issue.status_category, issue.status, issue.status_id,
+            issue.project, issue.project_name, issue.issuetype, issue.parent, issue.parent_id,
+            issue.epic, _json(issue.labels), _json(issue.components),
+            _json(issue.fix_versions), _json(issue.points), _json(issue.numbers),
+            _json(sorted(issue.unreadable)))
+
+
+def _json(value: Any) -> str | None:
+    if not value:
+        return None
+    return json.dumps(dict(value) if isinstance(value, Mapping) else value,
+                      ensure_ascii=False, allow_nan=True)
+
+
+def _issue(row: Sequence[Any]) -> Issue:
+    data = dict(zip(_COLUMNS, row, strict=True))
+    for name in ("labels", "components", "fix_versions"):
+        data[name] = tuple(json.loads(data[name])) if data[name] else ()
+    for name in ("points", "numbers"):
+        data[name] = json.loads(data[name]) if data[name] else {}
+    data["unreadable"] = interned(set(json.loads(data["unreadable"] or "[]")))
+    return Issue(**data)
+
+
+class IssueCache:
+    """The SQLite file; `scope` tells the site, account and sheet apart inside it."""
+
+    def __init__(self, path: Path, scope: str) -> None:
+        self.path = path
+        self.scope = scope
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():  # readable by its owner only, like the tokens
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        with suppress(OSError):
+            if self.path.stat().st_mode & 0o077:
+                self.path.chmod(0o600)
+        connection = sqlite3.connect(self.path, timeout=30)
+        connection.execute("create table if not exists reads (scope text primary key, "
+                           "schema integer, signature text, full_at text, read_at text, "
+                           "members text, aliases text, site text, used real)")
+        connection.execute("create table if not exists issues (scope text, "
+                           + ", ".join(f"{name} text" for name in _COLUMNS)
+                           + ", primary key (scope, id))")
+        return connection
+
+    def load(self) -> Snapshot | None:
+        """The stored snapshot, or None when there is none or it cannot be trusted."""
+        try:
+            with closing(self._connect()) as db:
+                row = db.execute("select schema, signature, full_at, read_at, members, "
+                                 "aliases, site from reads where scope = ?",
+                                 (self.scope,)).fetchone()
+                if row is None or row[0] != SCHEMA:
+                    return None
+                rows = db.execute(f"select {', '.join(_COLUMNS)} from issues where scope = ?",
+                                  (self.scope,)).fetchall()
+            members, aliases = json.loads(row[4]), json.loads(row[5])
+            if not (isinstance(members, dict) and isinstance(aliases, dict)):
+                return None
+            cursor = Cursor(row[1], datetime.fromisoformat(row[2]),
+                            datetime.fromisoformat(row[3]))
+            issues = {issue.id: issue for issue in map(_issue, rows)}
+            return Snapshot(cursor, issues,
+                            {str(k): [str(m) for m in v] for k, v in members.items()},
+                            {str(k): str(v) for k, v in aliases.items()},
+                            Site.from_json(row[6]))
+        except (sqlite3.Error, OSError, ValueError, TypeError, KeyError, IndexError):
+            return None  # a damaged cache is rebuilt, never trusted
+
+    def save(self, snapshot: Snapshot, *, changed: AbstractSet[str] | None = None,
+             gone: AbstractSet[str] = frozenset()) -> None:
+        """Store `snapshot` in one transaction: every issue, or (after reading only what
+        changed) the `changed` ones and the removal of the `gone` ones, by id."""
+        placeholders = ", ".join("?" * (len(_COLUMNS) + 1))
+        cursor = snapshot.cursor
+        try:
+            with closing(self._connect()) as db, db:
+                if changed is None:
+                    db.execute("delete from issues where scope = ?", (self.scope,))
+                    rows = [_row(self.scope, issue) for issue in snapshot.issues.values()]
+                else:
+                    db.executemany("delete from issues where scope = ? and id = ?",
+                                   [(self.scope, number) for number in gone])
+                    rows = [_row(self.scope, snapshot.issues[number]) for number in changed
+                            if number in snapshot.issues]
+                db.executemany(f"insert or replace into issues values ({placeholders})", rows)
+                db.execute("insert or replace into reads values (?, ?, ?, ?, ?, ?, ?, ?, ?)", (
+                    self.scope, SCHEMA, cursor.signature, cursor.full_at.isoformat(),
+                    cursor.read_at.isoformat(), json.dumps(snapshot.members),
+                    json.dumps(snapshot.aliases), snapshot.site.to_json(), time.time()))
+                self._prune(db)
+        except (sqlite3.Error, OSError):
+            self.forget()  # the next pull reads everything again
+
+    def _prune(self, db: sqlite3.Connection) -> None:
+        old = time.time() - PRUNE_DAYS * 86400
+        stale = [row[0] for row in db.execute(
+            "select scope from reads where used < ? or used is null", (old,))]
+        for scope in stale:
+            db.execute("delete from issues where scope = ?", (scope,))
+            db.execute("delete from reads where scope = ?", (scope,))
+
+    def forget(self) -> None:
+        try:
+            with closing(self._connect()) as db, db:
+                db.execute("delete from reads where scope = ?", (self.scope,))
+                db.execute("delete from issues where scope = ?", (self.scope,))
+        except (sqlite3.Error, OSError):
+            with suppress(OSError):
+                self.path.unlink(missing_ok=True)
+
+
+def signature(parts: Mapping[str, Any]) -> str:
+    return json.dumps(dict(sorted(parts.items())), sort_keys=True, default=str)

@@ -1,0 +1,240 @@
+"""Talking to JIRA: one client of the `jira` library with okrsync's time limits, pacing
+and retry policy; every failure becomes one of three public errors.
+
+- `JiraRefused`: JIRA answered with an error of its own (400, 404, 500…) — a KR's
+  search fails with JIRA's words; where nothing can go on without the answer, the run
+  stops.
+- `JiraUnavailable`: JIRA did not answer in time, or kept answering 429/5xx — the KRs
+  that need it fail.
+- `SourceError` (exit 3): the credentials were refused, or JIRA cannot be reached at
+  all (DNS, TLS, connection refused) — the run stops, nothing is written.
+
+Answers 429, 500, 502, 503 and 504 are retried (okrsync.retry's policy, for `[jira]
+max_retry_seconds`); so are timeouts and dropped connections, since everything okrsync
+asks JIRA is a read, safe to repeat.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import requests
+from jira import JIRA, JIRAError
+
+from okrsync.core.text import clean
+from okrsync.errors import SourceError
+from okrsync.i18n import _, _s
+from okrsync.redact import redact_url, scrub
+from okrsync.retry import (
+    RETRIED_STATUSES,
+    Deadline,
+    Failure,
+    GaveUp,
+    Pacer,
+    RetryPolicy,
+    fragment,
+    lost_connection,
+    network_problem,
+    retry_after,
+    timed_session,
+)
+
+T = TypeVar("T")
+
+MESSAGE_CHARS = 300
+"""JIRA's own words are shown up to this length."""
+
+
+def jira_policy(max_retry_seconds: float) -> RetryPolicy:
+    return RetryPolicy.for_budget(max_retry_seconds, cap=30.0, jitter=(0.9, 1.1),
+                                  service="JIRA", setting="[jira] max_retry_seconds")
+
+
+class JiraUnavailable(SourceError):
+    """JIRA did not answer one request in time, or kept answering 429/5xx."""
+
+    def __init__(self, message: str, detail: str, problem: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
+        """Without "JIRA" in front: a KR's problem is already shown as "JIRA: …"."""
+        self.problem = problem or detail
+        """`detail` in the sheet's language, for a KR's problem (shown as "JIRA: …")."""
+
+
+class JiraRefused(SourceError):
+    """JIRA answered a request with an error of its own (400, 404, 500…)."""
+
+    def __init__(self, status: int, message: str, what: str,
+                 messages: tuple[str, ...] = ()) -> None:
+        super().__init__(_("JIRA refused {what} (HTTP {status}): {message}").format(
+            what=fragment(what), status=status, message=message))
+        self.status, self.message = status, message
+        self.messages = messages
+        """JIRA's `errorMessages`, one by one (cleaned, each bounded)."""
+        self.problem = _s("JIRA refused {what} (HTTP {status}): {message}").format(
+            what=fragment(what, _s), status=status, message=message)
+        """The message in the sheet's language, for a KR's problem."""
+
+
+def _bounded(text: str) -> str:
+    text = scrub(clean(text, one_line=True))
+    if len(text) > MESSAGE_CHARS:
+        text = text[:MESSAGE_CHARS - 1] + "…"
+    return scrub(text)
+
+
+def error_messages(error: JIRAError) -> tuple[str, ...]:
+    """JIRA's own words from {"errorMessages": [...], "errors": {...}}, each on one line,
+    bounded, without control characters or secrets. Never the raw body or any header: a
+    proxy's error page may echo the request's credentials."""
+    messages: list[str] = []
+    response = error.response
+    if response is not None:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            listed = body.get("errorMessages")
+            if isinstance(listed, list):
+                messages += [str(m) for m in listed if m]
+            elif isinstance(listed, str) and listed:
+                messages.append(listed)
+            fields = body.get("errors")
+            if isinstance(fields, dict):
+                messages += [f"{k}: {v}" for k, v in fields.items()]
+    return tuple(_bounded(m) for m in messages)
+
+
+def jira_message(error: JIRAError) -> str:
+    """JIRA's own words on one line, at most MESSAGE_CHARS long."""
+    text = "; ".join(error_messages(error)) or _s("HTTP {status} without a JIRA message").format(
+        status=error.status_code or "?")
+    return _bounded(text)
+
+
+class JiraHttp:
+    """Every request okrsync sends to one JIRA site goes through `call`."""
+
+    def __init__(self, client: JIRA, *, server: str, user: str, policy: RetryPolicy,
+                 timeout: float, pacer: Pacer, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic,
+                 deadline: Deadline | None = None) -> None:
+        self.client = client
+        self.server = server.rstrip("/")
+        self.shown = redact_url(self.server)
+        """The server as messages show it: no user name, password or query."""
+        self.user = user
+        self.policy, self.timeout, self.pacer = policy, timeout, pacer
+        self.sleep, self.clock, self.deadline = sleep, clock, deadline
+        self.requests = 0
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def client_for(server: str, version: str, auth: Mapping[str, Any], timeout: float,
+                   deadline: Deadline | None, pacer: Pacer) -> JIRA:
+        """A `jira` client whose every request has okrsync's time limits and pacing;
+        nothing is sent yet. Its own retries are off: okrsync's policy retries."""
+        client = JIRA(options={"server": server, "rest_api_version": version},
+                      get_server_info=False, max_retries=0, timeout=timeout, validate=False,
+                      **auth)
+        timed_session(client._session, timeout, deadline)
+        client._session.hooks["response"].append(pacer.observe)
+        return client
+
+    def close(self) -> None:
+        self.client.close()
+
+    def know_fields(self, fields: list[dict[str, Any]]) -> None:
+        """Tell the `jira` library the site's fields, which it would otherwise ask for
+        (`GET /field`) before its first search, to translate field names okrsync never
+        gives it (it asks by id)."""
+        self.client._fields_cache_value = {
+            str(name): str(item["id"]) for item in fields
+            for name in item.get("clauseNames") or ()} or {"id": "id"}
+
+    # -- requests
+
+    def call(self, send: Callable[[], T], what: str) -> T:
+        """Send one request under the retry policy; every failure becomes a public error."""
+
+        def counted() -> T:
+            self.pacer.wait(self.deadline)
+            with self._lock:
+                self.requests += 1
+            return send()
+
+        try:
+            return self.policy.run(counted, self._classify, what, sleep=self.sleep,
+                                   clock=self.clock, deadline=self.deadline)
+        except GaveUp as gave_up:
+            if isinstance(gave_up.error, requests.RequestException) and not isinstance(
+                    gave_up.error, requests.Timeout):
+                raise SourceError(_("cannot reach JIRA at {server}: {problem}; nothing was "
+                                    "written.").format(server=self.shown, problem=gave_up)
+                                  ) from None
+            raise JiraUnavailable(str(gave_up), gave_up.detail,
+                                  gave_up.detail_text(_s)) from None
+        except JIRAError as error:
+            status = error.status_code or 0
+            if status in (401, 403):
+                raise SourceError(_(
+                    "JIRA at {server} refused {user} (HTTP {status}) while {what}: check [jira] "
+                    "email/auth and the token; nothing was written.").format(
+                    server=self.shown, user=self.user, status=status, what=fragment(what))
+                ) from None
+            raise JiraRefused(status, jira_message(error), what,
+                              error_messages(error)) from None
+        except requests.RequestException as error:
+            raise self._unreachable(error, what) from None
+
+    def get(self, path: str, params: Mapping[str, Any] | None, what: str) -> Any:
+        """GET a REST resource (`status`, `project/search`) as JSON."""
+        url = self.client._get_url(path)
+        send = functools.partial(self.client._session.get, url, params=dict(params or {}))
+        return self.call(send, what).json()
+
+    def post(self, path: str, body: Mapping[str, Any], what: str) -> Any:
+        """POST a JSON body to the REST API, as is (the `jira` library would rename fields
+        such as `id` after the site's clause names)."""
+        url = self.client._get_url(path)
+        send = functools.partial(self.client._session.post, url, data=json.dumps(body))
+        return self.call(send, what).json()
+
+    def _classify(self, error: BaseException) -> Failure | None:
+        if isinstance(error, JIRAError):
+            status = error.status_code or 0
+            if status in RETRIED_STATUSES:
+                headers = error.response.headers if error.response is not None else None
+                return Failure(f"answered HTTP {status}", wait=retry_after(headers),
+                               status=status)
+            return None
+        if isinstance(error, requests.RequestException):
+            if network_problem(error) in ("dns", "tls"):
+                return None
+            return lost_connection(error, self.timeout)  # reads are safe to repeat
+        return None
+
+    def _unreachable(self, error: requests.RequestException, what: str) -> SourceError:
+        problem = network_problem(error)
+        host = urlsplit(self.shown).netloc or self.shown
+        if problem == "dns":
+            return SourceError(_(
+                "cannot find JIRA at {server}: the name {host} did not resolve (DNS). Check "
+                "[jira] server and the network; nothing was written.").format(
+                server=self.shown, host=urlsplit(self.server).hostname))
+        if problem == "tls":
+            return SourceError(_(
+                "the TLS connection to JIRA at {host} failed while {what} (certificate or "
+                "handshake: for a server with a private certificate authority, set "
+                "REQUESTS_CA_BUNDLE to its certificate); nothing was written.").format(
+                host=host, what=fragment(what)))
+        return SourceError(_("cannot reach JIRA at {server} while {what} ({error}); nothing "
+                             "was written.").format(server=self.shown, what=fragment(what),
+                                                    error=error.__class__.__name__))

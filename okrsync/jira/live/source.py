@@ -1,0 +1,215 @@
+"""A live JIRA as the issue source: `connect()` opens the site, `LiveSource` answers links.
+
+JIRA Cloud and Server / Data Center are told apart by the server itself
+(`serverInfo.deploymentType`), never by config; the dialect is in `api.py`.
+
+Speed: every KR linking parent keys is answered by one search over all those parents
+(chunked), grouped locally; identical links are fetched once; independent searches
+run on a bounded pool; only the fields a metric needs are asked for; with the issue
+cache, a pull reads only what changed since the last one (`reader.py`).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from okrsync.errors import ConfigError, KRError, SourceError
+from okrsync.i18n import _, _s
+from okrsync.jira.links import Link
+from okrsync.jira.live.api import CloudApi, JiraApi, ServerApi
+from okrsync.jira.live.cache import IssueCache, signature
+from okrsync.jira.live.http import JiraHttp, JiraRefused, JiraUnavailable, jira_policy
+from okrsync.jira.live.reader import Answer, Reader, ReadResult, Task
+from okrsync.jira.metrics import Kind, Metric
+from okrsync.jira.model import Issue, issue_from_rest, points_fields_of
+from okrsync.jira.source import IssueSource, Measurement
+from okrsync.redact import register
+from okrsync.retry import Deadline, Pacer, RetryPolicy, refuse_plain_http
+
+
+@dataclass(frozen=True)
+class Site:
+    """How to reach one JIRA site (the `[jira]` config, with the token)."""
+
+    server: str
+    token: str = field(repr=False)
+    email: str | None = None
+    pat: bool = False
+    timeout: float = 30.0
+    max_retry_seconds: float = 60.0
+    allow_http: bool = False
+
+    @classmethod
+    def from_config(cls, jira: Any, environ: Mapping[str, str] | None = None) -> Site:
+        """The `[jira]` section; the token comes from the environment only."""
+        environ = os.environ if environ is None else environ
+        token = environ.get(jira.token_env, "").strip()
+        if not token:
+            raise ConfigError(_(
+                "[jira] token_env: the environment variable {variable} is not set; put the "
+                "JIRA API token (Cloud) or personal access token (Server / DC) in it").format(
+                variable=jira.token_env))
+        return cls(jira.server, token, jira.email, jira.auth == "pat", jira.timeout,
+                   jira.max_retry_seconds, jira.allow_http)
+
+
+def connect(site: Site, *, deadline: Deadline | None = None,
+            sleep: Callable[[float], None] = time.sleep,
+            clock: Callable[[], float] = time.monotonic,
+            policy: RetryPolicy | None = None) -> JiraApi:
+    """Open the site: one request (`serverInfo`) tells Cloud from Server / DC and gives
+    JIRA's clock. Raises SourceError (exit 3) when JIRA cannot be reached or refuses."""
+    register(site.token, user=None if site.pat else site.email)
+    register(urlsplit(site.server).password)  # a password inside the URL is a secret too
+    refuse_plain_http(site.server, "[jira] server", site.allow_http, "the JIRA token")
+    server = site.server.rstrip("/")
+    auth: dict[str, Any] = ({"token_auth": site.token} if site.pat
+                            else {"basic_auth": (site.email, site.token)})
+    pacer = Pacer(sleep=sleep)
+    http = JiraHttp(JiraHttp.client_for(server, "2", auth, site.timeout, deadline, pacer),
+                    server=server, user=site.email or _("the personal access token"),
+                    policy=policy or jira_policy(site.max_retry_seconds),
+                    timeout=site.timeout, pacer=pacer, sleep=sleep, clock=clock,
+                    deadline=deadline)
+    try:
+        info = http.call(http.client.server_info, "connecting")
+    except (JiraRefused, JiraUnavailable) as error:
+        http.close()
+        raise SourceError(_("could not connect to JIRA at {server}: {error}. Nothing was "
+                            "written; check [jira] server, or try again later.").format(
+            server=http.shown, error=error)) from None
+    except SourceError:
+        http.close()
+        raise
+    info = info if isinstance(info, dict) else {}
+    cloud = info.get("deploymentType") == "Cloud"
+    if cloud:  # REST v3 from here on
+        http.client.close()
+        http.client = JiraHttp.client_for(server, "3", auth, site.timeout, deadline, pacer)
+    # What the library would have learnt by asking itself (it decides which calls exist).
+    http.client.deploymentType = info.get("deploymentType")
+    versions = info.get("versionNumbers")
+    http.client._version = tuple(versions) if isinstance(versions, list) else (0, 0, 0)
+    return (CloudApi if cloud else ServerApi)(http, info)
+
+
+class LiveSource(IssueSource):
+    """Issues searched on a JIRA site, all links of a pull at once."""
+
+    def __init__(self, api: JiraApi, *, cache: IssueCache | None = None,
+                 story_points_field: str | None = None, max_workers: int = 8,
+                 show_progress: bool = False, full: bool = False,
+                 full_refresh_days: float = 7.0) -> None:
+        self.api = api
+        self.cache = cache
+        self.configured_points = story_points_field
+        self.max_workers, self.show_progress = max_workers, show_progress
+        self.full, self.full_refresh_days = full, full_refresh_days
+        self.last: ReadResult | None = None
+        """How the last read went (full, or only what changed, and why)."""
+
+    @property
+    def shown(self) -> str:
+        return self.api.shown
+
+    @property
+    def requests(self) -> int:
+        return self.api.requests
+
+    def close(self) -> None:
+        self.api.close()
+
+    # -- fields
+
+    def _points_fields(self) -> dict[str, str]:
+        """Fields that may hold story points; with [jira] story_points_field, that one
+        (none when JIRA has no such field)."""
+        if self.configured_points and self.api.field_id(self.configured_points) is None:
+            return {}
+        return points_fields_of(self.api.names(), self.configured_points)
+
+    def check_metric(self, metric: Metric) -> None:
+        if metric.needs_points and not self._points_fields():
+            raise KRError(_s("JIRA at {server} has no story points field (set [jira] "
+                             "story_points_field)").format(server=self.shown))
+        if metric.kind is Kind.SUM and self.api.field_id(metric.field or "") is None:
+            raise KRError(_s("JIRA at {server} has no field {field}").format(
+                server=self.shown, field=repr(metric.field)))
+
+    def _wanted_fields(self, metrics: Iterable[Metric]) -> list[str]:
+        fields = {"status", "parent"}
+        for metric in metrics:
+            if metric.needs_points:
+                fields.update(self._points_fields())
+            if metric.kind is Kind.SUM and (found := self.api.field_id(metric.field or "")):
+                fields.add(found)
+        if (epic := self.api.epic_field()) is not None:
+            fields.add(epic)
+        return sorted(fields)
+
+    # -- answering
+
+    def issues(self, links: Iterable[Link], metrics: Iterable[Metric] = ()
+               ) -> dict[Link, Sequence[Issue] | KRError]:
+        answers = self._read({link: False for link in links}, list(metrics))
+        return {link: answer for link, answer in answers.items() if not isinstance(answer, int)}
+
+    def answers(self, wanted: Sequence[Measurement]) -> dict[Link, Answer]:
+        count_only: dict[Link, bool] = {}
+        for link, metric in wanted:
+            count_only[link] = count_only.get(link, True) and metric.count_only
+        return self._read(count_only, [metric for _, metric in wanted])
+
+    def _read(self, links: Mapping[Link, bool], metrics: list[Metric]) -> dict[Link, Answer]:
+        api = self.api
+        fields = self._wanted_fields(metrics)
+        names = api.names()
+        points = self._points_fields() if any(m.needs_points for m in metrics) else None
+        epic = api.epic_field()
+        keep_numbers = any(m.kind is Kind.SUM for m in metrics)
+        into = functools.partial(issue_from_rest, names=names, points_fields=points,
+                                 epic_field=epic, keep_numbers=keep_numbers)
+        reader = Reader(api, self.cache, fields=fields, into=into, signature=signature({
+            "site": api.http.server, "cloud": api.cloud, "fields": fields, "epic": epic,
+            "points": points, "numbers": keep_numbers}),
+            full=self.full, full_refresh_days=self.full_refresh_days, run=self._run,
+            chains=self.max_workers if api.cloud else 1)
+        self.last = reader.read(links)
+        return self.last.answers
+
+    def _run(self, tasks: Sequence[Task]) -> None:
+        """Run independent searches on the bounded pool, with a bar on a terminal."""
+        if not tasks:
+            return
+        progress = None
+        if self.show_progress:
+            from rich.progress import Progress
+
+            progress = Progress(transient=True)
+            progress.start()
+            bar = progress.add_task(_("Asking JIRA"), total=len(tasks))
+        try:
+            with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
+                # Each task in a copy of this context: its messages speak the run's languages.
+                futures = [pool.submit(contextvars.copy_context().run, task) for task in tasks]
+                try:
+                    for future in futures:
+                        future.result()
+                        if progress is not None:
+                            progress.advance(bar)
+                except BaseException:
+                    for future in futures:  # stop at once: e.g. the credentials were refused
+                        future.cancel()
+                    raise
+        finally:
+            if progress is not None:
+                progress.stop()
+
