@@ -115,6 +115,8 @@ _HISTORY = {"after", "before", "on", "during", "by", "from", "to"}
 class _Token:
     kind: str  # string | op | word
     text: str
+    start: int = 0
+    """Where it starts in the query."""
 
     @property
     def upper(self) -> str:
@@ -136,7 +138,7 @@ def _tokens(query: str) -> list[_Token]:
         text = match[kind]
         if kind == "string":
             text = re.sub(r"\\(.)", r"\1", text[1:-1])
-        tokens.append(_Token(kind, text))
+        tokens.append(_Token(kind, text, match.start(kind)))
     return tokens
 
 
@@ -325,6 +327,16 @@ def parse_jql(query: str) -> Node:
     return _Parser(query).parse()
 
 
+def without_order_by(query: str) -> str:
+    """The query without its ORDER BY (which only sorts), so that it can stand inside
+    parentheses in a larger one. KRError when it cannot be read."""
+    tokens = _tokens(query)
+    for index, token in enumerate(tokens[:-1]):
+        if token.upper == "ORDER" and tokens[index + 1].upper == "BY":
+            return query[:token.start].rstrip()
+    return query.strip()
+
+
 def walk(node: Node) -> Iterator[Clause]:
     """Every clause of the tree, in the order written."""
     stack: list[Node] = [node]
@@ -471,6 +483,40 @@ def compile_jql(query: str, vocabulary: Vocabulary | None = None, *,
     common subset.
     """
     return _Compiler(vocabulary, clauses).compile(parse_jql(query))
+
+
+class _Exact:
+    """A Vocabulary for deciding from an issue's own fields exactly what JIRA decides:
+    names compared as JIRA compares them, nothing named by an id (`status = 10001`) and
+    no issue named by key (a key may have moved), which only JIRA can resolve."""
+
+    BY_ID = frozenset({"project", "issuetype", "status", "component", "fixversion"})
+
+    def field(self, name: str) -> str:
+        if name in ISSUE_FIELDS:
+            raise KRError(name)
+        return name
+
+    def value(self, field: str, value: str) -> str:
+        if field in self.BY_ID and value.strip().isdigit():
+            raise KRError(field)
+        return value
+
+
+def exact_predicate(query: str) -> tuple[Predicate, frozenset[str]] | None:
+    """A predicate that decides on an issue's fields exactly as JIRA would, and the
+    labels the query names; None when only JIRA can answer the query. Labels compare
+    without case here, with case on JIRA versions before 7.10: an issue whose label
+    differs from a named one only in case is for JIRA to decide."""
+    try:
+        tree = parse_jql(query)
+        predicate = _Compiler(_Exact(), None).compile(tree)
+    except KRError:
+        return None
+    labels = frozenset(value.text for clause in walk(tree)
+                       if _FIELDS.get(clause.field) == "labels"
+                       for value in _texts(clause.operand) if not value.empty)
+    return predicate, labels
 
 
 # ---------------------------------------------------------------- what an answer depends on

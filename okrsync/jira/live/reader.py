@@ -39,7 +39,7 @@ from datetime import UTC, datetime
 
 from okrsync.errors import KRError
 from okrsync.i18n import _s
-from okrsync.jira.jql import dependencies
+from okrsync.jira.jql import dependencies, exact_predicate, without_order_by
 from okrsync.jira.links import IssueKeys, Jql, Link, SavedFilter
 from okrsync.jira.live.api import KEY_CHUNK, Into, JiraApi, Project, missing_keys
 from okrsync.jira.live.cache import IssueCache, Site, Snapshot
@@ -51,6 +51,13 @@ Answer = list[Issue] | int | KRError
 Task = Callable[[], None]
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
+
+LOCAL_FIELDS = ("labels", "components", "fixVersions", "issuetype", "project")
+"""Asked of changed issues where JIRA cannot check issues against JQL in bulk (Server /
+DC), so that a query on these fields can be decided from the issue itself."""
+
+GROUP = 25
+"""JQL links checked by one count on Server / DC."""
 
 FILTER_DEPTH = 5
 """Saved filters inside saved filters are followed this deep; deeper is asked anew
@@ -100,6 +107,7 @@ class Reader:
         """`chains`: how many searches a full read of parents is split into (the pool's
         size on Cloud, whose pages of 100 issues come one after another)."""
         self.api, self.cache, self.chains = api, cache, chains
+        self.local_fields = () if api.can_match else LOCAL_FIELDS
         self.fields, self.into, self.signature = list(fields), into, signature
         self.full, self.full_refresh_days = full, full_refresh_days
         self.run = run
@@ -161,7 +169,8 @@ class Reader:
         before = {Project(*p) for p in old.projects}
         after = {Project(*p) for p in new.projects}
         self.projects_changed = before ^ after
-        changed = self.api.search(since.jql, self.fields, self.into)
+        changed = self.api.search(since.jql, sorted({*self.fields, *self.local_fields}),
+                                  self.into)
         self.changed = {issue.id: issue for issue in changed}
         issues = self.state.issues
         if self.statuses_changed:  # a status moved to another category: no issue edited
@@ -193,12 +202,11 @@ class Reader:
         found: dict[str, Answer] = {}
         incremental = [q for q in by_text.values() if not self._needs_full(q)]
         for query in by_text.values():
-            if query in incremental and not self.api.can_match:
-                tasks.append(functools.partial(self._query_by_id, query,
-                                               counted[query.text], found))
-            elif query not in incremental:
+            if query not in incremental:
                 tasks.append(functools.partial(self._query_in_full, query,
                                                counted[query.text], found))
+        if incremental and not self.api.can_match:
+            tasks += self._worked_out(incremental, counted, found)
         self.run(tasks)
         if incremental and self.api.can_match:
             self._match(incremental, counted, found)
@@ -539,6 +547,58 @@ class Reader:
             self._keep(query, list(ids))
             found[query.text] = len(ids) if count else [
                 self.state.issues[n] for n in ids if n in self.state.issues]
+
+    def _worked_out(self, queries: list[Query], counted: Mapping[str, bool],
+                    found: dict[str, Answer]) -> list[Task]:
+        """Server / DC: each query's members worked out from the changed issues, where the
+        issue's own fields decide the query exactly as JIRA would; one count per group of
+        queries checks them (an issue deleted meanwhile shows there). The others, and a
+        group whose count disagrees, are listed by id."""
+        previous = self.previous
+        assert previous is not None
+        tasks: list[Task] = []
+        decided: list[tuple[Query, list[str]]] = []
+        for query in queries:
+            exact = exact_predicate(query.text)
+            if exact is not None and not self._case_in_doubt(exact[1]):
+                predicate = exact[0]
+                before = set(previous.members[query.member_key(self.site)]) - set(self.changed)
+                now = {n for n, issue in self.changed.items() if predicate(issue)}
+                decided.append((query, sorted(before | now)))
+            else:
+                tasks.append(functools.partial(self._query_by_id, query,
+                                               counted[query.text], found))
+        for start in range(0, len(decided), GROUP):
+            tasks.append(functools.partial(self._check, decided[start:start + GROUP],
+                                           counted, found))
+        return tasks
+
+    def _case_in_doubt(self, labels: frozenset[str]) -> bool:
+        """Whether a changed issue has a label that differs from a named one only in
+        case (JIRA compared labels with case before 7.10, without since)."""
+        folded = {label.lower() for label in labels}
+        return any(label not in labels and label.lower() in folded
+                   for issue in self.changed.values() for label in issue.labels)
+
+    def _check(self, group: list[tuple[Query, list[str]]], counted: Mapping[str, bool],
+               found: dict[str, Answer]) -> None:
+        union = {n for _, members in group for n in members}
+        try:
+            total: int | None = self.api.count(" OR ".join(
+                f"({without_order_by(query.text)})" for query, _ in group))
+        except (JiraRefused, JiraUnavailable, KRError):
+            total = None
+        with self.lock:
+            known = all(n in self.state.issues for n in union)
+        if total != len(union) or not known:
+            for query, _ in group:
+                self._query_by_id(query, counted[query.text], found)
+            return
+        with self.lock:
+            for query, members in group:
+                self._keep(query, members)
+                found[query.text] = len(members) if counted[query.text] else [
+                    self.state.issues[n] for n in members]
 
     def _match(self, queries: list[Query], counted: Mapping[str, bool],
                found: dict[str, Answer]) -> None:
