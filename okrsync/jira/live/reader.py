@@ -588,8 +588,9 @@ class Reader:
                 f"({without_order_by(query.text)})" for query, _ in group))
         except (JiraRefused, JiraUnavailable, KRError):
             total = None
-        with self.lock:
-            known = all(n in self.state.issues for n in union)
+        with self.lock:  # a count needs no issue; the others need theirs
+            known = all(n in self.state.issues for query, members in group
+                        if not counted[query.text] for n in members)
         if total != len(union) or not known:
             for query, _ in group:
                 self._query_by_id(query, counted[query.text], found)
