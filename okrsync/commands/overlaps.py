@@ -63,14 +63,17 @@ def similar_texts(krs: list[KeyResult], threshold: float) -> list[SimilarText]:
     return sorted(found, key=lambda pair: -pair.score)
 
 
-def shared_issues(issue_keys: dict[int, tuple[KeyResult, set[str]]]) -> list[SharedIssues]:
+def shared_issues(issues: dict[int, tuple[KeyResult, dict[str, str]]]) -> list[SharedIssues]:
+    """Pairs of KRs of different departments that count the same issues. Issues are
+    compared by id (`issues` maps each KR's issue ids to their keys): an issue that
+    moved to another project is the same issue under its new key."""
     found = []
-    for (first, a), (second, b) in combinations(issue_keys.values(), 2):
+    for (first, a), (second, b) in combinations(issues.values(), 2):
         if first.department == second.department:
             continue
-        common = a & b
+        common = a.keys() & b.keys()
         if common:
-            sample = tuple(sorted(common)[:SAMPLE])
+            sample = tuple(sorted(a[number] for number in common)[:SAMPLE])
             found.append(SharedIssues(first, second, len(common), sample))
     return sorted(found, key=lambda pair: -pair.count)
 
@@ -90,7 +93,7 @@ def overlaps(env: Environment, config: Config, *, as_of: date | None = None,
                 links[kr.row] = parse_link(kr.link)
             except KRError as error:
                 problems.append((kr, str(error)))
-    issue_keys: dict[int, tuple[KeyResult, set[str]]] = {}
+    issue_keys: dict[int, tuple[KeyResult, dict[str, str]]] = {}
     source = open_source(config, show_progress=env.progress) if links else None
     if source is not None:
         with closing(source):
@@ -102,5 +105,6 @@ def overlaps(env: Environment, config: Config, *, as_of: date | None = None,
             if isinstance(answer, KRError):
                 problems.append((kr, f"JIRA: {answer}"))
             else:
-                issue_keys[kr.row] = (kr, {issue.key for issue in answer})
+                issue_keys[kr.row] = (kr, {issue.id or issue.key: issue.key
+                                           for issue in answer})
     return Overlaps(shared_issues(issue_keys), similar_texts(krs, threshold), problems)

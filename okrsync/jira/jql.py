@@ -628,6 +628,8 @@ def dependencies(query: str) -> Dependencies:
                 for item in operand.items:
                     if item.function is not None:
                         note(f"{item.function}()")
+            if clause.operator in ("~", "!~"):
+                continue  # a text search: "-7d" is words, not a date
             for value in _texts(operand):
                 if not value.empty and value.function is None and _RELATIVE.match(value.text):
                     note(value.text.strip())

@@ -901,6 +901,12 @@ class JiraStandIn(StandIn):
         if match:
             return [raw for raw in self._by_label.get(match[2], [])
                     if raw["fields"]["project"]["key"] == match[1]]
+        parts = re.fullmatch(r"\(project = \w+ AND labels = \w+\)(?: OR \(project = \w+ AND "
+                             r"labels = \w+\))*", text)
+        if parts:  # Server / DC counts a group of such queries at once
+            found = {raw["id"]: raw for part in re.findall(r"\(([^)]*)\)", text)
+                     for raw in self._indexed(part) or []}
+            return list(found.values())
         return None
 
     def _evaluate(self, jql: str, *, bounded: bool) -> list[dict[str, Any]]:

@@ -94,10 +94,7 @@ def connect(site: Site, *, deadline: Deadline | None = None,
     if cloud:  # REST v3 from here on
         http.client.close()
         http.client = JiraHttp.client_for(server, "3", auth, site.timeout, deadline, pacer)
-    # What the library would have learnt by asking itself (it decides which calls exist).
-    http.client.deploymentType = info.get("deploymentType")
-    versions = info.get("versionNumbers")
-    http.client._version = tuple(versions) if isinstance(versions, list) else (0, 0, 0)
+    http.know_server(info)
     return (CloudApi if cloud else ServerApi)(http, info)
 
 
