@@ -61,7 +61,7 @@ class Environment:
     config_dir: Path
     """Per-user state: the sheet locks, the Google sign-in token."""
     cache_dir: Path
-    """What can be rebuilt: the JIRA sync cache."""
+    """What can be rebuilt: the JIRA issue cache."""
     clock: Callable[[], datetime] = field(default=lambda: datetime.now().astimezone())
     language: str = "en"
     """The language of messages: `ko` when the locale is Korean (LANG=ko_KR.UTF-8)."""

@@ -164,6 +164,29 @@ def test_bad_jql_and_missing_key_fail_only_their_kr(jira, tmp_path):
     assert sheet["I4"].value == 1 and sheet["I5"].value == 1
 
 
+def test_a_thousand_unknown_keys_cost_a_bounded_number_of_requests(jira, tmp_path):
+    """JIRA names every key it cannot find in one answer: okrsync asks again without
+    them, never once per key."""
+    jira.add("EP-1", "indeterminate")
+    jira.add("ST-1", "done", parent="EP-1")
+    bad = ", ".join(f"GONE-{n}" for n in range(1, 1001))
+    make_workbook(tmp_path / "okr.xlsx", [
+        EN_HEADER,
+        ["Eng", "O", "many keys", "", 0, 10, None, None, None, None, None, bad, "count"],
+        ["Eng", "O", "mixed", "", 0, 10, None, None, None, None, None, "EP-1, GONE-7",
+         "count"],
+        ["Eng", "O", "good epic", "", 0, 10, None, None, None, None, None, "EP-1", "count"]])
+    jira.requests.clear()
+    result = run_pull(load_config(live_config(tmp_path, jira, "okr.xlsx")), AS_OF)
+    problems = {p.row: p.message for p in result.problems}
+    assert problems[2] == "JIRA: An issue with key 'GONE-1' does not exist for field 'key'."
+    assert problems[3] == "JIRA: An issue with key 'GONE-7' does not exist for field 'key'."
+    assert 4 not in problems  # the good epic is answered
+    assert [a.jira_value for a in result.state.assessments][2] == 1
+    # 1,000 keys in chunks of 200: one refused search and one without the bad keys each
+    assert len(jira.requests) <= 20
+
+
 def test_a_429_storm_is_survived(jira, tmp_path):
     config = _epics(tmp_path, jira, 5, 3)
     jira.faults.append(Fault(429, times=4, headers={"Retry-After": "0"}))
