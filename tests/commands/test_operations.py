@@ -94,11 +94,12 @@ def test_stale_krs(tmp_path):
     assert run("pull", "-c", str(relaxed), *AS_OF, "--fail-on", "stale").exit_code == 0
 
 
-def test_the_lock_lives_in_the_test_s_own_home(tmp_path, private_home):
+def test_the_lock_lives_in_the_state_folder_of_the_test_s_own_home(tmp_path, private_home):
     config = _team(tmp_path, 3)
     assert run("pull", "-c", str(config), *AS_OF).exit_code == 0
-    locks = list((private_home / ".config" / "okrsync" / "locks").iterdir())
+    locks = list((private_home / ".local" / "state" / "okrsync" / "locks").iterdir())
     assert [lock.suffix for lock in locks] == [".lock"]
+    assert not (private_home / ".config" / "okrsync" / "locks").exists()  # not a setting
 
 
 def test_a_second_pull_of_the_same_sheet_waits_for_nobody(tmp_path):
