@@ -1,37 +1,65 @@
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
+# Before anything else is imported: HOME and the XDG folders point at a temporary home
+# for the whole run (tests/home.py), and the real home is noted to be compared at the end.
+from tests.home import isolate  # isort: skip
 
-import pytest
+ISOLATION = isolate()
 
-from okrsync.environment import Environment
-from okrsync.i18n import speaking
+import shutil  # noqa: E402
+import sys  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from okrsync.environment import Environment  # noqa: E402
+from okrsync.i18n import speaking  # noqa: E402
+from tests.home import home_environment, make_home  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The run fails when anything appeared in the real home meanwhile."""
+    problem = ISOLATION.real.report()
+    if problem is not None:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line("")
+            reporter.write_line(problem, red=True, bold=True)
+        else:
+            print(problem, file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    ISOLATION.close()
+
+
 @pytest.fixture(autouse=True)
-def private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-                 ) -> Iterator[Path]:
-    """Every test gets its own home, config and cache folders: nothing a test does lands
-    in the user's home (locks, tokens, caches), and an okrsync running on the same
-    machine never meets a test's lock.
+def private_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every test gets its own home, config, cache, state, data and runtime folders:
+    nothing a test does lands in the user's home (locks, tokens, caches), and an okrsync
+    running on the same machine never meets a test's lock.
+
+    The patch is the fixture's own (not the test's `monkeypatch`): a test that calls
+    `monkeypatch.undo()` keeps its home. (Were it lost, the run's temporary home would
+    be next, never the real one.)
 
     The locale is English (LANG=C.UTF-8) whatever the developer's: a test that wants
     Korean messages sets LANG itself. The languages a test leaves behind (a sheet read
     in Korean) do not reach the next test."""
-    home = tmp_path_factory.mktemp("home")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
-    monkeypatch.delenv("OKRSYNC_CONFIG", raising=False)
-    monkeypatch.setenv("LANG", "C.UTF-8")
-    for name in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
-        monkeypatch.delenv(name, raising=False)
-    with speaking(person="en", sheet="en"):
-        yield home
+    home = make_home(tmp_path_factory.mktemp("home"))
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in home_environment(home).items():
+            patch.setenv(name, value)
+        patch.delenv("OKRSYNC_CONFIG", raising=False)
+        patch.setenv("LANG", "C.UTF-8")
+        for name in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+            patch.delenv(name, raising=False)
+        with speaking(person="en", sheet="en"):
+            yield home
 
 
 @pytest.fixture
