@@ -8,6 +8,7 @@ ISOLATION = isolate()
 
 import shutil  # noqa: E402
 import sys  # noqa: E402
+import time  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -15,6 +16,9 @@ import pytest  # noqa: E402
 
 from okrsync.environment import Environment  # noqa: E402
 from okrsync.i18n import speaking  # noqa: E402
+from okrsync.redact import isolated  # noqa: E402
+from okrsync.retry import own_watchdog, waiting  # noqa: E402
+from tests.helpers import FakeTime  # noqa: E402
 from tests.home import home_environment, make_home  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -60,6 +64,25 @@ def private_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             patch.delenv(name, raising=False)
         with speaking(person="en", sheet="en"):
             yield home
+
+
+@pytest.fixture(autouse=True)
+def process_state() -> Iterator[None]:
+    """What okrsync keeps for the whole process is each test's own: the secrets to
+    scrub (okrsync.redact) start from none, and the watchdog that cuts requests past
+    their time (okrsync.retry) is the test's, its thread ended with the test."""
+    with isolated(), own_watchdog():
+        yield
+
+
+@pytest.fixture
+def fake_time() -> Iterator[FakeTime]:
+    """Every retry in the test that is not handed its own clock (Google's, the alert
+    webhook's) waits on a fake one: nothing sleeps, and `fake_time.slept` lists the
+    waits asked for. Requests keep their real time limits."""
+    fake = FakeTime(start=time.monotonic())
+    with waiting(fake.sleep, fake.clock):
+        yield fake
 
 
 @pytest.fixture

@@ -69,8 +69,7 @@ def test_andon_flags_a_kr_that_went_backwards_and_posts_to_the_webhook(tmp_path)
     assert f"{hook.url}" not in second.output  # the webhook URL is a secret
 
 
-def test_a_webhook_that_is_down_never_fails_the_pull(tmp_path, monkeypatch):
-    monkeypatch.setattr("okrsync.alerts.time.sleep", lambda seconds: None)
+def test_a_webhook_that_is_down_never_fails_the_pull(tmp_path, fake_time):
     with Webhook() as hook:
         hook.faults.append(Fault(503, times=-1))
         config = _team(tmp_path, 7, webhook=f"{hook.url}/hooks/okr", stale=90)
@@ -80,6 +79,7 @@ def test_a_webhook_that_is_down_never_fails_the_pull(tmp_path, monkeypatch):
     assert result.exit_code == 0
     assert "warning: the alert webhook did not take the alerts (HTTP 503)" in result.output
     assert len(hook.requests) == 3  # retried, then given up
+    assert fake_time.slept == [1.0, 2.0]  # backing off 1 s, then 2 s
     assert load_workbook(tmp_path / "okr.xlsx").active["I2"].value == pytest.approx(0.4)
 
 

@@ -96,13 +96,15 @@ def test_a_write_whose_answer_is_lost_is_reported_not_retried(api, tmp_path, fau
     assert values(api) == expected_after_clean_pull(tmp_path)
 
 
-def test_quota_exhausted_stops_before_writing(api, tmp_path):
+def test_quota_exhausted_stops_before_writing(api, tmp_path, fake_time):
     config = _setup(api, tmp_path)
     before = values(api)
     api.faults.append(Fault(429, times=-1, headers={"Retry-After": "1"}, method="POST"))
     result = pull(config)
     assert result.exit_code == 3 and "quota exceeded" in result.output
     assert values(api) == before
+    assert len(api.sheets_requests("POST")) == 2  # one retry, after the second Google asked
+    assert len(fake_time.slept) == 1 and 1.0 <= fake_time.slept[0] <= 1.25
 
 
 def test_token_expiring_mid_run(api, tmp_path):

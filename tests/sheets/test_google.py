@@ -261,13 +261,15 @@ def test_quota_errors_are_retried(api, tmp_path):
     assert result.exit_code is ExitCode.OK and result.written
 
 
-def test_quota_exhausted_is_a_clear_failure_and_writes_nothing(api, tmp_path):
+def test_quota_exhausted_is_a_clear_failure_and_writes_nothing(api, tmp_path, fake_time):
     config = _setup(api, tmp_path)
     api.faults.append(Fault(429, times=10_000, headers={"Retry-After": "1"}))
     with pytest.raises(SourceError, match="quota exceeded"):
         run_pull(load_config(config), AS_OF)
     api.faults.clear()
     assert api.values(BOOK, "2024 OKR")[7][10] is None
+    # waited the second Google asked for, once: a second wait would pass the 2 s allowed
+    assert len(fake_time.slept) == 1 and 1.0 <= fake_time.slept[0] <= 1.25
 
 
 def test_expired_token_is_refreshed(api, tmp_path):
