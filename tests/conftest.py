@@ -13,6 +13,7 @@ from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
 
 from okrsync.environment import Environment  # noqa: E402
 from okrsync.i18n import speaking  # noqa: E402
@@ -20,6 +21,13 @@ from okrsync.redact import isolated  # noqa: E402
 from okrsync.retry import own_watchdog, waiting  # noqa: E402
 from tests.helpers import FakeTime  # noqa: E402
 from tests.home import home_environment, make_home  # noqa: E402
+
+# Hypothesis: the normal run tries the same examples every time (a failure in CI is
+# one a developer meets again), a few dozen per property; `--soak` tries ten times
+# more, new ones each run.
+settings.register_profile("okrsync", derandomize=True, database=None, deadline=None,
+                          max_examples=40)
+settings.register_profile("okrsync-soak", deadline=None, max_examples=400)
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -100,7 +108,12 @@ def env(private_home: Path) -> Environment:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--soak", action="store_true", help="run the long soak (200 pulls)")
+    parser.addoption("--soak", action="store_true",
+                     help="run the long soaks (200 pulls) and fuzz (400 random examples)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    settings.load_profile("okrsync-soak" if config.getoption("--soak") else "okrsync")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
