@@ -71,20 +71,20 @@ def test_transient_faults_are_survived(api, tmp_path, fault):
 def test_a_slow_read_past_the_timeout_is_retried(api, tmp_path):
     config = _setup(api, tmp_path)
     config.write_text(config.read_text().replace(
-        "max_retry_seconds = 2\n", "max_retry_seconds = 4\ntimeout = 0.5\n"))
-    api.faults.append(Fault(200, times=1, method="GET", delay=1.2, body={}))
+        "max_retry_seconds = 2\n", "max_retry_seconds = 4\ntimeout = 0.3\n"))
+    api.faults.append(Fault(200, times=1, method="GET", delay=0.9, body={}))
     result = pull(config)
     assert result.exit_code == 0, result.output
     assert values(api) == expected_after_clean_pull(tmp_path)
 
 
 @pytest.mark.parametrize("fault", [Fault(0, method="POST"), Fault(200, method="POST",
-                                                                    delay=1.2, body={})],
+                                                                    delay=0.9, body={})],
                          ids=["dropped-write", "slow-write"])
 def test_a_write_whose_answer_is_lost_is_reported_not_retried(api, tmp_path, fault):
     config = _setup(api, tmp_path)
     config.write_text(config.read_text().replace("max_retry_seconds = 2\n",
-                                                 "max_retry_seconds = 2\ntimeout = 0.5\n"))
+                                                 "max_retry_seconds = 2\ntimeout = 0.3\n"))
     before = values(api)
     api.faults.append(fault)
     result = pull(config)
