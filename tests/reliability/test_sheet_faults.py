@@ -60,11 +60,13 @@ def expected_after_clean_pull(tmp_path):
     ],
     ids=["429-for-a-while", "500", "503-on-write", "dropped-read"],
 )
-def test_transient_faults_are_survived(api, tmp_path, fault):
+def test_transient_faults_are_survived(api, tmp_path, fault, fake_time):
     config = _setup(api, tmp_path)
+    faulty = fault.times
     api.faults.append(fault)
     result = pull(config)
     assert result.exit_code == 0, result.output
+    assert len(fake_time.slept) == faulty  # each faulty answer retried once
     assert values(api) == expected_after_clean_pull(tmp_path)
 
 
