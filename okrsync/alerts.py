@@ -9,7 +9,6 @@ post): it is registered with okrsync.redact and never printed.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping, Sequence
 
 from okrsync.core.andon import Alarm, Alert
@@ -29,9 +28,15 @@ from okrsync.retry import (
 
 ATTEMPTS = 3
 TIMEOUT = 5.0
-POLICY = RetryPolicy(max_seconds=20.0, first_wait=1.0, cap=4.0, jitter=(1.0, 1.0),
-                     service="the alert webhook", setting="the webhook's retry time",
-                     max_tries=ATTEMPTS)
+
+
+def webhook_policy(sleep: Callable[[float], None] | None = None,
+                   clock: Callable[[], float] | None = None) -> RetryPolicy:
+    """The webhook's retry policy: three tries, 1 s then 2 s apart, within 20 s. Its
+    waits use `sleep` and `clock` (default: the run's, okrsync.retry.waiting)."""
+    return RetryPolicy(max_seconds=20.0, first_wait=1.0, cap=4.0, jitter=(1.0, 1.0),
+                       service="the alert webhook", setting="the webhook's retry time",
+                       max_tries=ATTEMPTS, sleep=sleep, clock=clock)
 
 
 def slack_text(text: object) -> str:
@@ -65,10 +70,11 @@ class _Refused(Exception):
 def post_alerts(
     url: str, alerts: Sequence[Alert], sheet: str,
     sleep: Callable[[float], None] | None = None, *,
-    policy: RetryPolicy = POLICY, deadline: Deadline | None = None, lang: str = "en",
+    policy: RetryPolicy | None = None, deadline: Deadline | None = None, lang: str = "en",
 ) -> str | None:
     """Post the alerts in the sheet's language `lang`; None when delivered, else a warning
-    to show (in the person's language; never the URL)."""
+    to show (in the person's language; never the URL). `policy` defaults to
+    `webhook_policy(sleep)`."""
     problem = post_text(url, alert_text(alerts, sheet, lang), sleep, policy=policy,
                         deadline=deadline)
     if problem is None:
@@ -79,11 +85,11 @@ def post_alerts(
 
 def post_text(
     url: str, text: str, sleep: Callable[[float], None] | None = None, *,
-    policy: RetryPolicy = POLICY, deadline: Deadline | None = None,
+    policy: RetryPolicy | None = None, deadline: Deadline | None = None,
 ) -> str | None:
     """Post `text` as a Slack-compatible `{"text": ...}` message; None when delivered,
     else what went wrong ("HTTP 503", "ReadTimeout; it may have been posted"), never
-    the URL."""
+    the URL. `policy` defaults to `webhook_policy(sleep)`."""
     import requests
 
     register(url)
@@ -104,7 +110,8 @@ def post_text(
         return None
 
     try:
-        policy.run(send, classify, "posting", sleep=sleep or time.sleep, deadline=deadline)
+        (policy or webhook_policy(sleep)).run(send, classify, "posting", sleep=sleep,
+                                              deadline=deadline)
     except GaveUp as gave_up:
         return (f"HTTP {gave_up.failure.status}" if gave_up.failure.status
                 else gave_up.error.__class__.__name__)

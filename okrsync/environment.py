@@ -19,7 +19,8 @@ from typing import TextIO
 def default_config_dir() -> Path:
     """okrsync's per-user config folder, by the platform's rules: `$XDG_CONFIG_HOME/okrsync`
     or `~/.config/okrsync` on Linux, `~/Library/Application Support/okrsync` on macOS,
-    `%APPDATA%\\okrsync` on Windows. Home of the sheet locks and the Google token."""
+    `%APPDATA%\\okrsync` on Windows. Home of the Google token and what okrsync remembers
+    between runs (the last digest)."""
     if sys.platform == "win32":
         base = os.environ.get("APPDATA") or os.environ.get("LOCALAPPDATA")
         return Path(base or Path.home()) / "okrsync"
@@ -35,6 +36,26 @@ def _cache_dir() -> Path:
     if sys.platform == "darwin":
         return Path.home() / "Library" / "Caches" / "okrsync"
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "okrsync"
+
+
+def default_state_dir() -> Path:
+    """okrsync's per-user state folder, by the platform's rules: `$XDG_STATE_HOME/okrsync`
+    or `~/.local/state/okrsync` on Linux, `~/Library/Application Support/okrsync` on macOS,
+    `%LOCALAPPDATA%\\okrsync` on Windows. Home of the sheet locks.
+
+    Not `$XDG_RUNTIME_DIR`, although locks are what it is for: a cron job has none, and a
+    run from cron and one from a terminal must meet the same lock."""
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "okrsync"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "okrsync"
+    return Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "okrsync"
+
+
+def default_lock_dir() -> Path:
+    """Where the sheet locks live: `locks` in the per-user state folder."""
+    return default_state_dir() / "locks"
 
 
 TOKEN_FILE = "google-token.json"
@@ -59,9 +80,11 @@ class Environment:
     progress: bool
     """Progress bars may be drawn (stderr is a terminal)."""
     config_dir: Path
-    """Per-user state: the sheet locks, the Google sign-in token."""
+    """Per-user settings: the Google sign-in token, the last digest's date."""
     cache_dir: Path
     """What can be rebuilt: the JIRA issue cache."""
+    state_dir: Path
+    """Per-user state okrsync keeps for itself, nothing a person edits: the sheet locks."""
     clock: Callable[[], datetime] = field(default=lambda: datetime.now().astimezone())
     language: str = "en"
     """The language of messages: `ko` when the locale is Korean (LANG=ko_KR.UTF-8)."""
@@ -71,7 +94,8 @@ class Environment:
         return cls(
             stdout=sys.stdout, stderr=sys.stderr,
             interactive=_is_terminal(sys.stdin), progress=_is_terminal(sys.stderr),
-            config_dir=default_config_dir(), cache_dir=_cache_dir(), language=locale_language(),
+            config_dir=default_config_dir(), cache_dir=_cache_dir(), state_dir=default_state_dir(),
+            language=locale_language(),
         )
 
     def now(self, as_of: date | None = None) -> datetime:
@@ -86,7 +110,7 @@ class Environment:
 
     @property
     def lock_dir(self) -> Path:
-        return self.config_dir / "locks"
+        return self.state_dir / "locks"
 
     @property
     def token_cache(self) -> Path:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
 MASK = "***"
@@ -41,6 +43,23 @@ def forget_all() -> None:
     """For tests: start from no registered secrets."""
     with _lock:
         _secrets.clear()
+
+
+@contextmanager
+def isolated() -> Iterator[None]:
+    """Within the block, no secret registered before it is known, and none registered in
+    it is kept after: each test (or each run of a program that runs okrsync several
+    times) starts from none, and the registry does not grow from one to the next. A
+    single run (the command line) needs none: the process ends with it."""
+    with _lock:
+        before = set(_secrets)
+        _secrets.clear()
+    try:
+        yield
+    finally:
+        with _lock:
+            _secrets.clear()
+            _secrets.update(before)
 
 
 def scrub(text: str) -> str:

@@ -23,8 +23,9 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
@@ -217,6 +218,41 @@ class Pacer:
             self.sleep(pause)
 
 
+# ---------------------------------------------------------------- how a run waits
+
+
+@dataclass(frozen=True)
+class Waits:
+    """How the retries of a run wait: `sleep`, and the monotonic `clock` that measures
+    how long they have taken. Real time, unless the run was handed other ones (`waiting`)."""
+
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+
+
+REAL_TIME = Waits()
+_waits: ContextVar[Waits | None] = ContextVar("okrsync_waits", default=None)
+
+
+def run_waits() -> Waits:
+    """The current run's sleep and clock (see `waiting`)."""
+    return _waits.get() or REAL_TIME
+
+
+@contextlib.contextmanager
+def waiting(sleep: Callable[[float], None], clock: Callable[[], float]) -> Iterator[Waits]:
+    """Within the block, a retry that is not given its own sleep and clock (the Google
+    backend's, the alert webhook's) waits with `sleep` and measures with `clock`: a test
+    hands a fake clock to a whole command this way, and the backoff it asks for is
+    recorded instead of slept."""
+    waits = Waits(sleep, clock)
+    token = _waits.set(waits)
+    try:
+        yield waits
+    finally:
+        _waits.reset(token)
+
+
 # ---------------------------------------------------------------- the policy
 
 
@@ -296,6 +332,10 @@ class RetryPolicy:
     setting: str = "max_retry_seconds"
     max_tries: int | None = None
     lost_tries: int = 3
+    sleep: Callable[[float], None] | None = field(default=None, compare=False, repr=False)
+    """How to wait between tries; None: the run's (`waiting`), real time by default."""
+    clock: Callable[[], float] | None = field(default=None, compare=False, repr=False)
+    """The monotonic clock that times the tries; None: the run's, like `sleep`."""
 
     @classmethod
     def for_budget(cls, max_seconds: float, **kwargs: Any) -> RetryPolicy:
@@ -318,8 +358,8 @@ class RetryPolicy:
         classify: Callable[[BaseException], Failure | None],
         what: str,
         *,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
         deadline: Deadline | None = None,
         rng: Callable[[], float] = random.random,
     ) -> T:
@@ -327,8 +367,12 @@ class RetryPolicy:
 
         An error `classify` returns None for is raised as it is. When retrying would
         pass `max_seconds`, the run's deadline, `max_tries` or `lost_tries`, GaveUp is
-        raised with what happened.
+        raised with what happened. `sleep` and `clock` default to the policy's, else the
+        run's (`waiting`; real time unless a caller handed other ones).
         """
+        waits = run_waits()
+        sleep = sleep or self.sleep or waits.sleep
+        clock = clock or self.clock or waits.clock
         start = clock()
         budget_end = start + self.max_seconds
         attempts = 0
@@ -522,19 +566,22 @@ class _Watchdog:
     """One thread that cuts the connections of requests whose time is up: a request
     registers its watch with its end time, and a late answer finds its connection cut.
     (A thread per request would cost a thread start for each of a pull's hundreds of
-    requests.)"""
+    requests.) The thread ends after `idle` seconds without a watched request."""
 
-    def __init__(self) -> None:
+    def __init__(self, idle: float = IDLE_WATCHDOG) -> None:
+        self.idle = idle
         self._due: list[tuple[float, int, _Watch]] = []
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
         self._count = 0
+        self._closed = False
 
     def schedule(self, watch: _Watch, limit: float) -> None:
         with self._wake:
             self._count += 1
             heapq.heappush(self._due, (time.monotonic() + limit, self._count, watch))
             if self._thread is None or not self._thread.is_alive():
+                self._closed = False
                 self._thread = threading.Thread(target=self._run, name="okrsync-watchdog",
                                                 daemon=True)
                 self._thread.start()
@@ -545,6 +592,17 @@ class _Watchdog:
         with self._wake:
             self._wake.notify()
 
+    def close(self, wait: float = 5.0) -> None:
+        """End the thread now (waiting at most `wait` seconds for it), dropping the
+        watches of requests still running: their reads keep their own time limits."""
+        with self._wake:
+            self._due.clear()
+            self._closed = True
+            thread = self._thread
+            self._wake.notify()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(wait)
+
     def _run(self) -> None:
         with self._wake:
             while True:
@@ -553,8 +611,9 @@ class _Watchdog:
                     _, _, watch = heapq.heappop(self._due)
                     if not watch.stopped:
                         watch.fire()
-                if not self._due:  # idle: wait a little for more, then end
-                    self._wake.wait(IDLE_WATCHDOG)
+                if not self._due:  # idle: wait a little for more (unless closed), then end
+                    if not self._closed:
+                        self._wake.wait(self.idle)
                     if not self._due:
                         self._thread = None
                         return
@@ -563,6 +622,21 @@ class _Watchdog:
 
 
 _WATCHDOG = _Watchdog()
+
+
+@contextlib.contextmanager
+def own_watchdog(idle: float = IDLE_WATCHDOG) -> Iterator[_Watchdog]:
+    """Within the block, requests are watched by a watchdog of their own, closed when
+    the block ends (its thread ended, its watches dropped): a test, or a program that
+    runs okrsync several times, keeps no watchdog thread or watch from one run to the
+    next. A single run (the command line) needs none: it has the process's."""
+    global _WATCHDOG
+    previous, _WATCHDOG = _WATCHDOG, _Watchdog(idle)
+    try:
+        yield _WATCHDOG
+    finally:
+        mine, _WATCHDOG = _WATCHDOG, previous
+        mine.close()
 
 
 class _Watch:
@@ -574,15 +648,17 @@ class _Watch:
         self.limit = limit
         self._conn: Any = None
         self._lock = threading.Lock()
+        self._watchdog = _WATCHDOG
 
     def start(self) -> None:
-        _WATCHDOG.schedule(self, self.limit)
+        self._watchdog = _WATCHDOG
+        self._watchdog.schedule(self, self.limit)
 
     def stop(self) -> None:
         with self._lock:
             self._conn = None
             self.stopped = True
-        _WATCHDOG.done()
+        self._watchdog.done()
 
     def claim(self, conn: Any) -> None:
         with self._lock:

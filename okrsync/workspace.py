@@ -65,14 +65,16 @@ def open_sheet(config: Config, output: Path | None = None, force: bool = False, 
 def sheet_lock(config: Config, lock_dir: Path | None = None) -> Any:
     """A lock held while okrsync changes one sheet: two pulls never overlap.
 
-    It is an OS file lock in `lock_dir` (default: the Environment's), so a run that dies
-    releases it.
+    It is an OS file lock in `lock_dir` (default: the Environment's, `locks` in okrsync's
+    per-user state folder), so a run that dies releases it.
     """
     import hashlib
 
     from filelock import FileLock
 
-    folder = lock_dir if lock_dir is not None else default_config_dir() / "locks"
+    from okrsync.environment import default_lock_dir
+
+    folder = lock_dir if lock_dir is not None else default_lock_dir()
     folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(sheet_identity(config).encode()).hexdigest()[:20]
     return FileLock(folder / f"{digest}.lock", timeout=0)

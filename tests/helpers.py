@@ -112,3 +112,21 @@ def issue(key: str, category: str, parent: str | None = None, **fields: Any) -> 
                                      "issuetype": issuetype("Epic", 1)}}
     return {"expand": "", "id": issue_id(key), "self": f"{SITE}/rest/api/3/issue/"
             f"{issue_id(key)}", "key": key, "fields": body}
+
+
+class FakeTime:
+    """A monotonic clock that moves only when a retry sleeps (or a test says so): hand
+    it to a policy (`sleep=fake.sleep, clock=fake.clock`) or to a whole command
+    (okrsync.retry.waiting, the `fake_time` fixture); `slept` lists the waits asked."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0
+        self.slept.append(seconds)
+        self.now += seconds

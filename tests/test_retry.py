@@ -7,23 +7,17 @@ from email.utils import format_datetime
 
 import pytest
 
-from okrsync.retry import Deadline, Failure, GaveUp, RetryPolicy, retry_after
-
-
-class FakeTime:
-    """A clock that moves only when the policy sleeps (or a test says so)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        assert seconds >= 0
-        self.slept.append(seconds)
-        self.now += seconds
+from okrsync.retry import (
+    REAL_TIME,
+    Deadline,
+    Failure,
+    GaveUp,
+    RetryPolicy,
+    retry_after,
+    run_waits,
+    waiting,
+)
+from tests.helpers import FakeTime
 
 
 class Answer(Exception):
@@ -177,3 +171,31 @@ def test_deadline_caps_each_timeout():
     assert deadline.cap(30) == pytest.approx(3) and not deadline.expired
     fake.now += timedelta(seconds=4).total_seconds()
     assert deadline.remaining() == 0 and deadline.expired
+
+
+def test_a_policy_waits_on_the_runs_clock_unless_it_has_its_own():
+    assert run_waits() is REAL_TIME  # nothing handed: real time
+    runs, own, given = FakeTime(), FakeTime(), FakeTime()
+    policy = RetryPolicy(60, first_wait=1.0, jitter=(1.0, 1.0))
+    with waiting(runs.sleep, runs.clock):
+        send, calls = failing(Answer(503), Answer(503))
+        assert policy.run(send, classify, "searching") == "ok" and len(calls) == 3
+        assert runs.slept == [1.0, 2.0]
+        mine = RetryPolicy(60, first_wait=1.0, jitter=(1.0, 1.0), sleep=own.sleep,
+                           clock=own.clock)
+        send, _ = failing(Answer(503))
+        assert mine.run(send, classify, "searching") == "ok"
+        send, _ = failing(Answer(503))
+        assert mine.run(send, classify, "searching", sleep=given.sleep,
+                        clock=given.clock) == "ok"
+    assert (runs.slept, own.slept, given.slept) == ([1.0, 2.0], [1.0], [1.0])
+    assert run_waits() is REAL_TIME  # and the run's ends with its block
+
+
+def test_the_runs_clock_times_the_budget():
+    runs = FakeTime()
+    send, calls = failing(*[Answer(503)] * 10)
+    with waiting(runs.sleep, runs.clock), pytest.raises(GaveUp) as caught:
+        RetryPolicy(6, first_wait=1.0, jitter=(1.0, 1.0)).run(send, classify, "searching")
+    assert runs.slept == [1.0, 2.0] and len(calls) == 3  # a wait of 4 s more would pass 6 s
+    assert "three times over 3.0 s" in str(caught.value)

@@ -110,7 +110,7 @@ def test_a_posted_digest_is_remembered_so_the_next_starts_there(example):
     assert json.loads(later.output)["since"] == "2024-08-20"
 
 
-def test_a_department_whose_webhook_is_down_makes_the_digest_partial(example):
+def test_a_department_whose_webhook_is_down_makes_the_digest_partial(example, fake_time):
     _two_pulls_a_week_apart(example)
     with Hooks() as hooks:
         _with_webhooks(example, hooks)
@@ -123,6 +123,8 @@ def test_a_department_whose_webhook_is_down_makes_the_digest_partial(example):
     assert answer["posted"] == ["CX실", "플랫폼실"]
     assert answer["warnings"] == ["the brief of 결제실 was not delivered: HTTP 503"]
     assert hooks.url not in result.output
+    assert [r.path for r in hooks.requests].count("/down") == 3  # tried three times,
+    assert fake_time.slept == [1.0, 2.0]  # backing off 1 s, then 2 s
 
 
 def test_post_without_any_webhook_is_a_config_error(example):

@@ -118,8 +118,7 @@ def test_a_lone_surrogate_fails_its_kr_readably():
     assert krs[1].errors == []
 
 
-@settings(max_examples=150, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])  # examples: tests/conftest.py
 @given(texts=st.lists(st.text(max_size=30), min_size=1, max_size=4))
 def test_fuzzed_cell_text_renders_safely_in_every_format(texts):
     _render_safely(texts, ("table", "markdown", "json", "csv"))
@@ -129,7 +128,7 @@ def test_fuzzed_cell_text_renders_safely_in_every_format(texts):
     assert "<!" not in post and "\x1b" not in post
 
 
-@settings(max_examples=20, deadline=None, derandomize=True,
+@settings(max_examples=max(4, settings.default.max_examples // 8),  # each draws charts
           suppress_health_check=[HealthCheck.too_slow])
 @given(texts=st.lists(st.text(max_size=30), min_size=1, max_size=3))
 def test_fuzzed_cell_text_renders_safely_in_html_with_its_charts(texts):

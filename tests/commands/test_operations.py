@@ -69,8 +69,7 @@ def test_andon_flags_a_kr_that_went_backwards_and_posts_to_the_webhook(tmp_path)
     assert f"{hook.url}" not in second.output  # the webhook URL is a secret
 
 
-def test_a_webhook_that_is_down_never_fails_the_pull(tmp_path, monkeypatch):
-    monkeypatch.setattr("okrsync.alerts.time.sleep", lambda seconds: None)
+def test_a_webhook_that_is_down_never_fails_the_pull(tmp_path, fake_time):
     with Webhook() as hook:
         hook.faults.append(Fault(503, times=-1))
         config = _team(tmp_path, 7, webhook=f"{hook.url}/hooks/okr", stale=90)
@@ -80,6 +79,7 @@ def test_a_webhook_that_is_down_never_fails_the_pull(tmp_path, monkeypatch):
     assert result.exit_code == 0
     assert "warning: the alert webhook did not take the alerts (HTTP 503)" in result.output
     assert len(hook.requests) == 3  # retried, then given up
+    assert fake_time.slept == [1.0, 2.0]  # backing off 1 s, then 2 s
     assert load_workbook(tmp_path / "okr.xlsx").active["I2"].value == pytest.approx(0.4)
 
 
@@ -94,11 +94,12 @@ def test_stale_krs(tmp_path):
     assert run("pull", "-c", str(relaxed), *AS_OF, "--fail-on", "stale").exit_code == 0
 
 
-def test_the_lock_lives_in_the_test_s_own_home(tmp_path, private_home):
+def test_the_lock_lives_in_the_state_folder_of_the_test_s_own_home(tmp_path, private_home):
     config = _team(tmp_path, 3)
     assert run("pull", "-c", str(config), *AS_OF).exit_code == 0
-    locks = list((private_home / ".config" / "okrsync" / "locks").iterdir())
+    locks = list((private_home / ".local" / "state" / "okrsync" / "locks").iterdir())
     assert [lock.suffix for lock in locks] == [".lock"]
+    assert not (private_home / ".config" / "okrsync" / "locks").exists()  # not a setting
 
 
 def test_a_second_pull_of_the_same_sheet_waits_for_nobody(tmp_path):

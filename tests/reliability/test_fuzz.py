@@ -65,7 +65,7 @@ HEADER = ["Department", "Objective", "Key Result", "Owner", "Start", "Target", "
           "Q3", "Q4", "Achievement", "JIRA", "JIRA metric", "Status"]
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])  # examples: tests/conftest.py
 @given(st.lists(st.lists(cell, min_size=0, max_size=14), min_size=1, max_size=12))
 def test_any_rows_give_krs_errors_or_writes_but_never_crash(rows):
     grid = Grid([HEADER, *rows])
@@ -135,7 +135,7 @@ def _toml(value: object) -> str:
     return repr(value)
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.dictionaries(st.sampled_from(["sheet", "jira", "okr", "google", "alerts", "extra"]),
                        section, max_size=4))
 def test_any_config_loads_or_names_the_key(tmp_path, sections):

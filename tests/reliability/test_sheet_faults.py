@@ -60,31 +60,33 @@ def expected_after_clean_pull(tmp_path):
     ],
     ids=["429-for-a-while", "500", "503-on-write", "dropped-read"],
 )
-def test_transient_faults_are_survived(api, tmp_path, fault):
+def test_transient_faults_are_survived(api, tmp_path, fault, fake_time):
     config = _setup(api, tmp_path)
+    faulty = fault.times
     api.faults.append(fault)
     result = pull(config)
     assert result.exit_code == 0, result.output
+    assert len(fake_time.slept) == faulty  # each faulty answer retried once
     assert values(api) == expected_after_clean_pull(tmp_path)
 
 
 def test_a_slow_read_past_the_timeout_is_retried(api, tmp_path):
     config = _setup(api, tmp_path)
     config.write_text(config.read_text().replace(
-        "max_retry_seconds = 2\n", "max_retry_seconds = 4\ntimeout = 0.5\n"))
-    api.faults.append(Fault(200, times=1, method="GET", delay=1.2, body={}))
+        "max_retry_seconds = 2\n", "max_retry_seconds = 4\ntimeout = 0.3\n"))
+    api.faults.append(Fault(200, times=1, method="GET", delay=0.9, body={}))
     result = pull(config)
     assert result.exit_code == 0, result.output
     assert values(api) == expected_after_clean_pull(tmp_path)
 
 
 @pytest.mark.parametrize("fault", [Fault(0, method="POST"), Fault(200, method="POST",
-                                                                    delay=1.2, body={})],
+                                                                    delay=0.9, body={})],
                          ids=["dropped-write", "slow-write"])
 def test_a_write_whose_answer_is_lost_is_reported_not_retried(api, tmp_path, fault):
     config = _setup(api, tmp_path)
     config.write_text(config.read_text().replace("max_retry_seconds = 2\n",
-                                                 "max_retry_seconds = 2\ntimeout = 0.5\n"))
+                                                 "max_retry_seconds = 2\ntimeout = 0.3\n"))
     before = values(api)
     api.faults.append(fault)
     result = pull(config)
@@ -96,13 +98,15 @@ def test_a_write_whose_answer_is_lost_is_reported_not_retried(api, tmp_path, fau
     assert values(api) == expected_after_clean_pull(tmp_path)
 
 
-def test_quota_exhausted_stops_before_writing(api, tmp_path):
+def test_quota_exhausted_stops_before_writing(api, tmp_path, fake_time):
     config = _setup(api, tmp_path)
     before = values(api)
     api.faults.append(Fault(429, times=-1, headers={"Retry-After": "1"}, method="POST"))
     result = pull(config)
     assert result.exit_code == 3 and "quota exceeded" in result.output
     assert values(api) == before
+    assert len(api.sheets_requests("POST")) == 2  # one retry, after the second Google asked
+    assert len(fake_time.slept) == 1 and 1.0 <= fake_time.slept[0] <= 1.25
 
 
 def test_token_expiring_mid_run(api, tmp_path):

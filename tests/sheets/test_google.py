@@ -253,21 +253,24 @@ def test_a_cell_edited_between_read_and_write_keeps_the_persons_value(api, tmp_p
     assert "K8" not in [c.cell for c in result.changes]
 
 
-def test_quota_errors_are_retried(api, tmp_path):
+def test_quota_errors_are_retried(api, tmp_path, fake_time):
     config = _setup(api, tmp_path)
     api.faults.append(Fault(429, times=2, headers={"Retry-After": "0"}))
     api.faults.append(Fault(503, times=1, method="POST"))
     result = run_pull(load_config(config), AS_OF)
     assert result.exit_code is ExitCode.OK and result.written
+    assert len(fake_time.slept) == 3  # each answer retried once
 
 
-def test_quota_exhausted_is_a_clear_failure_and_writes_nothing(api, tmp_path):
+def test_quota_exhausted_is_a_clear_failure_and_writes_nothing(api, tmp_path, fake_time):
     config = _setup(api, tmp_path)
     api.faults.append(Fault(429, times=10_000, headers={"Retry-After": "1"}))
     with pytest.raises(SourceError, match="quota exceeded"):
         run_pull(load_config(config), AS_OF)
     api.faults.clear()
     assert api.values(BOOK, "2024 OKR")[7][10] is None
+    # waited the second Google asked for, once: a second wait would pass the 2 s allowed
+    assert len(fake_time.slept) == 1 and 1.0 <= fake_time.slept[0] <= 1.25
 
 
 def test_expired_token_is_refreshed(api, tmp_path):
@@ -333,11 +336,12 @@ def test_revoked_key_exits_3_and_never_prints_the_key(api, tmp_path):
     assert stat.S_IMODE((tmp_path / "key.json").stat().st_mode) == 0o600
 
 
-def test_unreachable_endpoint_exits_3(tmp_path):
+def test_unreachable_endpoint_exits_3(tmp_path, fake_time):
     with SheetsStandIn() as server:
         config = _setup(server, tmp_path)
     result = _cli(config)
     assert result.exit_code == 3 and "cannot reach Google Sheets" in result.output
+    assert len(fake_time.slept) == 2  # tried three times
 
 
 def test_check_and_report_work_on_google(api, tmp_path):

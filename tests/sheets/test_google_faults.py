@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import time
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -35,14 +36,16 @@ def _set(config: Path, old: str, new: str) -> None:
 def test_a_trickling_read_stops_the_pull_within_the_timeout(tmp_path):
     with SheetsStandIn() as api:
         config = _setup(api, tmp_path)
-        _set(config, "max_retry_seconds = 2\n", "max_retry_seconds = 2\ntimeout = 1\n")
+        _set(config, "max_retry_seconds = 2\n", "max_retry_seconds = 2\ntimeout = 0.3\n")
         before = api.values(BOOK, TAB)
-        body = {"sheets": [], "padding": "x" * 400}
-        api.faults.append(Fault(200, times=-1, method="GET", trickle=0.3, body=body))
+        body = {"sheets": [], "padding": "x" * 400}  # 20 s at a byte every 0.05 s
+        api.faults.append(Fault(200, times=-1, method="GET", trickle=0.05, body=body))
+        started = time.monotonic()
         result = pull(config)
+        assert time.monotonic() - started < 5  # three tries of 0.3 s, and the rest of the run
         assert result.exit_code == 3, result.output
         assert "cannot reach Google Sheets at 127.0.0.1" in result.output
-        assert "did not answer in time (timeout 1 s)" in result.output
+        assert "did not answer in time (timeout 0.3 s)" in result.output
         assert api.trickled < len(json.dumps(body)) / 2  # each answer was cut short
         assert api.values(BOOK, TAB) == before and api.sheets_requests("POST") == []
     lock = sheet_lock(load_config(config))

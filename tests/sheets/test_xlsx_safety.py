@@ -273,15 +273,14 @@ def test_output_naming_the_workbook_itself_keeps_every_guard(tmp_path, monkeypat
         save_as_a_person(workbook, theirs)
         return grid
 
-    monkeypatch.setattr(XlsxSheet, "read", read_then_a_person_saves)
-    result = pull(config, "--output", output)
+    with monkeypatch.context() as patch:  # only this pull meets the person's save
+        patch.setattr(XlsxSheet, "read", read_then_a_person_saves)
+        result = pull(config, "--output", output)
     assert result.exit_code == 3, result.output
     assert "was changed by someone else while okrsync ran" in result.output
     assert workbook.read_bytes() == theirs
-    monkeypatch.undo()
 
     dashboard(tmp_path)  # and otherwise it is a pull in place
-    monkeypatch.chdir(tmp_path / "sub")
     result = pull(config, "--output", output)
     assert result.exit_code == 0, result.output
     book = load_workbook(workbook)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import random
-import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -72,8 +71,8 @@ class GoogleSheet(SheetBackend):
         max_retry_seconds: float = 120.0,
         allow_http: bool = False,
         policy: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
         deadline: Deadline | None = None,
     ) -> None:
         refuse_plain_http(endpoint, "[google] api_endpoint", allow_http,

@@ -10,7 +10,6 @@ connection was never made is sent again.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -90,12 +89,15 @@ def _status(error: APIError) -> int:
 
 
 class SheetsHttp:
-    """Sends one Sheets request at a time under the retry policy; explains failures."""
+    """Sends one Sheets request at a time under the retry policy; explains failures.
+
+    Retries wait with `sleep` and are timed by `clock`: by default the run's
+    (okrsync.retry.waiting; real time unless the caller handed other ones)."""
 
     def __init__(self, ref: SpreadsheetRef, endpoint: str, account: str | None,
                  policy: RetryPolicy, *, timeout: float,
-                 sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] | None = None,
+                 clock: Callable[[], float] | None = None,
                  deadline: Deadline | None = None) -> None:
         self.ref, self.endpoint, self.account = ref, endpoint.rstrip("/"), account
         self.policy, self.timeout = policy, timeout
