@@ -187,7 +187,8 @@ def jira(request, monkeypatch):
         yield server
 
 
-def test_problems_made_on_the_search_threads_speak_the_sheets_language(jira, tmp_path):
+def test_problems_made_on_the_search_threads_speak_the_sheets_language(jira, tmp_path,
+                                                                     fake_time):
     """The live source searches on a pool of threads: a KR that fails there (JIRA keeps
     answering 503) is told in the sheet's language, in Korean as in English."""
     from tests.standins.base import Fault

@@ -205,9 +205,9 @@ def test_a_search_that_times_out_fails_only_its_kr(jira, tmp_path):
         ["Eng", "O", "slow", "", 0, 10, None, None, None, None, None, "labels = a", "done_count"],
         ["Eng", "O", "fast", "", 0, 10, None, None, None, None, None, "labels = b", "done_count"],
     ])
-    config = live_config(tmp_path, jira, "okr.xlsx", timeout=0.5, max_workers=1)
+    config = live_config(tmp_path, jira, "okr.xlsx", timeout=0.2, max_workers=1)
     # Timeouts of a search are retried (a read is safe to repeat): it times out each time.
-    jira.faults.append(Fault(200, times=3, match="search", delay=1.5, body={"issues": []}))
+    jira.faults.append(Fault(200, times=3, match="search", delay=0.5, body={"issues": []}))
     result = run_pull(load_config(config), AS_OF)
     assert result.exit_code is ExitCode.PARTIAL
     assert [p.row for p in result.problems] == [2]

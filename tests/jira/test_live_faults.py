@@ -87,15 +87,15 @@ def _nothing_held(config: Path) -> None:
 
 def test_a_trickling_search_fails_its_krs_within_the_timeout(jira, tmp_path):
     _issues(jira)
-    config = _sheet(tmp_path, jira.url, cloud=jira.cloud, timeout=1)
+    config = _sheet(tmp_path, jira.url, cloud=jira.cloud, timeout=0.3)
     body = {"issues": [], "padding": "x" * 400}
-    jira.faults.append(Fault(200, times=-1, match="search", trickle=0.3, body=body))
+    jira.faults.append(Fault(200, times=-1, match="search", trickle=0.1, body=body))
     result = pull(config)
     assert result.exit_code == 1, result.output
-    assert "did not answer in time (timeout 1 s)" in result.output
+    assert "did not answer in time (timeout 0.3 s)" in result.output
     sheet = load_workbook(tmp_path / "okr.xlsx").active
     assert sheet["I2"].value is None and sheet["I3"].value is None  # never half an answer
-    # Each answer was cut after about a second: the server never got to send its body.
+    # Each answer was cut after its 0.3 s: the server never got to send its body.
     assert jira.trickled < len(json.dumps(body)) / 2
     _nothing_held(config)
 
@@ -104,15 +104,15 @@ def test_a_trickling_search_fails_its_krs_within_the_timeout(jira, tmp_path):
     ("fault", "said"),
     [(Fault(429, times=-1, match="serverInfo", headers={"Retry-After": "30"}),
       "JIRA answered HTTP 429 while connecting; gave up after"),
-     (Fault(200, times=-1, match="serverInfo", trickle=0.3, body={"x": "y" * 100}),
-      "JIRA did not answer in time (timeout 1 s)"),
+     (Fault(200, times=-1, match="serverInfo", trickle=0.1, body={"x": "y" * 100}),
+      "JIRA did not answer in time (timeout 0.3 s)"),
      (Fault(503, times=-1, match="serverInfo"), "JIRA kept answering HTTP 503")],
     ids=["429", "trickle", "503"],
 )
 def test_a_failure_while_connecting_stops_the_run_with_its_own_message(jira, tmp_path, fault,
                                                                         said):
     _issues(jira)
-    config = _sheet(tmp_path, jira.url, cloud=jira.cloud, timeout=1)
+    config = _sheet(tmp_path, jira.url, cloud=jira.cloud, timeout=0.3)
     before = (tmp_path / "okr.xlsx").read_bytes()
     jira.faults.append(fault)
     result = pull(config)
@@ -197,13 +197,13 @@ def test_a_tls_failure_says_so(jira, tmp_path):
 
 
 def test_the_runs_deadline_bounds_every_request(jira, tmp_path):
-    # A generous per-read timeout, a server that trickles, and --max-seconds 2: the run
+    # A generous per-read timeout, a server that trickles, and --max-seconds 1: the run
     # gives up at its own deadline instead of reading a byte every 0.2 s for minutes.
     _issues(jira)
     config = _sheet(tmp_path, jira.url, cloud=jira.cloud, timeout=30)
     body = {"issues": [], "padding": "x" * 400}
     jira.faults.append(Fault(200, times=-1, match="search", trickle=0.2, body=body))
-    result = pull(config, "--max-seconds", "2")
+    result = pull(config, "--max-seconds", "1")
     assert result.exit_code == 1, result.output
     assert "--max-seconds" in result.output and "unexpected" not in result.output
     sheet = load_workbook(tmp_path / "okr.xlsx").active

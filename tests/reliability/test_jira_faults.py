@@ -13,6 +13,8 @@ from tests.jira.test_live import TOKEN, live_config
 from tests.standins.base import Fault
 from tests.standins.jira import JiraStandIn
 
+pytestmark = pytest.mark.usefixtures("fake_time")  # retries wait on a fake clock
+
 runner = CliRunner()
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import json
 import threading
-import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -123,9 +122,8 @@ class JiraHttp:
     """Every request okrsync sends to one JIRA site goes through `call`."""
 
     def __init__(self, client: JIRA, *, server: str, user: str, policy: RetryPolicy,
-                 timeout: float, pacer: Pacer, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic,
-                 deadline: Deadline | None = None) -> None:
+                 timeout: float, pacer: Pacer, sleep: Callable[[float], None],
+                 clock: Callable[[], float], deadline: Deadline | None = None) -> None:
         self.client = client
         self.server = server.rstrip("/")
         self.shown = redact_url(self.server)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextvars
 import functools
 import os
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,7 +31,7 @@ from okrsync.jira.metrics import Kind, Metric
 from okrsync.jira.model import Issue, issue_from_rest, points_fields_of
 from okrsync.jira.source import IssueSource, Measurement
 from okrsync.redact import register
-from okrsync.retry import Deadline, Pacer, RetryPolicy, refuse_plain_http
+from okrsync.retry import Deadline, Pacer, RetryPolicy, refuse_plain_http, run_waits
 
 
 @dataclass(frozen=True)
@@ -62,11 +61,17 @@ class Site:
 
 
 def connect(site: Site, *, deadline: Deadline | None = None,
-            sleep: Callable[[float], None] = time.sleep,
-            clock: Callable[[], float] = time.monotonic,
+            sleep: Callable[[float], None] | None = None,
+            clock: Callable[[], float] | None = None,
             policy: RetryPolicy | None = None) -> JiraApi:
     """Open the site: one request (`serverInfo`) tells Cloud from Server / DC and gives
-    JIRA's clock. Raises SourceError (exit 3) when JIRA cannot be reached or refuses."""
+    JIRA's clock. Raises SourceError (exit 3) when JIRA cannot be reached or refuses.
+
+    Retries wait with `sleep` and measure with `clock`: by default the run's (real time,
+    unless the run was handed others)."""
+    waits = run_waits()
+    sleep = sleep or waits.sleep
+    clock = clock or waits.clock
     register(site.token, user=None if site.pat else site.email)
     register(urlsplit(site.server).password)  # a password inside the URL is a secret too
     refuse_plain_http(site.server, "[jira] server", site.allow_http, "the JIRA token")
