@@ -14,8 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from okrsync.core.andon import Alarm, Alert
 from okrsync.core.text import clean
 from okrsync.i18n import _, words
-from okrsync.redact import register, scrub
-from okrsync.retry import (
+from okrsync.net import (
     RETRIED_STATUSES,
     Deadline,
     Failure,
@@ -25,6 +24,7 @@ from okrsync.retry import (
     retry_after,
     timed_session,
 )
+from okrsync.redact import register, scrub
 
 ATTEMPTS = 3
 TIMEOUT = 5.0
@@ -33,7 +33,7 @@ TIMEOUT = 5.0
 def webhook_policy(sleep: Callable[[float], None] | None = None,
                    clock: Callable[[], float] | None = None) -> RetryPolicy:
     """The webhook's retry policy: three tries, 1 s then 2 s apart, within 20 s. Its
-    waits use `sleep` and `clock` (default: the run's, okrsync.retry.waiting)."""
+    waits use `sleep` and `clock` (default: the run's, okrsync.net.waiting)."""
     return RetryPolicy(max_seconds=20.0, first_wait=1.0, cap=4.0, jitter=(1.0, 1.0),
                        service="the alert webhook", setting="the webhook's retry time",
                        max_tries=ATTEMPTS, sleep=sleep, clock=clock)

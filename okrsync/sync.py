@@ -20,7 +20,7 @@ from okrsync.i18n import _, _s, set_sheet_language
 from okrsync.jira.links import Link, parse_link
 from okrsync.jira.metrics import Metric, check_unit, parse_metric
 from okrsync.jira.source import IssueSource
-from okrsync.retry import Deadline
+from okrsync.net import Deadline
 from okrsync.sheets.base import LogRecord, SheetBackend
 from okrsync.workspace import open_sheet, open_source
 

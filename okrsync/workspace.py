@@ -17,7 +17,7 @@ from okrsync.environment import TOKEN_FILE, default_config_dir
 from okrsync.errors import ConfigError, LockedError
 from okrsync.i18n import _
 from okrsync.jira.source import IssueSource
-from okrsync.retry import Deadline
+from okrsync.net import Deadline
 from okrsync.sheets.base import SheetBackend
 from okrsync.sheets.refs import is_workbook, parse_spreadsheet
 
@@ -47,7 +47,7 @@ def open_sheet(config: Config, output: Path | None = None, force: bool = False, 
     if output is not None:
         raise ConfigError(_("--output works only with an .xlsx workbook"))
     google = config.google
-    from okrsync.retry import refuse_plain_http
+    from okrsync.net import refuse_plain_http
 
     refuse_plain_http(google.api_endpoint, "[google] api_endpoint", google.allow_http,
                       "the Google access token")

@@ -17,8 +17,8 @@ from hypothesis import settings  # noqa: E402
 
 from okrsync.environment import Environment  # noqa: E402
 from okrsync.i18n import speaking  # noqa: E402
+from okrsync.net import own_watchdog, waiting  # noqa: E402
 from okrsync.redact import isolated  # noqa: E402
-from okrsync.retry import own_watchdog, waiting  # noqa: E402
 from tests.helpers import FakeTime  # noqa: E402
 from tests.home import home_environment, make_home  # noqa: E402
 
@@ -78,7 +78,7 @@ def private_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def process_state() -> Iterator[None]:
     """What okrsync keeps for the whole process is each test's own: the secrets to
     scrub (okrsync.redact) start from none, and the watchdog that cuts requests past
-    their time (okrsync.retry) is the test's, its thread ended with the test."""
+    their time (okrsync.net) is the test's, its thread ended with the test."""
     with isolated(), own_watchdog():
         yield
 

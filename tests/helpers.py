@@ -117,7 +117,7 @@ def issue(key: str, category: str, parent: str | None = None, **fields: Any) -> 
 class FakeTime:
     """A monotonic clock that moves only when a retry sleeps (or a test says so): hand
     it to a policy (`sleep=fake.sleep, clock=fake.clock`) or to a whole command
-    (okrsync.retry.waiting, the `fake_time` fixture); `slept` lists the waits asked."""
+    (okrsync.net.waiting, the `fake_time` fixture); `slept` lists the waits asked."""
 
     def __init__(self, start: float = 1000.0) -> None:
         self.now = start

@@ -7,7 +7,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from okrsync.retry import (
+from okrsync.net import (
     REAL_TIME,
     Deadline,
     Failure,

@@ -11,8 +11,7 @@ import time
 import pytest
 import requests
 
-from okrsync import retry
-from okrsync.retry import own_watchdog, timed_session
+from okrsync.net.watchdog import current_watchdog, own_watchdog, timed_session
 from tests.standins.base import Fault, StandIn
 
 
@@ -54,11 +53,11 @@ def test_the_watchdog_cuts_a_trickling_answer_and_then_ends():
 
 
 def test_a_watchdog_of_its_own_ends_with_its_block_and_leaves_the_outer_one_alone():
-    outer = retry._WATCHDOG  # the test's (tests/conftest.py)
+    outer = current_watchdog()  # the test's (tests/conftest.py)
     with Echo() as server, timed_session(requests.Session(), timeout=600) as session:
         with own_watchdog(idle=600) as mine:  # it would wait ten minutes for more
-            assert retry._WATCHDOG is mine
+            assert current_watchdog() is mine
             assert session.get(f"{server.url}/x").json() == {"ok": True}
             assert len(_watchdogs()) == 1  # idle, waiting for more
-        assert retry._WATCHDOG is outer
+        assert current_watchdog() is outer
         assert _watchdogs() == []  # ended with the block, at once

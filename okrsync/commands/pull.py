@@ -10,7 +10,7 @@ from pathlib import Path
 from okrsync.alerts import post_alerts
 from okrsync.config import Config
 from okrsync.environment import Environment
-from okrsync.retry import Deadline
+from okrsync.net import Deadline
 from okrsync.sheets.refs import is_workbook
 from okrsync.sync import PullResult, Reach, run_pull
 from okrsync.workspace import locked

@@ -9,7 +9,7 @@ and retry policy; every failure becomes one of three public errors.
 - `SourceError` (exit 3): the credentials were refused, or JIRA cannot be reached at
   all (DNS, TLS, connection refused) — the run stops, nothing is written.
 
-Answers 429, 500, 502, 503 and 504 are retried (okrsync.retry's policy, for `[jira]
+Answers 429, 500, 502, 503 and 504 are retried (okrsync.net's policy, for `[jira]
 max_retry_seconds`); so are timeouts and dropped connections, since everything okrsync
 asks JIRA is a read, safe to repeat.
 """
@@ -28,21 +28,20 @@ from jira import JIRA, JIRAError
 
 from okrsync.core.text import clean
 from okrsync.errors import SourceError
-from okrsync.i18n import _, _s
-from okrsync.redact import redact_url, scrub
-from okrsync.retry import (
+from okrsync.i18n import _, _s, fragment
+from okrsync.net import (
     RETRIED_STATUSES,
     Deadline,
     Failure,
     GaveUp,
     Pacer,
     RetryPolicy,
-    fragment,
     lost_connection,
     network_problem,
     retry_after,
     timed_session,
 )
+from okrsync.redact import redact_url, scrub
 
 T = TypeVar("T")
 

@@ -30,8 +30,8 @@ from okrsync.jira.live.reader import Answer, Reader, ReadResult, Task
 from okrsync.jira.metrics import Kind, Metric
 from okrsync.jira.model import Issue, issue_from_rest, points_fields_of
 from okrsync.jira.source import IssueSource, Measurement
+from okrsync.net import Deadline, Pacer, RetryPolicy, refuse_plain_http, run_waits
 from okrsync.redact import register
-from okrsync.retry import Deadline, Pacer, RetryPolicy, refuse_plain_http, run_waits
 
 
 @dataclass(frozen=True)

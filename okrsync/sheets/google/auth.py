@@ -19,9 +19,9 @@ from google.auth.credentials import Credentials
 from google.auth.exceptions import GoogleAuthError, RefreshError, TransportError
 
 from okrsync.errors import ConfigError, SourceError, warn_if_readable_by_others
-from okrsync.i18n import _
+from okrsync.i18n import _, fragment
+from okrsync.net import Deadline, network_problem, timed_session
 from okrsync.redact import register
-from okrsync.retry import Deadline, fragment, network_problem, timed_session
 
 SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
 """The OAuth token cache's file name, in okrsync's config folder."""

@@ -28,7 +28,7 @@ from okrsync.core.grid import CellWrite, Grid, a1
 from okrsync.core.template import Template
 from okrsync.errors import SourceError
 from okrsync.i18n import _, _s
-from okrsync.retry import Deadline, RetryPolicy, refuse_plain_http
+from okrsync.net import Deadline, RetryPolicy, refuse_plain_http
 from okrsync.sheets.base import LOG_HEADER, LOG_TAB, LogRecord, SheetBackend, WriteReport
 from okrsync.sheets.google.auth import account_of
 from okrsync.sheets.google.cells import (

@@ -1,7 +1,7 @@
 """Talking to the Sheets API: the routed, time-limited session, the retry policy, and
 Google's errors turned into messages a PM can act on.
 
-429 and 5xx answers mean the request was not applied: always retried (okrsync.retry's
+429 and 5xx answers mean the request was not applied: always retried (okrsync.net's
 policy, for `[google] max_retry_seconds`). A broken connection or a timeout is retried
 only for reads: a write may have been applied before the connection broke, so it is
 reported instead (the next pull writes whatever is still missing). Only a write whose
@@ -22,22 +22,21 @@ from gspread.exceptions import APIError
 
 from okrsync.core.text import clean
 from okrsync.errors import SourceError
-from okrsync.i18n import _
-from okrsync.redact import redact_url, scrub
-from okrsync.retry import (
+from okrsync.i18n import _, fragment
+from okrsync.net import (
     RETRIED_STATUSES,
     Deadline,
     Failure,
     GaveUp,
     RequestTooSlow,
     RetryPolicy,
-    fragment,
     lost_connection,
     network_problem,
     never_sent,
     retry_after,
     timed_session,
 )
+from okrsync.redact import redact_url, scrub
 from okrsync.sheets.google.auth import refresh_failure, register_credentials, token_request
 from okrsync.sheets.refs import SpreadsheetRef
 
@@ -92,7 +91,7 @@ class SheetsHttp:
     """Sends one Sheets request at a time under the retry policy; explains failures.
 
     Retries wait with `sleep` and are timed by `clock`: by default the run's
-    (okrsync.retry.waiting; real time unless the caller handed other ones)."""
+    (okrsync.net.waiting; real time unless the caller handed other ones)."""
 
     def __init__(self, ref: SpreadsheetRef, endpoint: str, account: str | None,
                  policy: RetryPolicy, *, timeout: float,
