@@ -10,10 +10,12 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
+
+from okrsync.net.deadline import Deadline
 
 
 def default_config_dir() -> Path:
@@ -81,13 +83,16 @@ class Environment:
     """Progress bars may be drawn (stderr is a terminal)."""
     config_dir: Path
     """Per-user settings: the Google sign-in token, the last digest's date."""
-    cache_dir: Path
-    """What can be rebuilt: the JIRA issue cache."""
+    cache_dir: Path | None
+    """What can be rebuilt: the JIRA issue cache (None: none is kept, JIRA is read in
+    full every time)."""
     state_dir: Path
     """Per-user state okrsync keeps for itself, nothing a person edits: the sheet locks."""
     clock: Callable[[], datetime] = field(default=lambda: datetime.now().astimezone())
     language: str = "en"
     """The language of messages: `ko` when the locale is Korean (LANG=ko_KR.UTF-8)."""
+    deadline: Deadline | None = None
+    """The run's time limit (`--max-seconds`): every request stops there."""
 
     @classmethod
     def from_system(cls) -> Environment:
@@ -97,6 +102,12 @@ class Environment:
             config_dir=default_config_dir(), cache_dir=_cache_dir(), state_dir=default_state_dir(),
             language=locale_language(),
         )
+
+    def limited(self, max_seconds: float | None) -> Environment:
+        """This environment with a time limit on the whole run (`--max-seconds`)."""
+        if not max_seconds:
+            return replace(self, deadline=None)
+        return replace(self, deadline=Deadline(max_seconds, label="--max-seconds"))
 
     def now(self, as_of: date | None = None) -> datetime:
         """The time of the run: with `--as-of`, that day (at the clock's time of day), so

@@ -20,33 +20,8 @@ from okrsync.i18n import _, _s, set_sheet_language
 from okrsync.jira.links import Link, parse_link
 from okrsync.jira.metrics import Metric, check_unit, parse_metric
 from okrsync.jira.source import IssueSource
-from okrsync.net import Deadline
 from okrsync.sheets.base import LogRecord, SheetBackend
 from okrsync.workspace import open_sheet, open_source
-
-
-@dataclass(frozen=True)
-class Reach:
-    """How this run reaches the sheet and JIRA: what depends on where it runs."""
-
-    token_cache: Path | None = None
-    """The Google sign-in token (oauth)."""
-    interactive: bool = False
-    """A person can sign in in a browser."""
-    progress: bool = False
-    """Progress bars may be drawn."""
-    deadline: Deadline | None = None
-    """Every request stops here (`--max-seconds`)."""
-    cache_dir: Path | None = None
-    """Where the JIRA issue cache lives (None: read JIRA in full every time)."""
-    full: bool = False
-    """Read JIRA in full, whatever the cache holds (`pull --full`)."""
-
-    @classmethod
-    def of(cls, env: Environment, deadline: Deadline | None = None, full: bool = False
-           ) -> Reach:
-        return cls(env.token_cache, env.interactive, env.progress, deadline, env.cache_dir,
-                   full)
 
 
 @dataclass(frozen=True)
@@ -108,7 +83,7 @@ class PullResult:
 
 def _measure(
     krs: Sequence[KeyResult], grid: Grid, layout: Layout, period: Period, config: Config,
-    problems: dict[int, list[str]], reach: Reach,
+    problems: dict[int, list[str]], env: Environment, full: bool,
 ) -> tuple[dict[int, float], dict[int, str], IssueSource | None]:
     """JIRA values of the linked KRs without problems, by 0-based row, and where each
     came from; what goes wrong is added to `problems`."""
@@ -144,9 +119,7 @@ def _measure(
             continue
         wanted[kr.row] = (link, metric)
         sources[kr.row] = f"JIRA {link} ({metric})"
-    source = (open_source(config, show_progress=reach.progress, deadline=reach.deadline,
-                          cache_dir=reach.cache_dir, full=reach.full)
-              if wanted else None)
+    source = open_source(config, env, full=full) if wanted else None
     if source is not None:
         try:
             measured = source.measure(wanted.values(), config.jira.weights)
@@ -180,20 +153,21 @@ def load_state(
     config: Config,
     as_of: date,
     *,
+    env: Environment,
     with_jira: bool,
     output: Path | None = None,
     force: bool = False,
-    reach: Reach = Reach(),
+    full: bool = False,
 ) -> tuple[SheetState, dict[int, str]]:
-    """Read and assess the sheet; with JIRA, put fresh values in the current quarter."""
+    """Read and assess the sheet; with JIRA, put fresh values in the current quarter
+    (`full`: read JIRA in full, whatever the cache holds)."""
     period = Period.at(as_of, config.okr.fiscal_year_start_month)
     if config.okr.year is not None and config.okr.year != period.year.label:
         raise ConfigError(_(
             "[okr] year: the sheet is for {year}, but {day} falls in OKR year {label}; pass "
             "--as-of with a date in {year}, or set [okr] year for the new sheet").format(
             year=config.okr.year, day=as_of.isoformat(), label=period.year.label))
-    backend = open_sheet(config, output, force, token_cache=reach.token_cache,
-                         interactive=reach.interactive, deadline=reach.deadline)
+    backend = open_sheet(config, env, output, force)
     grid = backend.read(for_writing=with_jira)
     layout = detect_layout(grid, period.year.label)
     if config.okr.year is None and not layout.dated:  # else the headers said the year
@@ -219,7 +193,7 @@ def load_state(
     if with_jira and any(kr.linked for kr in krs):
         try:
             values, sources, source = _measure(krs, grid, layout, period, config, problems,
-                                               reach)
+                                               env, full)
         except BaseException:
             backend.close()
             raise
@@ -238,16 +212,19 @@ def run_pull(
     config: Config,
     as_of: date | None = None,
     *,
+    env: Environment | None = None,
     dry_run: bool = False,
     output: Path | None = None,
     force: bool = False,
-    now: datetime | None = None,
-    reach: Reach = Reach(),
+    full: bool = False,
 ) -> PullResult:
-    """One pull: read, measure, assess, write the owned cells that changed, log them."""
-    now = now or datetime.now().astimezone()
-    state, sources = load_state(config, as_of or now.date(), with_jira=True, output=output,
-                                force=force, reach=reach)
+    """One pull: read, measure, assess, write the owned cells that changed, log them.
+
+    `env` is where it runs (default: this process's terminal, folders and clock)."""
+    env = env or Environment.from_system()
+    now = env.now(as_of)
+    state, sources = load_state(config, as_of or now.date(), env=env, with_jira=True,
+                                output=output, force=force, full=full)
     try:
         return _write(config, state, sources, as_of, now, dry_run)
     finally:

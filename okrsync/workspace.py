@@ -1,9 +1,6 @@
-"""Opening the sheet backend and the JIRA source a config describes.
-
-What depends on where okrsync runs (the terminal, the per-user folders, the run's time
-limit) is passed in by the command layer; the defaults reproduce a plain run: no
-browser sign-in, no progress bar, okrsync's per-user config folder, no time limit.
-"""
+"""Opening the sheet backend and the JIRA source a config describes, one way for every
+command: what depends on where okrsync runs (the terminal, the per-user folders, the
+run's time limit) comes from the run's Environment."""
 
 from __future__ import annotations
 
@@ -13,24 +10,22 @@ from pathlib import Path
 from typing import Any
 
 from okrsync.config import Config
-from okrsync.environment import TOKEN_FILE, default_config_dir
+from okrsync.environment import Environment
 from okrsync.errors import ConfigError, LockedError
 from okrsync.i18n import _
 from okrsync.jira.source import IssueSource
-from okrsync.net import Deadline
 from okrsync.sheets.base import SheetBackend
 from okrsync.sheets.refs import is_workbook, parse_spreadsheet
 
 
-def open_sheet(config: Config, output: Path | None = None, force: bool = False, *,
-               token_cache: Path | None = None, interactive: bool = False,
-               deadline: Deadline | None = None) -> SheetBackend:
+def open_sheet(config: Config, env: Environment, output: Path | None = None,
+               force: bool = False) -> SheetBackend:
     """The backend for `[sheet] spreadsheet`. `output` (xlsx only) writes a copy elsewhere;
     `force` lets it replace a file that is not an earlier copy of this workbook.
 
-    Google only: `token_cache` is the OAuth token file (default: the Environment's);
-    `interactive` allows a browser sign-in (a person is at a terminal); every request
-    stops at `deadline`."""
+    Google only: the OAuth token lives in the Environment's config folder; a browser
+    sign-in is offered only where a person is at a terminal; every request stops at the
+    run's deadline."""
     if force and output is None:
         raise ConfigError(_("--force works only with --output FILE (it lets the copy replace "
                             "FILE); it changes nothing else. Drop --force, or add --output."))
@@ -54,12 +49,12 @@ def open_sheet(config: Config, output: Path | None = None, force: bool = False, 
     credentials = load_credentials(
         google.credentials, config.base,
         config.path(google.oauth_client) if google.oauth_client else None,
-        token_cache=token_cache or default_config_dir() / TOKEN_FILE, interactive=interactive,
-        timeout=google.timeout, deadline=deadline,
+        token_cache=env.token_cache, interactive=env.interactive,
+        timeout=google.timeout, deadline=env.deadline,
     )
     return GoogleSheet(ref, config.sheet.worksheet, credentials, endpoint=google.api_endpoint,
                        timeout=google.timeout, max_retry_seconds=google.max_retry_seconds,
-                       allow_http=google.allow_http, deadline=deadline)
+                       allow_http=google.allow_http, deadline=env.deadline)
 
 
 def sheet_lock(config: Config, lock_dir: Path | None = None) -> Any:
@@ -116,14 +111,13 @@ def locked(config: Config, lock_dir: Path | None = None) -> Iterator[None]:
         lock.release()
 
 
-def open_source(config: Config, *, show_progress: bool = False,
-                deadline: Deadline | None = None, cache_dir: Path | None = None,
-                full: bool = False) -> IssueSource | None:
+def open_source(config: Config, env: Environment, *, full: bool = False
+                ) -> IssueSource | None:
     """The JIRA source for `[jira]`, or None when the config links no JIRA.
 
-    `show_progress` draws a progress bar (on a terminal); every live request stops at
-    `deadline`. With `cache_dir`, a live JIRA is read incrementally through the issue
-    cache there (`full` reads everything anyway)."""
+    A live JIRA draws a progress bar on a terminal, stops every request at the run's
+    deadline, and, with the Environment's cache folder, reads only what changed since
+    the last pull (`full` reads everything anyway)."""
     if config.jira.export:
         from okrsync.jira.export import ExportSource
 
@@ -136,13 +130,13 @@ def open_source(config: Config, *, show_progress: bool = False,
 
         jira = config.jira
         assert jira.server is not None
-        api = connect(Site.from_config(jira), deadline=deadline)
+        api = connect(Site.from_config(jira), deadline=env.deadline)
         cache = None
-        if cache_dir is not None:
+        if env.cache_dir is not None:
             scope = f"{redact_url(jira.server)} {jira.email or 'pat'} {sheet_identity(config)}"
-            cache = IssueCache(cache_dir / FILE, scope)
+            cache = IssueCache(env.cache_dir / FILE, scope)
         return LiveSource(api, cache=cache, story_points_field=jira.story_points_field,
-                          max_workers=jira.max_workers, show_progress=show_progress,
+                          max_workers=jira.max_workers, show_progress=env.progress,
                           full=full or jira.full_refresh_days == 0,
                           full_refresh_days=jira.full_refresh_days)
     return None

@@ -8,7 +8,7 @@ from datetime import date
 from okrsync.config import Config
 from okrsync.environment import Environment
 from okrsync.errors import ExitCode
-from okrsync.sync import PullResult, Reach, run_pull
+from okrsync.sync import PullResult, run_pull
 from okrsync.workspace import open_source
 
 
@@ -25,8 +25,9 @@ class CheckResult:
 
 def check(env: Environment, config: Config, *, as_of: date | None = None) -> CheckResult:
     """Config, credentials, the sheet's columns and every KR's values and JIRA link."""
-    reach = Reach.of(env)
-    source = open_source(config, show_progress=reach.progress)  # it must answer, even
-    if source is not None:                                       # with no KR linked yet
-        source.close()
-    return CheckResult(run_pull(config, as_of, dry_run=True, now=env.now(as_of), reach=reach))
+    result = run_pull(config, as_of, env=env, dry_run=True)
+    if result.state.source is None:  # no KR asked JIRA: it must answer all the same
+        source = open_source(config, env)
+        if source is not None:
+            source.close()
+    return CheckResult(result)

@@ -29,7 +29,7 @@ from okrsync.environment import Environment
 from okrsync.errors import ConfigError, ExitCode, KRError
 from okrsync.i18n import _
 from okrsync.sheets.base import LogRecord
-from okrsync.sync import Reach, SheetState, load_state
+from okrsync.sync import SheetState, load_state
 from okrsync.workspace import sheet_identity
 
 FIRST_WINDOW = timedelta(days=7)
@@ -213,8 +213,7 @@ def digest(
     if post and not (config.alerts.webhook or config.alerts.departments):
         raise ConfigError(_("--post needs a webhook: set [alerts] webhook, or one per "
                             "department in [alerts.departments]. Nothing was posted."))
-    state, _sources = load_state(config, env.today(as_of), with_jira=False,
-                          reach=Reach.of(env))
+    state, _sources = load_state(config, env.today(as_of), env=env, with_jira=False)
     try:
         records = state.backend.read_log()
     finally:

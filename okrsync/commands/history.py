@@ -33,8 +33,7 @@ class HistoryResult:
 def history(env: Environment, config: Config, kr: str | None = None, row: int | None = None
             ) -> HistoryResult:
     """Every logged change, oldest first; only one KR's when `kr` (text) or `row` is given."""
-    with closing(open_sheet(config, token_cache=env.token_cache,
-                            interactive=env.interactive)) as backend:
+    with closing(open_sheet(config, env)) as backend:
         records = backend.read_log()
     if kr:
         wanted = kr.casefold()
@@ -77,8 +76,7 @@ def undo(env: Environment, config: Config, dry_run: bool = False) -> UndoResult:
     A cell someone changed since that pull (it no longer shows what the pull wrote)
     keeps the person's value and is reported; so is a row whose KR moved.
     """
-    with locked(config, env.lock_dir), closing(open_sheet(
-            config, token_cache=env.token_cache, interactive=env.interactive)) as backend:
+    with locked(config, env.lock_dir), closing(open_sheet(config, env)) as backend:
         return _undo(backend, env.now(), dry_run)
 
 

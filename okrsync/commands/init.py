@@ -120,8 +120,7 @@ def init(
         return InitResult(config_path, missing=workbook if missing else None)
     target = settings.model_copy(
         update={"sheet": settings.sheet.model_copy(update={"worksheet": None})})
-    with closing(open_sheet(target, token_cache=env.token_cache,
-                            interactive=env.interactive)) as backend:
+    with closing(open_sheet(target, env)) as backend:
         backend.create_dashboard(title, dashboard(lang), replace=force)
     if create_workbook:
         return InitResult(config_path, workbook=Path(answers.spreadsheet), tab=title)

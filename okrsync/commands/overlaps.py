@@ -19,7 +19,7 @@ from okrsync.core.okr import KeyResult
 from okrsync.environment import Environment
 from okrsync.errors import ExitCode, KRError
 from okrsync.jira.links import Link, parse_link
-from okrsync.sync import Reach, load_state
+from okrsync.sync import load_state
 from okrsync.workspace import open_source
 
 SAMPLE = 5
@@ -81,8 +81,7 @@ def shared_issues(issues: dict[int, tuple[KeyResult, dict[str, str]]]) -> list[S
 def overlaps(env: Environment, config: Config, *, as_of: date | None = None,
              threshold: float = 85.0) -> Overlaps:
     """KR pairs of different departments that count the same issues or read alike."""
-    state, _sources = load_state(config, env.today(as_of), with_jira=False,
-                          reach=Reach.of(env))
+    state, _sources = load_state(config, env.today(as_of), env=env, with_jira=False)
     state.close()
     krs = [a.kr for a in state.assessments]
     problems: list[tuple[KeyResult, str]] = []
@@ -94,7 +93,7 @@ def overlaps(env: Environment, config: Config, *, as_of: date | None = None,
             except KRError as error:
                 problems.append((kr, str(error)))
     issue_keys: dict[int, tuple[KeyResult, dict[str, str]]] = {}
-    source = open_source(config, show_progress=env.progress) if links else None
+    source = open_source(config, env) if links else None
     if source is not None:
         with closing(source):
             found = source.issues(set(links.values()))

@@ -10,9 +10,8 @@ from pathlib import Path
 from okrsync.alerts import post_alerts
 from okrsync.config import Config
 from okrsync.environment import Environment
-from okrsync.net import Deadline
 from okrsync.sheets.refs import is_workbook
-from okrsync.sync import PullResult, Reach, run_pull
+from okrsync.sync import PullResult, run_pull
 from okrsync.workspace import locked
 
 
@@ -40,15 +39,15 @@ def pull(
 
     With `max_seconds`, every request stops at that time limit: a hung server never holds
     the sheet's lock past it."""
-    deadline = Deadline(max_seconds, label="--max-seconds") if max_seconds else None
+    env = env.limited(max_seconds)
     lock = contextlib.nullcontext() if dry_run else locked(config, env.lock_dir)
     with lock:  # a dry run writes nothing, so it needs no lock
-        result = run_pull(config, as_of, dry_run=dry_run, output=output, force=force,
-                          now=env.now(as_of), reach=Reach.of(env, deadline, full))
+        result = run_pull(config, as_of, env=env, dry_run=dry_run, output=output,
+                          force=force, full=full)
     result.fail_on = frozenset(fail_on)
     if result.alerts and config.alerts.webhook and not dry_run:
         warning = post_alerts(config.alerts.webhook, result.alerts, shared_name(config),
-                              deadline=deadline, lang=result.state.language)
+                              deadline=env.deadline, lang=result.state.language)
         if warning:
             result.warnings.append(warning)
     return result

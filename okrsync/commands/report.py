@@ -15,7 +15,7 @@ from okrsync.environment import Environment
 from okrsync.errors import ConfigError, ExitCode
 from okrsync.i18n import _
 from okrsync.report import moved_since, select
-from okrsync.sync import Problem, Reach, load_state
+from okrsync.sync import Problem, load_state
 
 Moved = dict[str, list[dict[str, Any]]]
 """Per KR text: each cell that changed since a date, first old → last new."""
@@ -53,8 +53,7 @@ def report(
 ) -> ReportResult:
     """The sheet assessed as of a date, filtered; with `since`, only the KRs that moved;
     with `kr`, only the KRs whose text contains it, with their descriptions."""
-    state, _sources = load_state(config, env.today(as_of), with_jira=False,
-                          reach=Reach.of(env))
+    state, _sources = load_state(config, env.today(as_of), env=env, with_jira=False)
     try:
         moved = moved_since(state.backend.read_log(), since.isoformat()) if since else None
     finally:

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from okrsync.cli import app
 from okrsync.commands.report import report as run_report
 from okrsync.config import load_config
+from okrsync.environment import Environment
 from okrsync.errors import ExitCode, SourceError
 from okrsync.sheets.refs import parse_spreadsheet
 from okrsync.sync import run_pull
@@ -193,7 +194,7 @@ def test_change_log_tab_is_created_and_appended(api, tmp_path):
     backend_log = load_config(config)
     from okrsync.workspace import open_sheet
 
-    records = open_sheet(backend_log).read_log()
+    records = open_sheet(backend_log, Environment.from_system()).read_log()
     assert len(records) == len(log) - 1 and records[0].cell == "M5"
 
 
@@ -380,7 +381,7 @@ def test_init_create_sheet_lays_out_a_dashboard_tab(api, tmp_path):
     from okrsync.core.template import dashboard
     from okrsync.workspace import open_sheet
 
-    backend = open_sheet(load_config(tmp_path / "new.toml"))
+    backend = open_sheet(load_config(tmp_path / "new.toml"), Environment.from_system())
     backend.create_tab("2025 OKR", dashboard("en"))
     sheet = api.books[BOOK].sheet("2025 OKR")
     assert sheet.frozen_rows == 2

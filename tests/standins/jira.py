@@ -219,6 +219,10 @@ KNOWN_JQL_FIELDS = {"project", "parent", "labels", "issuetype", "type", "status"
                     "summary", "assignee", "created", "updated", "sprint", "text"}
 
 
+def _issue_search(path: str) -> bool:
+    return bool(re.search(r"/rest/api/[23]/search(/jql|/approximate-count)?$", path))
+
+
 def _without_order(jql: str) -> str:
     return re.sub(r"(?i)\border\s+by\b[^)]*$", "", jql).strip()
 
@@ -680,7 +684,15 @@ class JiraStandIn(StandIn):
         self._by_label.clear()
 
     def searches(self) -> int:
-        return sum(1 for r in self.requests if "/search" in r.path)
+        """Issue searches asked (not project or filter searches)."""
+        return sum(1 for r in self.requests if _issue_search(r.path))
+
+    def fault_matches(self, fault: Fault, path: str) -> bool:
+        """`Fault(match="search")` answers JIRA's issue searches (`/search`,
+        `/search/jql`), not `project/search` or `filter/search`."""
+        if fault.match in ("search", "/search"):
+            return _issue_search(path)
+        return super().fault_matches(fault, path)
 
     def fault_body(self, fault: Fault) -> Any:
         if fault.body is not None:

@@ -172,6 +172,12 @@ class JiraApi(ABC):
     def count(self, jql: str) -> int:
         """How many issues match `jql`, exactly."""
 
+    def counted(self, jql: str) -> tuple[int, dict[str, str] | None]:
+        """How many issues match `jql`, and, where that costs no more requests than the
+        count itself, which (id → key); None when they were not all listed."""
+        found = self.ids(jql)
+        return len(found), found
+
     def match(self, ids: Sequence[str], queries: Sequence[str]) -> list[set[str] | KRError]:
         """Which of the issue `ids` each query matches."""
         raise NotImplementedError
@@ -406,6 +412,16 @@ class ServerApi(JiraApi):
             found.update((str(raw.get("id") or ""), str(raw["key"]).upper()) for raw in batch)
             if not batch or start >= int(page.get("total") or 0):
                 return found
+
+    def counted(self, jql: str) -> tuple[int, dict[str, str] | None]:
+        """One page of ids: its `total`, and the ids when the page holds them all."""
+        page = self.http.post("search", {"jql": jql, "fields": ["id"],
+                                         "maxResults": PAGE_SIZE, "startAt": 0}, "counting")
+        batch = page.get("issues") or []
+        total = int(page.get("total") or 0)
+        if len(batch) < total:
+            return total, None
+        return total, {str(raw.get("id") or ""): str(raw["key"]).upper() for raw in batch}
 
     def count(self, jql: str) -> int:
         """The `total` of a zero-row page."""

@@ -510,13 +510,11 @@ class Reader:
         api = self.api
         answer: Answer
         try:
-            if count and (api.cloud or self.cache is not None):
-                ids = api.ids(query.text)
-                answer = len(ids)
-                with self.lock:
-                    self._keep(query, list(ids))
-            elif count:
-                answer = api.count(query.text)
+            if count:
+                answer, ids = api.counted(query.text)
+                if ids is not None:  # known members: the next read checks only changes
+                    with self.lock:
+                        self._keep(query, list(ids))
             else:
                 issues = api.search(query.text, self.fields, self.into)
                 answer = issues
