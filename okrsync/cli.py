@@ -27,8 +27,8 @@ from okrsync.i18n import _, speaking
 from okrsync.redact import scrub
 
 if TYPE_CHECKING:
+    from okrsync.commands.pull import PullResult
     from okrsync.config import Config
-    from okrsync.sync import PullResult
 
 app = typer.Typer(
     name="okrsync",
@@ -139,7 +139,7 @@ class Session:
 
     def show(self, result: object, fmt: str = "table", **options: Any) -> None:
         """Print a result in a format; a document goes to stdout as is."""
-        from okrsync.render import render
+        from okrsync.render.registry import render
         from okrsync.render.terminal import make_console
 
         rendered = render(result, fmt, **options)
@@ -203,11 +203,12 @@ def session(log_format: LogFormat = LogFormat.text) -> Iterator[Session]:
             logger.removeHandler(handler)
 
 
-def _show_after_writing(run: Session, result: PullResult, fmt: str, quiet: bool) -> None:
+def _show_after_writing(run: Session, done: PullResult, fmt: str, quiet: bool) -> None:
     """Print a pull that has written. Printing never undoes a write: should it fail, the
     pull says exactly what it wrote, in plain text, and exits with code 3."""
+    result = done.pull
     try:
-        run.show(result, fmt, quiet=quiet)
+        run.show(done, fmt, quiet=quiet)
     except Exception as error:
         if not result.written:
             raise
@@ -265,7 +266,7 @@ def pull(
     with session(log_format) as run:
         from okrsync.commands.pull import pull as run_pull
         from okrsync.commands.report import ReportResult
-        from okrsync.render import render  # noqa: F401 (loaded before anything is written)
+        from okrsync.render.registry import render  # noqa: F401 (loaded before writing)
 
         result = run_pull(run.env, run.config(config), as_of=_day(as_of), dry_run=dry_run,
                           output=output, force=force, fail_on=[f.value for f in fail_on or ()],
@@ -273,7 +274,7 @@ def pull(
         fmt = "json" if log_format is LogFormat.json else "table"
         _show_after_writing(run, result, fmt, quiet)
         if show_report and not quiet and fmt == "table":
-            state = result.state
+            state = result.pull.state
             run.show(ReportResult(state.assessments, state.period, state.problems,
                                   language=state.language))
         run.finish(result.exit_code)

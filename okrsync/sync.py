@@ -61,7 +61,10 @@ class SheetState:
 
 
 @dataclass
-class PullResult:
+class Pull:
+    """What one pull of the sheet did: the sheet as assessed, the cells it changed (or,
+    in a dry run, would change), the KRs with a problem, the Andon alerts it found."""
+
     state: SheetState
     changes: list[Change] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -69,15 +72,9 @@ class PullResult:
     written: bool = False
     dry_run: bool = False
     alerts: list[Alert] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    """What went wrong beside the sheet (the alert webhook did not answer)."""
-    fail_on: frozenset[str] = frozenset()
-    """The Andon alarms that make the pull exit with code 4 (`--fail-on`)."""
 
     @property
     def exit_code(self) -> ExitCode:
-        if any(alert.alarm.value in self.fail_on for alert in self.alerts):
-            return ExitCode.ANDON
         return ExitCode.PARTIAL if self.problems else ExitCode.OK
 
 
@@ -217,7 +214,7 @@ def run_pull(
     output: Path | None = None,
     force: bool = False,
     full: bool = False,
-) -> PullResult:
+) -> Pull:
     """One pull: read, measure, assess, write the owned cells that changed, log them.
 
     `env` is where it runs (default: this process's terminal, folders and clock)."""
@@ -234,11 +231,11 @@ def run_pull(
 def _write(
     config: Config, state: SheetState, sources: dict[int, str], as_of: date | None,
     now: datetime, dry_run: bool,
-) -> PullResult:
+) -> Pull:
     stamp = as_of.isoformat() if as_of else now.strftime("%Y-%m-%d %H:%M")
     plan = plan_pull(state.grid, state.layout, state.assessments, state.period, stamp, sources,
                      state.language)
-    result = PullResult(state, plan.changes, state.problems, plan.recolored, dry_run=dry_run)
+    result = Pull(state, plan.changes, state.problems, plan.recolored, dry_run=dry_run)
     result.alerts = find_alerts(state.before, state.assessments, state.period,
                                 config.alerts.stale_after_days)
     if plan.writes and not dry_run:

@@ -8,7 +8,7 @@ from datetime import date
 from okrsync.config import Config
 from okrsync.environment import Environment
 from okrsync.errors import ExitCode
-from okrsync.sync import PullResult, run_pull
+from okrsync.sync import Pull, run_pull
 from okrsync.workspace import open_source
 
 
@@ -16,7 +16,7 @@ from okrsync.workspace import open_source
 class CheckResult:
     """What a pull would find: the column mapping, every problem, what would change."""
 
-    pull: PullResult
+    pull: Pull
 
     @property
     def exit_code(self) -> ExitCode:

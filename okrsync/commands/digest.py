@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from okrsync.commands.common import known_department, shared_name
 from okrsync.config import Config
 from okrsync.core.andon import Alarm, status_in_cell
 from okrsync.core.calendar import Period
@@ -221,13 +222,8 @@ def digest(
     start = since or last_digest(env, config) or (state.period.as_of - FIRST_WINDOW)
     briefs = brief(state, records, start, config.digest.stalled_weeks)
     if department is not None:
+        known_department(state.assessments, department)
         briefs = [b for b in briefs if b.department.casefold() == department.casefold()]
-        if not briefs:
-            known = sorted({a.kr.department for a in state.assessments if a.kr.department})
-            raise ConfigError(_("--department: no department {department}; the sheet has: "
-                                "{known}").format(department=repr(department),
-                                                  known=", ".join(known)))
-    from okrsync.commands.pull import shared_name
 
     result = DigestResult(state.period, start, config.digest.stalled_weeks, state.language,
                           briefs, shared_name(config))

@@ -4,23 +4,35 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from okrsync.alerts import post_alerts
+from okrsync.commands.common import shared_name
 from okrsync.config import Config
 from okrsync.environment import Environment
-from okrsync.sheets.refs import is_workbook
-from okrsync.sync import PullResult, run_pull
+from okrsync.errors import ExitCode
+from okrsync.sync import Pull, run_pull
 from okrsync.workspace import locked
 
 
-def shared_name(config: Config) -> str:
-    """The sheet as a message for other people names it: no local path (a chat post or a
-    shared document must not show where a file lies on the PM's machine)."""
-    sheet = config.sheet
-    name = Path(sheet.spreadsheet).name if is_workbook(sheet.spreadsheet) else sheet.spreadsheet
-    return f"{name} [{sheet.worksheet}]" if sheet.worksheet else name
+@dataclass
+class PullResult:
+    """What `okrsync pull` did: the pull, and around it the Andon alarms it fails on
+    (`--fail-on`) and what went wrong beside the sheet."""
+
+    pull: Pull
+    fail_on: frozenset[str] = frozenset()
+    """The Andon alarms that make the pull exit with code 4."""
+    warnings: list[str] = field(default_factory=list)
+    """What went wrong beside the sheet (the alert webhook did not answer)."""
+
+    @property
+    def exit_code(self) -> ExitCode:
+        if any(alert.alarm.value in self.fail_on for alert in self.pull.alerts):
+            return ExitCode.ANDON
+        return self.pull.exit_code
 
 
 def pull(
@@ -42,12 +54,12 @@ def pull(
     env = env.limited(max_seconds)
     lock = contextlib.nullcontext() if dry_run else locked(config, env.lock_dir)
     with lock:  # a dry run writes nothing, so it needs no lock
-        result = run_pull(config, as_of, env=env, dry_run=dry_run, output=output,
-                          force=force, full=full)
-    result.fail_on = frozenset(fail_on)
-    if result.alerts and config.alerts.webhook and not dry_run:
-        warning = post_alerts(config.alerts.webhook, result.alerts, shared_name(config),
-                              deadline=env.deadline, lang=result.state.language)
+        done = run_pull(config, as_of, env=env, dry_run=dry_run, output=output,
+                        force=force, full=full)
+    result = PullResult(done, frozenset(fail_on))
+    if done.alerts and config.alerts.webhook and not dry_run:
+        warning = post_alerts(config.alerts.webhook, done.alerts, shared_name(config),
+                              deadline=env.deadline, lang=done.state.language)
         if warning:
             result.warnings.append(warning)
     return result

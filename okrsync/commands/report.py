@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from okrsync.commands.common import known_department
 from okrsync.config import Config
 from okrsync.core.calendar import Period
 from okrsync.core.plan import Assessment
 from okrsync.core.progress import Status
 from okrsync.environment import Environment
-from okrsync.errors import ConfigError, ExitCode
-from okrsync.i18n import _
-from okrsync.report import moved_since, select
+from okrsync.errors import ExitCode
+from okrsync.kr_table import moved_since, select
 from okrsync.sync import Problem, load_state
 
 Moved = dict[str, list[dict[str, Any]]]
@@ -63,12 +63,8 @@ def report(
         chosen = [a for a in chosen if kr.casefold() in a.kr.text.casefold()]
     if moved is not None:
         chosen = [a for a in chosen if moved.get(a.kr.text)]
-    if department and not any(a.kr.department.casefold() == department.casefold()
-                              for a in state.assessments):
-        known = sorted({a.kr.department for a in state.assessments if a.kr.department})
-        raise ConfigError(_("--department: no department {department}; the sheet has: "
-                            "{known}").format(department=repr(department),
-                                              known=", ".join(known)))
+    if department:
+        known_department(state.assessments, department)
     problems = [p for p in state.problems if any(a.kr.sheet_row == p.row for a in chosen)]
     return ReportResult(chosen, state.period, problems, since, moved, state.language,
                         detailed=kr is not None)

@@ -48,8 +48,8 @@ from okrsync.core.forecast import Forecast, latest_date
 from okrsync.core.plan import Assessment
 from okrsync.core.progress import STATUS_COLOR, NotComputable, status_word
 from okrsync.i18n import words
+from okrsync.kr_table import STATUS_ORDER
 from okrsync.render.text import forecast_text, percent, shown, value
-from okrsync.report import STATUS_ORDER
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

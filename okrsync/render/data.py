@@ -15,16 +15,17 @@ if TYPE_CHECKING:
     from okrsync.commands.history import HistoryResult, UndoResult
     from okrsync.commands.init import InitResult
     from okrsync.commands.overlaps import Overlaps
-    from okrsync.sync import PullResult
+    from okrsync.commands.pull import PullResult
 
 
 def _lines(events: list[dict[str, Any]]) -> str:
     return "".join(to_json(event, indent=None) + "\n" for event in events)
 
 
-def pull_events(result: PullResult, quiet: bool = False) -> str:
+def pull_events(done: PullResult, quiet: bool = False) -> str:
     """The pull as JSON events, one per line: `change`, `problem`, `alert`, `warning`,
     then `summary` with the exit code."""
+    result = done.pull
     events: list[dict[str, Any]] = []
     if not quiet:
         events += [{"event": "change", "row": c.row, "key_result": c.key_result,
@@ -35,12 +36,12 @@ def pull_events(result: PullResult, quiet: bool = False) -> str:
     events += [{"event": "alert", "alarm": str(a.alarm), "row": a.row,
                 "key_result": a.key_result, "department": a.department, "owner": a.owner,
                 "detail": a.detail} for a in result.alerts]
-    events += [{"event": "warning", "message": w} for w in result.warnings]
+    events += [{"event": "warning", "message": w} for w in done.warnings]
     events.append({"event": "summary", "sheet": result.state.backend.name,
                    "dry_run": result.dry_run, "written": result.written,
                    "changes": len(result.changes), "recolored": result.recolored,
                    "krs": len(result.state.assessments), "problems": len(result.problems),
-                   "alerts": len(result.alerts), "exit_code": int(result.exit_code)})
+                   "alerts": len(result.alerts), "exit_code": int(done.exit_code)})
     return _lines(events)
 
 

@@ -5,12 +5,16 @@ Every format shows the same KRs and, with `report --since`, the same moves.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
+from okrsync.core.calendar import Period
 from okrsync.core.forecast import forecast
+from okrsync.core.plan import Assessment
 from okrsync.core.progress import STATUS_COLOR, NotComputable, color, status_word
 from okrsync.i18n import words
+from okrsync.kr_table import frame, overall, record, rollup
 from okrsync.render.text import (
     average,
     call_out_text,
@@ -27,10 +31,46 @@ from okrsync.render.text import (
     to_json,
     value,
 )
-from okrsync.report import frame, overall, record, rollup
 
 if TYPE_CHECKING:
     from okrsync.commands.report import ReportResult
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One KR's cells as every document shows them (plain text: each format escapes)."""
+
+    name: str
+    description: str
+    owner: str
+    start: str
+    now: str
+    target: str
+    status: str
+    note: str
+    """Its first problem, or where it is heading when that is below the call-out line."""
+    warned: bool
+    """The note is a problem (⚠) rather than a call-out (↘)."""
+    forecast: str
+
+
+def _row(item: Assessment, period: Period, lang: str) -> _Row:
+    kr = item.kr
+    note, warned = "", False
+    if item.problems:
+        note, warned = item.problems[0], True
+    elif ahead := called_out(item, period):
+        note = call_out_text(ahead, lang)
+    ahead = forecast(kr, period) if not item.problems else None
+    return _Row(kr.text, kr.description, kr.owner, value(kr, kr.start), value(kr, kr.current),
+                value(kr, kr.target), status_word(item.status, lang), note, warned,
+                forecast_text(ahead, lang))
+
+
+def _columns(lang: str) -> list[str]:
+    t = words(lang)
+    return [t("Key Result"), t("Owner"), t("Start"), t("Now"), t("Target"), t("Achievement"),
+            t("Status"), t("Forecast")]
 
 
 def _moves(result: ReportResult) -> list[tuple[str, dict[str, Any]]]:
@@ -54,29 +94,21 @@ def report_markdown(result: ReportResult) -> str:
                   t("{count} KRs, average {average}").format(
                       count=summary.krs, average=average(summary.average)) + ".", ""]
         for objective, krs in groupby(items, key=lambda a: a.kr.objective):
-            columns = [t("Key Result"), t("Owner"), t("Start"), t("Now"), t("Target"),
-                       t("Achievement"), t("Status"), t("Forecast")]
             lines += [f"### {markdown_text(objective or t('(no objective)'))}", "",
-                      "| " + " | ".join(columns) + " |", "|---|---|---:|---:|---:|---:|---|---|"]
+                      "| " + " | ".join(_columns(lang)) + " |",
+                      "|---|---|---:|---:|---:|---:|---|---|"]
             for item in krs:
-                kr = item.kr
-                status = status_word(item.status, lang)
-                if item.problems:
-                    status += f" ⚠ {item.problems[0]}"
-                elif ahead := called_out(item, period):
-                    status += f" ↘ {call_out_text(ahead, lang)}"
-                ahead = forecast(kr, period) if not item.problems else None
-                name = markdown_text(kr.text)
-                if result.detailed and kr.description:
-                    name += f" — _{markdown_text(kr.description)}_"
-                lines.append(
-                    f"| {name} | {markdown_text(kr.owner)} | "
-                    f"{markdown_text(value(kr, kr.start))} | "
-                    f"{markdown_text(value(kr, kr.current))} | "
-                    f"{markdown_text(value(kr, kr.target))} | "
-                    f"{percent(item.achievement)} | {markdown_text(status)} | "
-                    f"{markdown_text(forecast_text(ahead, lang))} |"
-                )
+                row = _row(item, period, lang)
+                status = row.status + (f" {'⚠' if row.warned else '↘'} {row.note}"
+                                       if row.note else "")
+                name = markdown_text(row.name)
+                if result.detailed and row.description:
+                    name += f" — _{markdown_text(row.description)}_"
+                cells = [name, *map(markdown_text, (row.owner, row.start, row.now,
+                                                    row.target)),
+                         percent(item.achievement), markdown_text(status),
+                         markdown_text(row.forecast)]
+                lines.append("| " + " | ".join(cells) + " |")
             lines.append("")
     total = overall(table)
     lines.append("**" + t("Total: {count} KRs, average {average} — {statuses}").format(
@@ -177,15 +209,13 @@ def report_html(result: ReportResult) -> str:
         out.append("<p>" + html_text(t("{count} KRs, average {average}").format(
             count=summary.krs, average=average(summary.average))) + ".</p>")
         out.append(charts.department_chart(items, period, lang))
-        columns = [t("Key Result"), t("Owner"), t("Start"), t("Now"), t("Target"),
-                   t("Achievement"), t("Status"), t("Forecast")]
-        out.append("<table><tr>" + "".join(f"<th>{html_text(c)}</th>" for c in columns)
-                   + "</tr>")
+        out.append("<table><tr>" + "".join(f"<th>{html_text(c)}</th>"
+                                           for c in _columns(lang)) + "</tr>")
         for objective, krs in groupby(items, key=lambda a: a.kr.objective):
             out.append(f'<tr class="obj"><td colspan="8">'
                        f"{html_text(objective or t('(no objective)'))}</td></tr>")
             for item in krs:
-                kr = item.kr
+                row = _row(item, period, lang)
                 achieved = item.achievement
                 if isinstance(achieved, NotComputable):
                     cell = "–"
@@ -193,23 +223,21 @@ def report_html(result: ReportResult) -> str:
                     width = round(min(1.0, max(0.0, achieved)) * 100)
                     cell = (f'<span class="bar"><span style="width:{width}%;background:#'
                             f'{color(achieved)}"></span></span> {percent(achieved)}')
-                status = html_text(status_word(item.status, lang))
-                if item.problems:
-                    status += f"<br><small>{html_text(item.problems[0])}</small>"
-                elif ahead := called_out(item, period):
-                    status += f"<br><small>↘ {html_text(call_out_text(ahead, lang))}</small>"
-                ahead = forecast(kr, period) if not item.problems else None
-                name = html_text(kr.text)
-                if kr.description:
-                    name += f"<br><small>{html_text(kr.description)}</small>"
+                status = html_text(row.status)
+                if row.note:
+                    status += (f"<br><small>{'' if row.warned else '↘ '}"
+                               f"{html_text(row.note)}</small>")
+                name = html_text(row.name)
+                if row.description:
+                    name += f"<br><small>{html_text(row.description)}</small>"
                 out.append(
-                    f"<tr><td>{name}</td><td>{html_text(kr.owner)}</td>"
-                    f'<td class="n">{html_text(value(kr, kr.start))}</td>'
-                    f'<td class="n">{html_text(value(kr, kr.current))}</td>'
-                    f'<td class="n">{html_text(value(kr, kr.target))}</td>'
+                    f"<tr><td>{name}</td><td>{html_text(row.owner)}</td>"
+                    f'<td class="n">{html_text(row.start)}</td>'
+                    f'<td class="n">{html_text(row.now)}</td>'
+                    f'<td class="n">{html_text(row.target)}</td>'
                     f'<td class="n">{cell}</td>'
                     f'<td style="color:{STATUS_COLOR[item.status]}">{status}</td>'
-                    f"<td>{html_text(forecast_text(ahead, lang))}</td></tr>")
+                    f"<td>{html_text(row.forecast)}</td></tr>")
         out.append("</table>")
         if kr_charts := charts.kr_charts(
                 [(item, None if item.problems else forecast(item.kr, period))

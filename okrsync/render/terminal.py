@@ -19,6 +19,7 @@ from okrsync.core.forecast import CALL_OUT_BELOW
 from okrsync.core.okr import KeyResult
 from okrsync.core.progress import Status, status_word
 from okrsync.i18n import _, words
+from okrsync.kr_table import frame, overall, rollup
 from okrsync.render.text import (
     average,
     bar,
@@ -33,15 +34,15 @@ from okrsync.render.text import (
     trend,
     value,
 )
-from okrsync.report import frame, overall, rollup
 
 if TYPE_CHECKING:
     from okrsync.commands.check import CheckResult
     from okrsync.commands.history import HistoryResult, UndoResult
     from okrsync.commands.init import InitResult
     from okrsync.commands.overlaps import Overlaps
+    from okrsync.commands.pull import PullResult
     from okrsync.commands.report import ReportResult
-    from okrsync.sync import PullResult
+    from okrsync.sync import Pull
 
 STATUS_STYLE = {
     Status.DONE: "bold green",
@@ -153,9 +154,10 @@ def moved_since(result: ReportResult) -> Group:
     return Group(*parts)
 
 
-def pull_summary(result: PullResult, quiet: bool = False) -> Group:
+def pull_summary(done: PullResult, quiet: bool = False) -> Group:
     """What a pull changed (old → new), what went wrong, Andon alerts, one summary line,
     in the person's language (problems and alerts are in the sheet's, as written)."""
+    result = done.pull
     parts: list[Any] = []
     if result.changes and not quiet:
         table = _table(_("Changes (dry run)") if result.dry_run else _("Changes"))
@@ -180,7 +182,7 @@ def pull_summary(result: PullResult, quiet: bool = False) -> Group:
             parts.append(plain("  " + _("row {row} ({kr}) [{alarm}]: {detail}").format(
                 row=alert.row, kr=alert.key_result, alarm=_alarm(alert.alarm),
                 detail=alert.detail)))
-    for warning in result.warnings:
+    for warning in done.warnings:
         parts.append(plain(_("warning: {message}").format(message=warning), style="yellow"))
     if not quiet:
         parts.append(plain(_summary(result), style="bold"))
@@ -193,7 +195,7 @@ def _alarm(alarm: Alarm) -> str:
             Alarm.STALE: _("stale")}[alarm]
 
 
-def _summary(result: PullResult) -> str:
+def _summary(result: Pull) -> str:
     values = len(result.changes)
     name = result.state.backend.name
     if result.dry_run:

@@ -22,8 +22,8 @@ from okrsync.core.progress import NotComputable, Status, status_word
 from okrsync.core.text import clean
 from okrsync.core.values import format_number
 from okrsync.i18n import Words, _, words
+from okrsync.kr_table import STATUS_ORDER
 from okrsync.redact import scrub
-from okrsync.report import STATUS_ORDER
 
 _SPARK = "▁▂▃▄▅▆▇█"
 

@@ -25,7 +25,7 @@ from okrsync.core.layout import detect_layout
 from okrsync.core.okr import read_key_results
 from okrsync.core.plan import assess
 from okrsync.core.progress import Thresholds
-from okrsync.render import render
+from okrsync.render.registry import render
 from okrsync.render.terminal import make_console
 from tests.helpers import EN_HEADER, make_workbook, write_config
 from tests.sheets.test_google import BOOK, EXAMPLES, _setup, xlsx_rows

@@ -80,16 +80,7 @@ def _setup(folder: Path, jira: JiraStandIn, rng: random.Random,
     jira.deny("X")
     jira.filters[777] = "project = W AND labels = b ORDER BY key"
     jira.filters[778] = "labels = c"
-    rows = [["Eng", "O", f"KR {n}", "", start, target, None, None, None, None, None, link,
-             metric] for n, (link, metric, start, target) in enumerate(krs)]
-    make_workbook(folder / "okr.xlsx", [EN_HEADER, *rows])
-    auth = 'email = "pm@acme.example"' if jira.cloud else 'auth = "pat"'
-    config = folder / "live.toml"
-    config.write_text("\n".join([
-        '[sheet]\nspreadsheet = "okr.xlsx"', "[jira]", f'server = "{jira.url}"', auth,
-        'token_env = "OKRSYNC_TEST_TOKEN"', "max_retry_seconds = 3"]) + "\n",
-        encoding="utf-8")
-    return config
+    return _setup_rows(folder, jira, krs)
 
 
 def _env(cache: Path | None, now: datetime | None = None) -> Environment:

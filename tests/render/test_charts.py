@@ -23,7 +23,8 @@ from okrsync.core.layout import detect_layout
 from okrsync.core.okr import read_key_results
 from okrsync.core.plan import assess
 from okrsync.core.progress import Thresholds
-from okrsync.render import charts, render
+from okrsync.render import charts
+from okrsync.render.registry import render
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = ["--as-of", "2024-08-20"]

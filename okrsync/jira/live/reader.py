@@ -388,43 +388,47 @@ class Reader:
         again(keys[:middle], children)
         again(keys[middle:], children)
 
-    def _children_in_full(self, keys: list[str], children: dict[str, list[Issue] | KRError]
-                          ) -> None:
+    def _children(self, keys: list[str], children: dict[str, list[Issue] | KRError],
+                  again: Callable[[list[str], dict[str, list[Issue] | KRError]], None],
+                  read: Callable[[], list[Issue]]) -> None:
+        """Give `keys` the children `read` finds; a refusal fails the keys JIRA names and
+        asks `again` for the others; an unavailable JIRA fails them all."""
         try:
-            found = self.api.search(self.api.children_jql(keys), self.fields, self.into)
+            issues = read()
         except JiraRefused as error:
-            self._refused(error, keys, children, self._children_in_full)
+            self._refused(error, keys, children, again)
             return
         except JiraUnavailable as error:
             with self.lock:
                 children.update(dict.fromkeys(keys, _unavailable(error)))
             return
-        with self.lock:
-            for issue in found:
-                self.state.issues[issue.id] = issue
-        self._assign(keys, found, children)
+        self._assign(keys, issues, children)
+
+    def _children_in_full(self, keys: list[str], children: dict[str, list[Issue] | KRError]
+                          ) -> None:
+        def read() -> list[Issue]:
+            found = self.api.search(self.api.children_jql(keys), self.fields, self.into)
+            with self.lock:
+                for issue in found:
+                    self.state.issues[issue.id] = issue
+            return found
+
+        self._children(keys, children, self._children_in_full, read)
 
     def _children_by_id(self, keys: list[str], children: dict[str, list[Issue] | KRError]
                         ) -> None:
         """The current children of `keys` from id-only pages; unknown ones read in full."""
-        api = self.api
-        try:
-            ids = api.ids(api.children_jql(keys))
+        def read() -> list[Issue]:
+            ids = self.api.ids(self.api.children_jql(keys))
             with self.lock:
                 missing = [n for n in ids if n not in self.state.issues]
-            read = api.by_ids(missing, self.fields, self.into)
-        except JiraRefused as error:
-            self._refused(error, keys, children, self._children_by_id)
-            return
-        except JiraUnavailable as error:
+            found = self.api.by_ids(missing, self.fields, self.into)
             with self.lock:
-                children.update(dict.fromkeys(keys, _unavailable(error)))
-            return
-        with self.lock:
-            for issue in read:
-                self.state.issues[issue.id] = issue
-            issues = [self.state.issues[n] for n in ids if n in self.state.issues]
-        self._assign(keys, issues, children)
+                for issue in found:
+                    self.state.issues[issue.id] = issue
+                return [self.state.issues[n] for n in ids if n in self.state.issues]
+
+        self._children(keys, children, self._children_by_id, read)
 
     def _children_counted(self, keys: list[str], children: dict[str, list[Issue] | KRError]
                           ) -> None:

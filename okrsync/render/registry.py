@@ -1,0 +1,57 @@
+"""One renderer: any command's result, in any format it supports.
+
+    render(result, "markdown") -> str | a rich renderable
+
+`table` is for the terminal (rich); `markdown`, `html`, `csv` are documents; `json` is
+for scripts (for `pull`, one JSON event per line, for log collectors).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rich.console import RenderableType
+
+from okrsync.commands.check import CheckResult
+from okrsync.commands.digest import DigestResult
+from okrsync.commands.history import HistoryResult, UndoResult
+from okrsync.commands.init import InitResult
+from okrsync.commands.overlaps import Overlaps
+from okrsync.commands.pull import PullResult
+from okrsync.commands.report import ReportResult
+from okrsync.errors import ConfigError
+from okrsync.i18n import _
+from okrsync.render import data, digest, documents, terminal
+
+Rendered = str | RenderableType
+Renderer = Callable[..., Rendered]
+
+RENDERERS: dict[type, dict[str, Renderer]] = {
+    ReportResult: {"table": terminal.report_table, "markdown": documents.report_markdown,
+                   "json": documents.report_json, "csv": documents.report_csv,
+                   "html": documents.report_html},
+    PullResult: {"table": terminal.pull_summary, "json": data.pull_events},
+    CheckResult: {"table": terminal.check_summary, "json": data.check_json},
+    HistoryResult: {"table": terminal.history_table, "json": data.history_json,
+                    "csv": data.history_csv},
+    UndoResult: {"table": terminal.undo_summary, "json": data.undo_json},
+    Overlaps: {"table": terminal.overlaps_table, "json": data.overlaps_json},
+    InitResult: {"table": terminal.init_summary, "json": data.init_json},
+    DigestResult: {"table": digest.digest_table, "markdown": digest.digest_markdown,
+                   "html": digest.digest_html, "json": digest.digest_json},
+}
+
+
+def formats(kind: type) -> tuple[str, ...]:
+    return tuple(RENDERERS[kind])
+
+
+def render(result: object, fmt: str = "table", **options: Any) -> Rendered:
+    """`result` in `fmt` (options such as `quiet` go to the renderer); ConfigError naming
+    the formats it has when it has not that one."""
+    renderers = RENDERERS[type(result)]
+    if fmt not in renderers:
+        raise ConfigError(_("--format: {format} is not available here; choose one of "
+                            "{formats}").format(format=repr(fmt), formats=", ".join(renderers)))
+    return renderers[fmt](result, **options)
