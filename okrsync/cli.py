@@ -60,7 +60,7 @@ def _app_options(
 ConfigOption = Annotated[
     Path,
     typer.Option("--config", "-c", help="The TOML config file.", envvar="OKRSYNC_CONFIG",
-                 dir_okay=False),
+                 dir_okay=False, metavar="FILE"),
 ]
 AsOfOption = Annotated[
     datetime | None,
@@ -232,7 +232,7 @@ def pull(
     = False,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", dir_okay=False,
+        typer.Option("--output", "-o", dir_okay=False, metavar="FILE",
                      help="(.xlsx only) Write the updated workbook here; keep the original."),
     ] = None,
     force: Annotated[
@@ -244,19 +244,21 @@ def pull(
     ] = False,
     fail_on: Annotated[
         list[FailOn] | None,
-        typer.Option("--fail-on", help="Exit with code 4 when a KR went backwards "
-                     "(regressed), fell off track (off-track) or went stale (repeatable)."),
+        typer.Option("--fail-on", metavar="off-track|regressed|stale",
+                     help="Exit with code 4 when a KR went backwards (regressed), fell off "
+                          "track (off-track) or went stale (repeatable)."),
     ] = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only problems and alerts (for cron).")
     ] = False,
     log_format: Annotated[
-        LogFormat, typer.Option("--log-format", help="text, or json: one JSON object per line.")
+        LogFormat, typer.Option("--log-format", metavar="text|json",
+                                help="text, or json: one JSON object per line.")
     ] = LogFormat.text,
     max_seconds: Annotated[
-        float, typer.Option("--max-seconds", min=0, help="Stop every request at this time "
-                            "limit, in seconds (0: none); a hung server never holds the "
-                            "sheet past it.")
+        float, typer.Option("--max-seconds", min=0, metavar="SECONDS",
+                            help="Stop every request at this time limit, in seconds (0: "
+                                 "none); a hung server never holds the sheet past it.")
     ] = MAX_SECONDS,
     full: Annotated[bool, typer.Option(
         "--full", help="Read everything from JIRA, not only what changed since the last "
@@ -285,15 +287,20 @@ def report(
     config: ConfigOption = Path("okrsync.toml"),
     as_of: AsOfOption = None,
     format: Annotated[
-        ReportFormat, typer.Option("--format", "-f", help="Output format.")
+        ReportFormat, typer.Option("--format", "-f", metavar="FORMAT",
+                                   help="Output format: table, markdown, json, csv or html.")
     ] = ReportFormat.table,
     department: Annotated[
-        str | None, typer.Option("--department", "-d", help="Only this department.")
+        str | None, typer.Option("--department", "-d", metavar="NAME",
+                                 help="Only this department.")
     ] = None,
-    owner: Annotated[str | None, typer.Option("--owner", help="Only this owner's KRs.")] = None,
+    owner: Annotated[str | None, typer.Option("--owner", metavar="NAME",
+                                              help="Only this owner's KRs.")] = None,
     status: Annotated[
         list[StatusChoice] | None,
-        typer.Option("--status", help="Only KRs with this status (repeatable)."),
+        typer.Option("--status", metavar="STATUS",
+                     help="Only KRs with this status (repeatable): done, on track, at risk, "
+                          "off track, no data, or 완료, 순항, 주의, 위험, 데이터 없음."),
     ] = None,
     since: Annotated[
         datetime | None,
@@ -302,7 +309,8 @@ def report(
                           "(from the change log)."),
     ] = None,
     kr: Annotated[str | None, typer.Option(
-        "--kr", help="Only KRs whose text contains this, with their descriptions.")] = None,
+        "--kr", metavar="TEXT",
+        help="Only KRs whose text contains this, with their descriptions.")] = None,
 ) -> None:
     """Show progress from the sheet as it stands. Reads only; never writes, never asks JIRA."""
     with session() as run:
@@ -319,7 +327,8 @@ def report(
 def check(
     config: ConfigOption = Path("okrsync.toml"),
     as_of: AsOfOption = None,
-    format: Annotated[DataFormat, typer.Option("--format", "-f", help="Output format.")]
+    format: Annotated[DataFormat, typer.Option(
+        "--format", "-f", metavar="FORMAT", help="Output format: table or json.")]
     = DataFormat.table,
 ) -> None:
     """Check config, credentials, the sheet's columns and every KR's values and JIRA link.
@@ -352,9 +361,12 @@ def digest(
                           "digest, or the last 7 days)."),
     ] = None,
     department: Annotated[
-        str | None, typer.Option("--department", "-d", help="Only this department.")
+        str | None, typer.Option("--department", "-d", metavar="NAME",
+                                 help="Only this department.")
     ] = None,
-    format: Annotated[DigestFormat, typer.Option("--format", "-f", help="Output format.")]
+    format: Annotated[DigestFormat, typer.Option(
+        "--format", "-f", metavar="FORMAT",
+        help="Output format: table, markdown, html or json.")]
     = DigestFormat.table,
     post: Annotated[bool, typer.Option(
         "--post", help="Post each department's brief to its webhook ([alerts.departments], "
@@ -374,11 +386,14 @@ def digest(
 @app.command()
 def history(
     config: ConfigOption = Path("okrsync.toml"),
-    kr: Annotated[str | None, typer.Option("--kr", help="Only KRs whose text contains this.")]
+    kr: Annotated[str | None, typer.Option("--kr", metavar="TEXT",
+                                                 help="Only KRs whose text contains this.")]
     = None,
-    row: Annotated[int | None, typer.Option("--row", help="Only the KR on this sheet row.")]
+    row: Annotated[int | None, typer.Option("--row", metavar="ROW",
+                                                 help="Only the KR on this sheet row.")]
     = None,
-    format: Annotated[HistoryFormat, typer.Option("--format", "-f", help="Output format.")]
+    format: Annotated[HistoryFormat, typer.Option(
+        "--format", "-f", metavar="FORMAT", help="Output format: table, json or csv.")]
     = HistoryFormat.table,
 ) -> None:
     """Show what earlier pulls changed: each value over time, from the change log."""
@@ -410,10 +425,11 @@ def overlaps(
     config: ConfigOption = Path("okrsync.toml"),
     as_of: AsOfOption = None,
     threshold: Annotated[
-        float, typer.Option("--threshold", min=0, max=100,
+        float, typer.Option("--threshold", min=0, max=100, metavar="0-100",
                             help="How alike two KR texts must read, 0–100.")
     ] = 85.0,
-    format: Annotated[DataFormat, typer.Option("--format", "-f", help="Output format.")]
+    format: Annotated[DataFormat, typer.Option(
+        "--format", "-f", metavar="FORMAT", help="Output format: table or json.")]
     = DataFormat.table,
 ) -> None:
     """Find KRs of different departments that count the same JIRA issues or read alike."""
@@ -428,27 +444,34 @@ def overlaps(
 
 @app.command()
 def init(
-    config: Annotated[Path, typer.Option("--config", "-c", dir_okay=False,
+    config: Annotated[Path, typer.Option("--config", "-c", dir_okay=False, metavar="FILE",
                                          help="Where to write the config.")]
     = Path("okrsync.toml"),
     spreadsheet: Annotated[str | None, typer.Option(
-        "--spreadsheet", help="The dashboard: an .xlsx path or a Google Sheets URL or id.")]
+        "--spreadsheet", metavar="XLSX|URL",
+        help="The dashboard: an .xlsx path or a Google Sheets URL or id.")]
     = None,
-    worksheet: Annotated[str | None, typer.Option("--worksheet", help="The tab's title.")]
+    worksheet: Annotated[str | None, typer.Option("--worksheet", metavar="TAB",
+                                                  help="The tab's title.")]
     = None,
-    export: Annotated[str | None, typer.Option("--export", help="A JIRA export file.")] = None,
-    jira_server: Annotated[str | None, typer.Option("--jira-server", help="A live JIRA's URL.")]
+    export: Annotated[str | None, typer.Option("--export", metavar="FILE",
+                                               help="A JIRA export file.")] = None,
+    jira_server: Annotated[str | None, typer.Option("--jira-server", metavar="URL",
+                                                         help="A live JIRA's URL.")]
     = None,
-    email: Annotated[str | None, typer.Option("--email", help="JIRA Cloud account e-mail.")]
+    email: Annotated[str | None, typer.Option("--email", metavar="EMAIL",
+                                                   help="JIRA Cloud account e-mail.")]
     = None,
     credentials: Annotated[str | None, typer.Option(
-        "--credentials", help="Google: a service-account key file, oauth or adc.")] = None,
+        "--credentials", metavar="KEY|oauth|adc",
+        help="Google: a service-account key file, oauth or adc.")] = None,
     create_workbook: Annotated[bool, typer.Option(
         "--create-workbook", help="Also create the .xlsx with an empty dashboard.")] = False,
     create_sheet: Annotated[bool, typer.Option(
         "--create-sheet", help="Also add a tab with an empty dashboard to the Google "
                                "spreadsheet.")] = False,
-    lang: Annotated[Lang, typer.Option("--lang", help="Headers in Korean or English.")]
+    lang: Annotated[Lang, typer.Option("--lang", metavar="ko|en",
+                                       help="Headers in Korean or English.")]
     = Lang.ko,
     force: Annotated[bool, typer.Option("--force", help="Replace existing files.")] = False,
 ) -> None:
