@@ -14,16 +14,11 @@ from collections.abc import Callable, Mapping, Sequence
 from okrsync.core.andon import Alarm, Alert
 from okrsync.core.text import clean
 from okrsync.i18n import _, words
-from okrsync.net import (
-    RETRIED_STATUSES,
-    Deadline,
-    Failure,
-    GaveUp,
-    RetryPolicy,
-    never_sent,
-    retry_after,
-    timed_session,
-)
+from okrsync.net.deadline import Deadline
+from okrsync.net.failures import never_sent
+from okrsync.net.pacing import retry_after
+from okrsync.net.policy import RETRIED_STATUSES, Failure, GaveUp, RetryPolicy
+from okrsync.net.watchdog import timed_session
 from okrsync.redact import register, scrub
 
 ATTEMPTS = 3

@@ -42,7 +42,7 @@ def open_sheet(config: Config, env: Environment, output: Path | None = None,
     if output is not None:
         raise ConfigError(_("--output works only with an .xlsx workbook"))
     google = config.google
-    from okrsync.net import refuse_plain_http
+    from okrsync.net.guard import refuse_plain_http
 
     refuse_plain_http(google.api_endpoint, "[google] api_endpoint", google.allow_http,
                       "the Google access token")

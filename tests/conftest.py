@@ -17,7 +17,8 @@ from hypothesis import settings  # noqa: E402
 
 from okrsync.environment import Environment  # noqa: E402
 from okrsync.i18n import speaking  # noqa: E402
-from okrsync.net import own_watchdog, waiting  # noqa: E402
+from okrsync.net.policy import waiting  # noqa: E402
+from okrsync.net.watchdog import own_watchdog  # noqa: E402
 from okrsync.redact import isolated  # noqa: E402
 from tests.helpers import FakeTime  # noqa: E402
 from tests.home import home_environment, make_home  # noqa: E402

@@ -7,16 +7,9 @@ from email.utils import format_datetime
 
 import pytest
 
-from okrsync.net import (
-    REAL_TIME,
-    Deadline,
-    Failure,
-    GaveUp,
-    RetryPolicy,
-    retry_after,
-    run_waits,
-    waiting,
-)
+from okrsync.net.deadline import Deadline
+from okrsync.net.pacing import retry_after
+from okrsync.net.policy import REAL_TIME, Failure, GaveUp, RetryPolicy, run_waits, waiting
 from tests.helpers import FakeTime
 
 

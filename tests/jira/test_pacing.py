@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from okrsync.jira.live import Site, connect
-from okrsync.net import Pacer
+from okrsync.net.pacing import Pacer
 from tests.standins.jira import JiraStandIn
 
 TOKEN = "s3cr3t-T0KEN-4f9a"

@@ -29,18 +29,11 @@ from jira import JIRA, JIRAError
 from okrsync.core.text import clean
 from okrsync.errors import SourceError
 from okrsync.i18n import _, _s, fragment
-from okrsync.net import (
-    RETRIED_STATUSES,
-    Deadline,
-    Failure,
-    GaveUp,
-    Pacer,
-    RetryPolicy,
-    lost_connection,
-    network_problem,
-    retry_after,
-    timed_session,
-)
+from okrsync.net.deadline import Deadline
+from okrsync.net.failures import lost_connection, network_problem
+from okrsync.net.pacing import Pacer, retry_after
+from okrsync.net.policy import RETRIED_STATUSES, Failure, GaveUp, RetryPolicy
+from okrsync.net.watchdog import timed_session
 from okrsync.redact import redact_url, scrub
 
 T = TypeVar("T")

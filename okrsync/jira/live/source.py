@@ -30,7 +30,10 @@ from okrsync.jira.live.reader import Answer, Reader, ReadResult, Task
 from okrsync.jira.metrics import Kind, Metric
 from okrsync.jira.model import Issue, issue_from_rest, points_fields_of
 from okrsync.jira.source import IssueSource, Measurement
-from okrsync.net import Deadline, Pacer, RetryPolicy, refuse_plain_http, run_waits
+from okrsync.net.deadline import Deadline
+from okrsync.net.guard import refuse_plain_http
+from okrsync.net.pacing import Pacer
+from okrsync.net.policy import RetryPolicy, run_waits
 from okrsync.redact import register
 
 

@@ -20,7 +20,9 @@ from google.auth.exceptions import GoogleAuthError, RefreshError, TransportError
 
 from okrsync.errors import ConfigError, SourceError, warn_if_readable_by_others
 from okrsync.i18n import _, fragment
-from okrsync.net import Deadline, network_problem, timed_session
+from okrsync.net.deadline import Deadline
+from okrsync.net.failures import network_problem
+from okrsync.net.watchdog import timed_session
 from okrsync.redact import register
 
 SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]

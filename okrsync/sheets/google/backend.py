@@ -28,7 +28,9 @@ from okrsync.core.grid import CellWrite, Grid, a1
 from okrsync.core.template import Template
 from okrsync.errors import SourceError
 from okrsync.i18n import _, _s
-from okrsync.net import Deadline, RetryPolicy, refuse_plain_http
+from okrsync.net.deadline import Deadline
+from okrsync.net.guard import refuse_plain_http
+from okrsync.net.policy import RetryPolicy
 from okrsync.sheets.base import LOG_HEADER, LOG_TAB, LogRecord, SheetBackend, WriteReport
 from okrsync.sheets.google.auth import account_of
 from okrsync.sheets.google.cells import (

@@ -23,19 +23,11 @@ from gspread.exceptions import APIError
 from okrsync.core.text import clean
 from okrsync.errors import SourceError
 from okrsync.i18n import _, fragment
-from okrsync.net import (
-    RETRIED_STATUSES,
-    Deadline,
-    Failure,
-    GaveUp,
-    RequestTooSlow,
-    RetryPolicy,
-    lost_connection,
-    network_problem,
-    never_sent,
-    retry_after,
-    timed_session,
-)
+from okrsync.net.deadline import Deadline
+from okrsync.net.failures import lost_connection, network_problem, never_sent
+from okrsync.net.pacing import retry_after
+from okrsync.net.policy import RETRIED_STATUSES, Failure, GaveUp, RetryPolicy
+from okrsync.net.watchdog import RequestTooSlow, timed_session
 from okrsync.redact import redact_url, scrub
 from okrsync.sheets.google.auth import refresh_failure, register_credentials, token_request
 from okrsync.sheets.refs import SpreadsheetRef
