@@ -15,7 +15,6 @@ JQL in bulk).
 
 from __future__ import annotations
 
-import functools
 import re
 import threading
 from abc import ABC, abstractmethod
@@ -136,9 +135,8 @@ class JiraApi(ABC):
         """Every field of the site (`GET /field`), asked once."""
         with self._fields_lock:  # searches on the pool ask at once
             if self._fields is None:
-                fields = self.http.call(self.http.client.fields, "reading the field list")
-                self._fields = [f for f in fields if isinstance(f, dict) and "id" in f]
-                self.http.know_fields(self._fields)
+                fields = self.http.get("field", None, "reading the field list")
+                self._fields = [f for f in fields or () if isinstance(f, dict) and "id" in f]
             return self._fields
 
     def names(self) -> dict[str, str]:
@@ -301,17 +299,14 @@ class CloudApi(JiraApi):
 
     def search(self, jql: str, fields: Sequence[str], into: Into) -> list[Issue]:
         issues: dict[str, Issue] = {}
-        token: str | None = None
-        client = self.http.client
-        self.fields()
+        body: dict[str, Any] = {"jql": jql, "fields": list(fields), "maxResults": PAGE_SIZE}
         while True:
-            page = self.http.call(functools.partial(
-                client.enhanced_search_issues, jql, nextPageToken=token, maxResults=PAGE_SIZE,
-                fields=list(fields), json_result=True, use_post=True), "searching")
+            page = self.http.post("search/jql", body, "searching")
             issues.update((i.id or i.key, i) for i in map(into, page.get("issues") or []))
             token = page.get("nextPageToken")
             if not token or page.get("isLast"):
                 return list(issues.values())
+            body["nextPageToken"] = token
 
     def ids(self, jql: str) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -387,13 +382,10 @@ class ServerApi(JiraApi):
     def search(self, jql: str, fields: Sequence[str], into: Into) -> list[Issue]:
         issues: dict[str, Issue] = {}
         start = 0
-        client = self.http.client
-        self.fields()
         while True:
-            page: Any = self.http.call(functools.partial(
-                client.search_issues, jql, startAt=start, maxResults=PAGE_SIZE,
-                fields=list(fields), validate_query=True, json_result=True, use_post=True),
-                "searching")
+            page = self.http.post("search", {
+                "jql": jql, "startAt": start, "maxResults": PAGE_SIZE, "fields": list(fields),
+                "validateQuery": True}, "searching")
             batch = page.get("issues") or []
             issues.update((i.id or i.key, i) for i in map(into, batch))
             start += len(batch)

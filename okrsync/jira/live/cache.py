@@ -17,21 +17,23 @@ removed.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sqlite3
 import time
-from collections.abc import Mapping, Sequence
-from collections.abc import Set as AbstractSet
+from collections.abc import Mapping
 from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from okrsync.jira.live.cursor import Cursor
 from okrsync.jira.model import Issue, interned
 
-SCHEMA = 5
+SCHEMA = 6
 """Bumped when what is stored changes: an older cache is then rebuilt, never read."""
 
 FILE = "jira-cache.sqlite3"
@@ -83,40 +85,42 @@ class Snapshot:
     site: Site = field(default_factory=Site)
 
 
-_COLUMNS = ("id", "key", "status_category", "status", "status_id", "project",
-            "project_name", "issuetype", "parent", "parent_id", "epic", "labels",
-            "components", "fix_versions", "points", "numbers", "unreadable")
-"""What is kept of an issue, one column each (the summary is not: no metric reads it);
-the last six hold JSON, or nothing when empty."""
+_FIELDS = ("id", "key", "status_category", "status", "status_id", "project", "project_name",
+           "issuetype", "parent", "parent_id", "epic", "labels", "components",
+           "fix_versions", "points", "numbers", "unreadable")
+"""What is kept of an issue, in this order (the summary is not: no metric reads it)."""
 
 
-def _row(scope: str, issue: Issue) -> tuple[Any, ...]:
-    return (scope, issue.id, issue.key, issue.status_category, issue.status, issue.status_id,
-            issue.project, issue.project_name, issue.issuetype, issue.parent, issue.parent_id,
-            issue.epic, _json(issue.labels), _json(issue.components),
-            _json(issue.fix_versions), _json(issue.points), _json(issue.numbers),
-            _json(sorted(issue.unreadable)))
-
-
-def _json(value: Any) -> str | None:
-    if not value:
+def _numbers(values: Mapping[str, float]) -> dict[str, float | str] | None:
+    """A field's numbers as JSON holds them: a non-finite one (kept so that the metric
+    reading it reports it) as its text, `inf` or `nan`."""
+    if not values:
         return None
-    return json.dumps(dict(value) if isinstance(value, Mapping) else value,
-                      ensure_ascii=False, allow_nan=True)
+    return {k: v if math.isfinite(v) else str(v) for k, v in values.items()}
 
 
-def _issue(row: Sequence[Any]) -> Issue:
-    data = dict(zip(_COLUMNS, row, strict=True))
+def _row(issue: Issue) -> tuple[Any, ...]:
+    return (issue.id, issue.key, issue.status_category, issue.status, issue.status_id,
+            issue.project, issue.project_name, issue.issuetype, issue.parent, issue.parent_id,
+            issue.epic, issue.labels, issue.components, issue.fix_versions,
+            _numbers(issue.points), _numbers(issue.numbers),
+            sorted(issue.unreadable) if issue.unreadable else None)
+
+
+def _issue(row: list[Any]) -> Issue:
+    data = dict(zip(_FIELDS, row, strict=True))
     for name in ("labels", "components", "fix_versions"):
-        data[name] = tuple(json.loads(data[name])) if data[name] else ()
+        data[name] = tuple(data[name] or ())
     for name in ("points", "numbers"):
-        data[name] = json.loads(data[name]) if data[name] else {}
-    data["unreadable"] = interned(set(json.loads(data["unreadable"] or "[]")))
+        data[name] = {k: float(v) for k, v in (data[name] or {}).items()}
+    data["unreadable"] = interned(set(data["unreadable"] or ()))
     return Issue(**data)
 
 
 class IssueCache:
-    """The SQLite file; `scope` tells the site, account and sheet apart inside it."""
+    """The SQLite file; `scope` tells the site, account and sheet apart inside it. Each
+    scope is one row: the cursor, and the issues, members and keys as JSON (a nightly
+    pull rewrites them all at once: faster than tens of thousands of rows)."""
 
     def __init__(self, path: Path, scope: str) -> None:
         self.path = path
@@ -132,25 +136,21 @@ class IssueCache:
         connection = sqlite3.connect(self.path, timeout=30)
         connection.execute("create table if not exists reads (scope text primary key, "
                            "schema integer, signature text, full_at text, read_at text, "
-                           "members text, aliases text, site text, used real)")
-        connection.execute("create table if not exists issues (scope text, "
-                           + ", ".join(f"{name} text" for name in _COLUMNS)
-                           + ", primary key (scope, id))")
+                           "issues blob, members blob, aliases blob, site text, used real)")
         return connection
 
     def load(self) -> Snapshot | None:
         """The stored snapshot, or None when there is none or it cannot be trusted."""
         try:
             with closing(self._connect()) as db:
-                row = db.execute("select schema, signature, full_at, read_at, members, "
+                row = db.execute("select schema, signature, full_at, read_at, issues, members, "
                                  "aliases, site from reads where scope = ?",
                                  (self.scope,)).fetchone()
-                if row is None or row[0] != SCHEMA:
-                    return None
-                rows = db.execute(f"select {', '.join(_COLUMNS)} from issues where scope = ?",
-                                  (self.scope,)).fetchall()
-            members, aliases = json.loads(row[4]), json.loads(row[5])
-            if not (isinstance(members, dict) and isinstance(aliases, dict)):
+            if row is None or row[0] != SCHEMA:
+                return None
+            rows, members, aliases = map(orjson.loads, row[4:7])
+            if not (isinstance(rows, list) and isinstance(members, dict)
+                    and isinstance(aliases, dict)):
                 return None
             cursor = Cursor(row[1], datetime.fromisoformat(row[2]),
                             datetime.fromisoformat(row[3]))
@@ -158,48 +158,32 @@ class IssueCache:
             return Snapshot(cursor, issues,
                             {str(k): [str(m) for m in v] for k, v in members.items()},
                             {str(k): str(v) for k, v in aliases.items()},
-                            Site.from_json(row[6]))
+                            Site.from_json(row[7]))
         except (sqlite3.Error, OSError, ValueError, TypeError, KeyError, IndexError):
             return None  # a damaged cache is rebuilt, never trusted
 
-    def save(self, snapshot: Snapshot, *, changed: AbstractSet[str] | None = None,
-             gone: AbstractSet[str] = frozenset()) -> None:
-        """Store `snapshot` in one transaction: every issue, or (after reading only what
-        changed) the `changed` ones and the removal of the `gone` ones, by id."""
-        placeholders = ", ".join("?" * (len(_COLUMNS) + 1))
+    def save(self, snapshot: Snapshot) -> None:
+        """Store `snapshot` in one transaction."""
         cursor = snapshot.cursor
         try:
+            issues = orjson.dumps([_row(issue) for issue in snapshot.issues.values()])
             with closing(self._connect()) as db, db:
-                if changed is None:
-                    db.execute("delete from issues where scope = ?", (self.scope,))
-                    rows = [_row(self.scope, issue) for issue in snapshot.issues.values()]
-                else:
-                    db.executemany("delete from issues where scope = ? and id = ?",
-                                   [(self.scope, number) for number in gone])
-                    rows = [_row(self.scope, snapshot.issues[number]) for number in changed
-                            if number in snapshot.issues]
-                db.executemany(f"insert or replace into issues values ({placeholders})", rows)
-                db.execute("insert or replace into reads values (?, ?, ?, ?, ?, ?, ?, ?, ?)", (
+                db.execute("insert or replace into reads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (
                     self.scope, SCHEMA, cursor.signature, cursor.full_at.isoformat(),
-                    cursor.read_at.isoformat(), json.dumps(snapshot.members),
-                    json.dumps(snapshot.aliases), snapshot.site.to_json(), time.time()))
+                    cursor.read_at.isoformat(), issues, orjson.dumps(snapshot.members),
+                    orjson.dumps(snapshot.aliases), snapshot.site.to_json(), time.time()))
                 self._prune(db)
-        except (sqlite3.Error, OSError):
+        except (sqlite3.Error, OSError, TypeError):
             self.forget()  # the next pull reads everything again
 
     def _prune(self, db: sqlite3.Connection) -> None:
         old = time.time() - PRUNE_DAYS * 86400
-        stale = [row[0] for row in db.execute(
-            "select scope from reads where used < ? or used is null", (old,))]
-        for scope in stale:
-            db.execute("delete from issues where scope = ?", (scope,))
-            db.execute("delete from reads where scope = ?", (scope,))
+        db.execute("delete from reads where used < ? or used is null", (old,))
 
     def forget(self) -> None:
         try:
             with closing(self._connect()) as db, db:
                 db.execute("delete from reads where scope = ?", (self.scope,))
-                db.execute("delete from issues where scope = ?", (self.scope,))
         except (sqlite3.Error, OSError):
             with suppress(OSError):
                 self.path.unlink(missing_ok=True)

@@ -17,12 +17,12 @@ asks JIRA is a read, safe to repeat.
 from __future__ import annotations
 
 import functools
-import json
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+import orjson
 import requests
 from jira import JIRA, JIRAError
 
@@ -103,6 +103,17 @@ def error_messages(error: JIRAError) -> tuple[str, ...]:
     return tuple(_bounded(m) for m in messages)
 
 
+def _decoded(response: requests.Response, what: str) -> Any:
+    """An answer's JSON; one that is not JSON (a proxy's error page, a body nested past
+    reason) is JIRA refusing the request, never a crash."""
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError as error:
+        raise JiraRefused(response.status_code, _s("the answer is not JSON JIRA sends "
+                                                   "({error})").format(error=error), what
+                          ) from None
+
+
 def jira_message(error: JIRAError) -> str:
     """JIRA's own words on one line, at most MESSAGE_CHARS long."""
     text = "; ".join(error_messages(error)) or _s("HTTP {status} without a JIRA message").format(
@@ -148,14 +159,6 @@ class JiraHttp:
         versions = info.get("versionNumbers")
         self.client._version = tuple(versions) if isinstance(versions, list) else (0, 0, 0)
 
-    def know_fields(self, fields: list[dict[str, Any]]) -> None:
-        """Tell the `jira` library the site's fields, which it would otherwise ask for
-        (`GET /field`) before its first search, to translate field names okrsync never
-        gives it (it asks by id)."""
-        self.client._fields_cache_value = {
-            str(name): str(item["id"]) for item in fields
-            for name in item.get("clauseNames") or ()} or {"id": "id"}
-
     # -- requests
 
     def call(self, send: Callable[[], T], what: str) -> T:
@@ -195,14 +198,15 @@ class JiraHttp:
         """GET a REST resource (`status`, `project/search`) as JSON."""
         url = self.client._get_url(path)
         send = functools.partial(self.client._session.get, url, params=dict(params or {}))
-        return self.call(send, what).json()
+        return _decoded(self.call(send, what), what)
 
     def post(self, path: str, body: Mapping[str, Any], what: str) -> Any:
         """POST a JSON body to the REST API, as is (the `jira` library would rename fields
-        such as `id` after the site's clause names)."""
+        such as `id` after the site's clause names), and decode the answer fast: a first
+        pull decodes tens of thousands of issues."""
         url = self.client._get_url(path)
-        send = functools.partial(self.client._session.post, url, data=json.dumps(body))
-        return self.call(send, what).json()
+        send = functools.partial(self.client._session.post, url, data=orjson.dumps(body))
+        return _decoded(self.call(send, what), what)
 
     def _classify(self, error: BaseException) -> Failure | None:
         if isinstance(error, JIRAError):

@@ -156,7 +156,7 @@ class Reader:
                 decision = FullRead("changes")
         answers = self._answers(links, queries)
         if keeping:
-            self._save(previous)
+            self._save()
         how = "changes" if previous is not None else "full"
         return ReadResult(answers, how, decision.reason if isinstance(decision, FullRead)
                           else "")
@@ -218,7 +218,7 @@ class Reader:
                 answers[link] = _merged(link, children)
         return answers
 
-    def _save(self, previous: Snapshot | None) -> None:
+    def _save(self) -> None:
         assert self.cache is not None
         state = self.state
         members = {number for ids in state.members.values() for number in ids}
@@ -226,12 +226,7 @@ class Reader:
         anchors = {key.removeprefix("parent:") for key in state.members
                    if key.startswith("parent:")}
         state.aliases = {key: n for key, n in state.aliases.items() if n in anchors}
-        if previous is None:
-            self.cache.save(state)
-            return
-        changed = {n for n, issue in state.issues.items() if previous.issues.get(n) != issue}
-        gone = set(previous.issues) - set(state.issues)
-        self.cache.save(state, changed=changed, gone=gone)
+        self.cache.save(state)
 
     # -- the site: filters, statuses, projects, names
 

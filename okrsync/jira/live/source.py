@@ -176,7 +176,10 @@ class LiveSource(IssueSource):
     def _read(self, links: Mapping[Link, bool], metrics: list[Metric]) -> dict[Link, Answer]:
         api = self.api
         fields = self._wanted_fields(metrics)
-        names = api.names()
+        # The field list is read only where it is needed: story points and sums find
+        # their fields by name, and Server / DC finds its Epic Link field.
+        needs_fields = any(m.needs_points or m.kind is Kind.SUM for m in metrics)
+        names = api.names() if needs_fields or not api.cloud else {}
         points = self._points_fields() if any(m.needs_points for m in metrics) else None
         epic = api.epic_field()
         keep_numbers = any(m.kind is Kind.SUM for m in metrics)
@@ -184,7 +187,7 @@ class LiveSource(IssueSource):
                                  epic_field=epic, keep_numbers=keep_numbers)
         reader = Reader(api, self.cache, fields=fields, into=into, signature=signature({
             "site": api.http.server, "cloud": api.cloud, "fields": fields, "epic": epic,
-            "points": points, "numbers": keep_numbers}),
+            "points": points, "numbers": keep_numbers, "names": bool(names)}),
             full=self.full, full_refresh_days=self.full_refresh_days, run=self._run,
             chains=self.max_workers if api.cloud else 1)
         self.last = reader.read(links)
