@@ -32,6 +32,9 @@ _CATEGORY_NAMES = {
 }
 
 
+_KEYS = frozenset(CATEGORIES)
+
+
 def category_key(value: object) -> str | None:
     """A status category given as key, name (English or Korean) or id → its key."""
     if value is None or isinstance(value, bool):
@@ -144,6 +147,8 @@ def _status_category(status: Any) -> str:
     category = status.get("statusCategory")
     if not isinstance(category, Mapping):
         return ""
+    if (key := category.get("key")) in _KEYS:  # as JIRA sends it
+        return str(key)
     for part in ("key", "id", "name"):
         found = category_key(category.get(part))
         if found:
@@ -187,28 +192,35 @@ def issue_from_rest(
         elif not is_blank(value):
             unreadable.add(UNREADABLE_POINTS + shown)
     parent = fields.get("parent")
-    parent = parent if isinstance(parent, Mapping) else {}
+    parent_key = parent_id = None
+    if isinstance(parent, Mapping):
+        parent_key = _key(parent.get("key"))
+        parent_id = str(parent["id"]) if parent.get("id") is not None else None
     project = fields.get("project") or {}
     status = fields.get("status")
     status_id = status.get("id") if isinstance(status, Mapping) else None
+    labels = fields.get("labels")
+    components = fields.get("components")
+    versions = fields.get("fixVersions")
+    issuetype = fields.get("issuetype")
     return Issue(
         key=str(item["key"]).upper(),
         id=str(item.get("id") or ""),
-        status_category=_status_category(fields.get("status")),
-        status=sys.intern(_name(fields.get("status"))),
+        status_category=_status_category(status),
+        status=sys.intern(_name(status)) if status is not None else "",
         summary=str(fields.get("summary") or ""),
-        project=sys.intern(str(project.get("key") or "")),
-        project_name=sys.intern(str(project.get("name") or "")),
-        issuetype=sys.intern(_name(fields.get("issuetype"))),
-        parent=_key(parent.get("key")),
-        parent_id=str(parent["id"]) if parent.get("id") is not None else None,
+        project=sys.intern(str(project.get("key") or "")) if project else "",
+        project_name=sys.intern(str(project.get("name") or "")) if project else "",
+        issuetype=sys.intern(_name(issuetype)) if issuetype is not None else "",
+        parent=parent_key,
+        parent_id=parent_id,
         epic=_key(fields.get(epic_field)) if epic_field else None,
-        labels=tuple(sys.intern(str(label)) for label in fields.get("labels") or ()),
-        components=tuple(_name(c) for c in fields.get("components") or ()),
-        fix_versions=tuple(_name(v) for v in fields.get("fixVersions") or ()),
+        labels=tuple(sys.intern(str(label)) for label in labels) if labels else (),
+        components=tuple(_name(c) for c in components) if components else (),
+        fix_versions=tuple(_name(v) for v in versions) if versions else (),
         points=points or _NO_NUMBERS,
         numbers=numbers,
-        unreadable=interned(unreadable),
+        unreadable=interned(unreadable) if unreadable else _NONE,
         status_id=sys.intern(str(status_id)) if status_id is not None else "",
     )
 
