@@ -18,7 +18,7 @@ from okrsync.environment import Environment
 from okrsync.errors import ConfigError, ExitCode, KRError
 from okrsync.i18n import _, _s, set_sheet_language
 from okrsync.jira.links import Link, parse_link
-from okrsync.jira.metrics import Metric, check_unit, parse_metric
+from okrsync.jira.metrics import Measured, Metric, check_unit, parse_metric
 from okrsync.jira.source import IssueSource
 from okrsync.sheets.base import LogRecord, SheetBackend
 from okrsync.workspace import open_sheet, open_source
@@ -45,6 +45,9 @@ class SheetState:
     source: IssueSource | None = None
     language: str = "en"
     """The sheet's language: the words written into it and reported on it."""
+    measured: dict[int, Measured] = field(default_factory=dict)
+    """JIRA's measure of each linked KR (by 0-based row): its issues, arithmetic and
+    caveats, the evidence behind the value written."""
 
     def close(self) -> None:
         self.backend.close()
@@ -81,10 +84,11 @@ class Pull:
 def _measure(
     krs: Sequence[KeyResult], grid: Grid, layout: Layout, period: Period, config: Config,
     problems: dict[int, list[str]], env: Environment, full: bool,
-) -> tuple[dict[int, float], dict[int, str], IssueSource | None]:
-    """JIRA values of the linked KRs without problems, by 0-based row, and where each
-    came from; what goes wrong is added to `problems`."""
-    values: dict[int, float] = {}
+) -> tuple[dict[int, Measured], dict[int, str], IssueSource | None]:
+    """JIRA's measure of the linked KRs without problems (the value with its issues,
+    arithmetic and caveats), by 0-based row, and where each came from; what goes wrong
+    is added to `problems`."""
+    values: dict[int, Measured] = {}
     sources: dict[int, str] = {}
     wanted: dict[int, tuple[Link, Metric]] = {}
     for kr in krs:
@@ -128,7 +132,7 @@ def _measure(
             if isinstance(result, KRError):
                 problems.setdefault(row, []).append(f"JIRA: {result}")
             else:
-                values[row] = round(result, 2)
+                values[row] = result
     return values, sources, source
 
 
@@ -179,7 +183,7 @@ def load_state(
         written = status_in_cell(grid.text(kr.row, status_col)) if status_col is not None else None
         before[kr.row] = Before(kr.achievement(), written or kr.status(period.expected,
                                                                       thresholds))
-    values: dict[int, float] = {}
+    measured: dict[int, Measured] = {}
     problems: dict[int, list[str]] = {}
     sources: dict[int, str] = {}
     source = None
@@ -189,20 +193,22 @@ def load_state(
                 problems[kr.row] = found
     if with_jira and any(kr.linked for kr in krs):
         try:
-            values, sources, source = _measure(krs, grid, layout, period, config, problems,
-                                               env, full)
+            measured, sources, source = _measure(krs, grid, layout, period, config,
+                                                 problems, env, full)
         except BaseException:
             backend.close()
             raise
-        for kr in krs:
-            if kr.row in values:
-                kr.quarters[period.quarter] = values[kr.row]
+    values = {row: round(found.value, 2) for row, found in measured.items()}
+    for kr in krs:
+        if kr.row in values:
+            kr.quarters[period.quarter] = values[kr.row]
     assessments = [
-        assess(kr, period, thresholds, problems.get(kr.row, ()), values.get(kr.row))
+        assess(kr, period, thresholds, problems.get(kr.row, ()), values.get(kr.row),
+               measured[kr.row].caveats if kr.row in measured else ())
         for kr in krs
     ]
     return SheetState(backend, grid, layout, period, assessments, before, source,
-                      language), sources
+                      language, measured), sources
 
 
 def run_pull(

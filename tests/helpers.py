@@ -12,6 +12,8 @@ from openpyxl import Workbook, load_workbook
 EN_HEADER = ["Department", "Objective", "Key Result", "Owner", "Start", "Target",
              "Q1", "Q2", "Q3", "Q4", "Achievement", "JIRA", "JIRA metric", "Status",
              "Last synced"]
+KO_HEADER = ["부서", "목표", "Key Result", "담당자", "시작값", "목표값", "1Q", "2Q", "3Q", "4Q",
+             "달성률", "JIRA 연동", "JIRA 기준", "상태", "마지막 동기화"]
 
 
 def make_workbook(

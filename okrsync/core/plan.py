@@ -32,18 +32,23 @@ class Assessment:
     problems: tuple[str, ...] = ()
     jira_value: float | None = None
     """The value just measured in JIRA for the current quarter, if any."""
+    caveats: tuple[str, ...] = ()
+    """What a reader of its value should know, that does not make it wrong (an
+    unestimated issue counted as 0 points, as JIRA counts it)."""
 
     def status_text(self, lang: str = "en") -> str:
         """The status cell: the status in the sheet's language, then the first problem if
-        there is one (as text any sheet can hold: control characters made visible)."""
+        there is one, else the first caveat (as text any sheet can hold: control
+        characters made visible)."""
         word = status_word(self.status, lang)
-        if not self.problems:
+        notes = self.problems or self.caveats
+        if not notes:
             return word
         more = ""
-        if len(self.problems) > 1:
+        if len(notes) > 1:
             t = words(lang)
-            more = t(" (+{count} more)").format(count=len(self.problems) - 1)
-        return clean(f"{word} · {self.problems[0]}{more}", one_line=True)
+            more = t(" (+{count} more)").format(count=len(notes) - 1)
+        return clean(f"{word} · {notes[0]}{more}", one_line=True)
 
 
 def assess(
@@ -52,6 +57,7 @@ def assess(
     thresholds: Thresholds,
     problems: Sequence[str] = (),
     jira_value: float | None = None,
+    caveats: Sequence[str] = (),
 ) -> Assessment:
     """Where `kr` stands. A KR with a problem has no achievement and no status (`no data`):
     a number okrsync cannot stand behind is never shown, written or alerted on."""
@@ -63,6 +69,7 @@ def assess(
         achievement=_rounded(kr.achievement()),
         status=kr.status(period.expected, thresholds),
         jira_value=jira_value,
+        caveats=tuple(caveats),
     )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from okrsync.core.values import format_number
 from okrsync.errors import KRError
 from okrsync.i18n import _s
 from okrsync.jira.model import CATEGORIES, UNREADABLE_POINTS, Issue, field_name
@@ -147,11 +148,10 @@ def _readable(issues: Sequence[Issue], fields: Iterable[str], shown: str) -> Non
                                                                        keys=_keys(bad)))
 
 
-def _points(issues: Sequence[Issue], share: bool) -> tuple[list[float], list[float]]:
-    """Story points of every issue and of the done ones, from the one field that holds
-    them for these issues. Two fields holding values is an ambiguity, never a guess; for
-    a `share` of points, an open issue without an estimate leaves its work out of the
-    whole, so it fails the KR too."""
+def _points(issues: Sequence[Issue]) -> tuple[str, list[float], list[str]]:
+    """The one field that holds story points for these issues, every issue's points in it
+    (JIRA's convention: an issue without an estimate counts 0) and the keys of those
+    without an estimate. Two fields holding values is an ambiguity, never a guess."""
     for name in sorted({name for issue in issues for name in issue.unreadable
                         if name.startswith(UNREADABLE_POINTS)}):
         _readable(issues, [name], name.removeprefix(UNREADABLE_POINTS))
@@ -171,14 +171,16 @@ def _points(issues: Sequence[Issue], share: bool) -> tuple[list[float], list[flo
     if negative:
         raise KRError(_s("{field} is negative on {keys}; fix it in JIRA").format(
             field=name, keys=_keys(negative)))
-    unestimated = [issue.key for issue in issues if not issue.done and name not in issue.points]
-    if share and unestimated:
-        raise KRError(_s("{count} open linked issues have no {field} ({keys}), so a share of "
-                         "points would leave their work out: estimate them in JIRA, or use "
-                         "done_ratio or weighted").format(count=len(unestimated), field=name,
-                                                          keys=_keys(unestimated)))
-    done = [points for issue, points in zip(issues, every, strict=True) if issue.done]
-    return every, done
+    unestimated = [issue.key for issue in issues if name not in issue.points]
+    return name, every, unestimated
+
+
+def _unestimated(keys: Sequence[str]) -> tuple[str, ...]:
+    """The caveat JIRA's own reports give: how many issues have no estimate (they count 0)."""
+    if not keys:
+        return ()
+    return (_s("{count} unestimated issue(s) ({keys}) counted as 0 points").format(
+        count=len(keys), keys=_keys(keys)),)
 
 
 def check_unit(metric: Metric, unit: str, percent: bool, start: float | None,
@@ -214,15 +216,39 @@ _UNITS_OF = {Kind.COUNT: _ISSUE_UNITS, Kind.DONE_COUNT: _ISSUE_UNITS,
 not measured in done issues."""
 
 
+@dataclass(frozen=True)
+class Measured:
+    """A metric's value over a link's issues, with what a reader needs to trust it."""
+
+    value: float
+    """Ratios are 0–100, like the `%` people type."""
+    issues: tuple[Issue, ...]
+    """Every issue counted, each once (by id: an issue seen under two keys is one)."""
+    arithmetic: str
+    """How the value follows from the issues, in words, in the sheet's language:
+    `7 of 10 issues done → 70%`."""
+    caveats: tuple[str, ...] = ()
+    """What JIRA's own conventions decided, that a reader should know: `2 unestimated
+    issues (A-3, A-7) counted as 0 points`. A caveat never makes the number wrong."""
+    field: str | None = None
+    """The field whose values the metric reads (the story points field, the summed one)."""
+
+
+def _share(part: float, whole: float) -> str:
+    return f"{format_number(round(100 * part / whole, 2))}%"
+
+
 def compute(metric: Metric, issues: Sequence[Issue],
-            weights: Mapping[str, float] = WEIGHTS) -> float:
-    """The metric's value over `issues`. Ratios are 0–100, like the `%` people type.
+            weights: Mapping[str, float] = WEIGHTS) -> Measured:
+    """The metric's value over `issues`, with its arithmetic and caveats.
 
     Raises KRError when the issues cannot give a value okrsync can stand behind.
     """
-    issues = list({issue.key: issue for issue in issues}.values())
+    issues = list({issue.id or issue.key: issue for issue in issues}.values())
+    counted = tuple(issues)
     if metric.kind is Kind.COUNT:
-        return float(len(issues))
+        return Measured(float(len(issues)), counted, _s("{count} issue(s)").format(
+            count=len(issues)))
     if metric.kind is Kind.SUM:
         assert metric.field is not None
         wanted = field_name(metric.field)
@@ -231,35 +257,58 @@ def compute(metric: Metric, issues: Sequence[Issue],
             raise KRError(_s("none of the {count} linked issues has a number in {field}, so "
                              "there is nothing to add up").format(count=len(issues),
                                                                   field=metric.field))
-        return _total((_finite(issue.numbers.get(wanted, 0.0), _field_of(metric.field, issue.key))
-                       for issue in issues), _s("the sum of {field}").format(field=metric.field))
+        total = _total((_finite(issue.numbers.get(wanted, 0.0),
+                                _field_of(metric.field, issue.key)) for issue in issues),
+                       _s("the sum of {field}").format(field=metric.field))
+        empty = [issue.key for issue in issues if wanted not in issue.numbers]
+        caveats: tuple[str, ...] = (_s(
+            "{count} issue(s) ({keys}) have no {field}, counted as 0").format(
+            count=len(empty), keys=_keys(empty), field=metric.field),) if empty else ()
+        return Measured(total, counted, _s("{field} added up over {count} issue(s) = "
+                                           "{total}").format(
+            field=metric.field, count=len(issues), total=format_number(total)), caveats,
+            metric.field)
     _needs_categories(issues)
+    done = sum(issue.done for issue in issues)
     if metric.kind is Kind.DONE_COUNT:
-        return float(sum(issue.done for issue in issues))
+        return Measured(float(done), counted, _s("{done} of {count} issue(s) done").format(
+            done=done, count=len(issues)))
+    if metric.kind in (Kind.DONE_RATIO, Kind.WEIGHTED) and not issues:
+        raise KRError(_s("no issues match the link, so there is no share done"))
     if metric.kind is Kind.DONE_RATIO:
-        if not issues:
-            raise KRError(_s("no issues match the link, so there is no share done"))
-        return 100.0 * sum(issue.done for issue in issues) / len(issues)
+        return Measured(100.0 * done / len(issues), counted,
+                        _s("{done} of {count} issue(s) done → {share}").format(
+                            done=done, count=len(issues), share=_share(done, len(issues))))
     if metric.kind is Kind.WEIGHTED:
-        if not issues:
-            raise KRError(_s("no issues match the link, so there is no share done"))
-        return 100.0 * math.fsum(weights.get(i.status_category, 0.0) for i in issues) / len(
-            issues)
-    every, done = _points(issues, share=metric.kind is not Kind.POINTS_DONE)
-    if metric.kind is Kind.WEIGHTED_POINTS:
-        total = _total(every, _s("the sum of the story points"))
-        if total == 0:
-            raise KRError(_s("the linked issues have 0 story points in all, so there is no "
-                             "share done"))
-        weighted = _total((points * weights.get(issue.status_category, 0.0)
-                           for issue, points in zip(issues, every, strict=True)),
-                          _s("the weighted sum of the story points"))
-        return 100.0 * weighted / total
-    done_total = _total(done, _s("the sum of the done story points"))
-    if metric.kind is Kind.POINTS_DONE:
-        return done_total
+        weighted = math.fsum(weights.get(i.status_category, 0.0) for i in issues)
+        return Measured(100.0 * weighted / len(issues), counted, _s(
+            "{count} issue(s) weighted by status category (to do {new}, in progress "
+            "{indeterminate}, done {done}): {weighted} of {count} → {share}").format(
+            count=len(issues), new=format_number(weights.get("new", 0.0)),
+            indeterminate=format_number(weights.get("indeterminate", 0.0)),
+            done=format_number(weights.get("done", 0.0)), weighted=format_number(weighted),
+            share=_share(weighted, len(issues))))
+    name, every, unestimated = _points(issues)
+    caveats = _unestimated(unestimated)  # JIRA counts them 0; the reader is told
     total = _total(every, _s("the sum of the story points"))
+    done_total = _total((points for issue, points in zip(issues, every, strict=True)
+                         if issue.done), _s("the sum of the done story points"))
+    if metric.kind is Kind.POINTS_DONE:
+        return Measured(done_total, counted, _s("{done} of {total} {field} done").format(
+            done=format_number(done_total), total=format_number(total), field=name),
+            caveats, name)
     if total == 0:
         raise KRError(_s("the linked issues have 0 story points in all, so there is no "
                          "share done"))
-    return 100.0 * done_total / total
+    if metric.kind is Kind.WEIGHTED_POINTS:
+        weighted = _total((points * weights.get(issue.status_category, 0.0)
+                           for issue, points in zip(issues, every, strict=True)),
+                          _s("the weighted sum of the story points"))
+        return Measured(100.0 * weighted / total, counted, _s(
+            "{field} weighted by status category: {weighted} of {total} → {share}").format(
+            field=name, weighted=format_number(weighted), total=format_number(total),
+            share=_share(weighted, total)), caveats, name)
+    return Measured(100.0 * done_total / total, counted,
+                    _s("{done} of {total} {field} done → {share}").format(
+                        done=format_number(done_total), total=format_number(total), field=name,
+                        share=_share(done_total, total)), caveats, name)

@@ -6,8 +6,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 
 from okrsync.errors import KRError
+from okrsync.i18n import _s
 from okrsync.jira.links import Link
-from okrsync.jira.metrics import WEIGHTS, Metric, compute
+from okrsync.jira.metrics import WEIGHTS, Measured, Metric, compute
 from okrsync.jira.model import Issue
 
 Measurement = tuple[Link, Metric]
@@ -43,18 +44,20 @@ class IssueSource(ABC):
 
     def measure(
         self, wanted: Iterable[Measurement], weights: Mapping[str, float] = WEIGHTS,
-    ) -> dict[Measurement, float | KRError]:
-        """The value of each (link, metric); `weights` for the weighted metrics."""
+    ) -> dict[Measurement, Measured | KRError]:
+        """The value of each (link, metric), with its evidence; `weights` for the
+        weighted metrics."""
         wanted = list(dict.fromkeys(wanted))
         found = self.answers(wanted)
-        results: dict[Measurement, float | KRError] = {}
+        results: dict[Measurement, Measured | KRError] = {}
         for link, metric in wanted:
             issues = found[link]
             if isinstance(issues, KRError):
                 results[(link, metric)] = issues
                 continue
-            if isinstance(issues, int):
-                results[(link, metric)] = float(issues)
+            if isinstance(issues, int):  # counted by JIRA, not listed
+                results[(link, metric)] = Measured(
+                    float(issues), (), _s("{count} issue(s)").format(count=issues))
                 continue
             try:
                 self.check_metric(metric)

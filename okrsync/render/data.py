@@ -33,6 +33,8 @@ def pull_events(done: PullResult, quiet: bool = False) -> str:
                     "source": c.source} for c in result.changes]
     events += [{"event": "problem", "row": p.row, "key_result": p.key_result,
                 "message": p.message} for p in result.problems]
+    events += [{"event": "caveat", "row": a.kr.sheet_row, "key_result": a.kr.text,
+                "message": caveat} for a in result.state.assessments for caveat in a.caveats]
     events += [{"event": "alert", "alarm": str(a.alarm), "row": a.row,
                 "key_result": a.key_result, "department": a.department, "owner": a.owner,
                 "detail": a.detail} for a in result.alerts]
@@ -57,6 +59,8 @@ def check_json(check: CheckResult) -> str:
         "linked": sum(1 for a in result.state.assessments if a.kr.linked),
         "quarter": result.state.period.quarter,
         "problems": [asdict(p) for p in result.problems],
+        "caveats": [{"row": a.kr.sheet_row, "key_result": a.kr.text, "message": caveat}
+                    for a in result.state.assessments for caveat in a.caveats],
         "changes": len(result.changes),
         "exit_code": int(check.exit_code),
     }) + "\n"

@@ -176,6 +176,9 @@ def pull_summary(done: PullResult, quiet: bool = False) -> Group:
         for problem in result.problems:
             parts.append(plain("  " + _("row {row} ({kr}): {text}").format(
                 row=problem.row, kr=problem.key_result, text=problem.message)))
+    if (caveats := _caveats(result)) and not quiet:
+        parts.append(Text(_("Caveats (the value stands; good to know):"), style="bold"))
+        parts += caveats
     if result.alerts:
         parts.append(Text(_("Andon — KRs that need attention:"), style="bold yellow"))
         for alert in result.alerts:
@@ -187,6 +190,14 @@ def pull_summary(done: PullResult, quiet: bool = False) -> Group:
     if not quiet:
         parts.append(plain(_summary(result), style="bold"))
     return Group(*parts)
+
+
+def _caveats(result: Pull) -> list[Text]:
+    """What JIRA's conventions decided about a KR's value (an unestimated issue counted
+    as 0 points), one line each, in the sheet's language as written."""
+    return [plain("  " + _("row {row} ({kr}): {text}").format(
+        row=item.kr.sheet_row, kr=item.kr.text, text=caveat))
+        for item in result.state.assessments for caveat in item.caveats]
 
 
 def _alarm(alarm: Alarm) -> str:
@@ -235,6 +246,9 @@ def check_summary(check: CheckResult) -> Group:
     parts.append(Text(_("{krs} KRs, {linked} linked to JIRA; Q{quarter} is the current "
                         "quarter.").format(krs=len(state.assessments), linked=linked,
                                            quarter=state.period.quarter)))
+    if caveats := _caveats(result):
+        parts.append(Text(_("Caveats (the value stands; good to know):"), style="bold"))
+        parts += caveats
     if result.problems:
         parts.append(Text(_("Problems:"), style="bold red"))
         for problem in result.problems:

@@ -11,14 +11,10 @@ from typer.testing import CliRunner
 
 from okrsync.cli import app
 from okrsync.errors import ExitCode
-from tests.helpers import EN_HEADER, make_workbook, write_config
+from tests.helpers import EN_HEADER, KO_HEADER, make_workbook, write_config
 
 runner = CliRunner()
 AS_OF = ["--as-of", "2024-08-20"]  # Q3, 64% of the year passed, 50 days into the quarter
-
-KO_HEADER = ["부서", "목표", "Key Result", "담당자", "시작값", "목표값", "1Q", "2Q", "3Q", "4Q",
-             "달성률", "JIRA 연동", "JIRA 기준", "상태", "마지막 동기화"]
-
 
 def run(*args: str):
     return runner.invoke(app, list(args), catch_exceptions=False)

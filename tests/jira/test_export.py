@@ -76,18 +76,31 @@ ISSUES = [
     ],
 )
 def test_metrics(metric, expected):
-    assert compute(metric, ISSUES) == pytest.approx(expected)
+    assert compute(metric, ISSUES).value == pytest.approx(expected)
 
 
-def test_a_share_of_points_leaves_out_no_open_work():
+def test_an_unestimated_issue_counts_0_points_as_in_jira_and_the_reader_is_told():
     ratio = Metric(Kind.POINTS_RATIO)
-    assert compute(ratio, ISSUES[:3]) == pytest.approx(80.0)
-    assert compute(ratio, [*ISSUES[:3], Issue("A-5", "done")]) == pytest.approx(80.0)
-    with pytest.raises(KRError, match=r"1 open linked issues have no Story Points \(A-4\)"):
-        compute(ratio, ISSUES)  # A-4 is open and unestimated: its work would be left out
-    with pytest.raises(KRError, match="no Story Points"):
-        compute(Metric(Kind.WEIGHTED_POINTS), ISSUES)
-    assert compute(Metric(Kind.POINTS_DONE), ISSUES) == 8.0  # what is done, whatever is open
+    complete = compute(ratio, ISSUES[:3])
+    assert complete.value == pytest.approx(80.0) and complete.caveats == ()
+    assert complete.arithmetic == "8 of 10 Story Points done → 80%"
+    # A-4 is open and has no estimate: JIRA's reports count it 0 points, and say so
+    found = compute(ratio, ISSUES)
+    assert found.value == pytest.approx(80.0)
+    assert found.caveats == ("1 unestimated issue(s) (A-4) counted as 0 points",)
+    assert compute(Metric(Kind.WEIGHTED_POINTS), ISSUES).caveats == found.caveats
+    done = compute(Metric(Kind.POINTS_DONE), ISSUES)  # what is done, whatever is open
+    assert (done.value, done.field) == (8.0, "Story Points")
+
+
+def test_the_arithmetic_says_how_the_number_follows_from_the_issues():
+    assert compute(Metric(Kind.DONE_RATIO), ISSUES).arithmetic == (
+        "2 of 4 issue(s) done → 50%")
+    summed = compute(Metric(Kind.SUM, "Revenue"), ISSUES)
+    assert summed.arithmetic == "Revenue added up over 4 issue(s) = 15"
+    assert summed.caveats == ("2 issue(s) (A-2, A-4) have no Revenue, counted as 0",)
+    twice = [ISSUES[0], Issue("A-1", "done", points={"Story Points": 3})]
+    assert compute(Metric(Kind.COUNT), twice).value == 1  # one issue, whatever it is read as
 
 
 def test_values_that_are_not_numbers_fail_the_kr_never_count_as_nothing():
@@ -115,13 +128,14 @@ def test_a_comma_is_only_ever_a_thousands_separator(text, number):
 
 
 def test_done_is_the_status_category_never_the_status_name():
-    assert compute(Metric(Kind.DONE_COUNT), [Issue("A-1", "indeterminate", status="Done")]) == 0
+    in_progress = Issue("A-1", "indeterminate", status="Done")
+    assert compute(Metric(Kind.DONE_COUNT), [in_progress]).value == 0
 
 
 def test_ratio_of_nothing_is_an_error_not_zero():
     with pytest.raises(KRError):
         compute(Metric(Kind.DONE_RATIO), [])
-    assert compute(Metric(Kind.COUNT), []) == 0
+    assert compute(Metric(Kind.COUNT), []).value == 0
 
 
 JQL_ISSUES = [
@@ -202,7 +216,7 @@ def test_json_export_children_points_and_named_fields(tmp_path):
         (Jql("assignee = currentUser()"), Metric(Kind.COUNT)),
         (SavedFilter(1), Metric(Kind.COUNT)),
     ])
-    values = list(measured.values())
+    values = [v if isinstance(v, KRError) else v.value for v in measured.values()]
     assert values[:4] == [pytest.approx(37.5), pytest.approx(200 / 3), 150.0, 150.0]
     assert "not in the JIRA export" in str(values[4])
     assert "no child issues of P-999" in str(values[5])
@@ -221,7 +235,7 @@ def test_configured_story_points_field_by_name_or_id(tmp_path):
     for configured in ("Effort", "customfield_9"):
         source = ExportSource.load(path, configured)
         assert source.measure([(keys, Metric(Kind.POINTS_RATIO))])[
-            (keys, Metric(Kind.POINTS_RATIO))] == 25.0
+            (keys, Metric(Kind.POINTS_RATIO))].value == 25.0
     missing = ExportSource.load(path).measure([(keys, Metric(Kind.POINTS_DONE))])
     assert "story_points_field" in str(missing[(keys, Metric(Kind.POINTS_DONE))])
 
@@ -233,7 +247,8 @@ def test_json_export_as_list_of_pages(tmp_path):
     ])
     source = ExportSource.load(path)
     keys = IssueKeys(("E-1",))
-    assert source.measure([(keys, Metric(Kind.DONE_RATIO))])[(keys, Metric(Kind.DONE_RATIO))] == 50
+    assert source.measure([(keys, Metric(Kind.DONE_RATIO))])[
+        (keys, Metric(Kind.DONE_RATIO))].value == 50
 
 
 CSV = (
@@ -253,7 +268,8 @@ def test_csv_export(tmp_path):
     keys = IssueKeys(("PAY-120",))
     wanted = [(keys, Metric(Kind.DONE_RATIO)), (keys, Metric(Kind.POINTS_DONE)),
               (Jql("labels = web"), Metric(Kind.COUNT))]
-    assert list(source.measure(wanted).values()) == [pytest.approx(200 / 3), 5.0, 1.0]
+    assert [m.value for m in source.measure(wanted).values()] == [
+        pytest.approx(200 / 3), 5.0, 1.0]
 
 
 def test_csv_without_status_category_counts_but_never_says_done(tmp_path):
@@ -263,7 +279,7 @@ def test_csv_without_status_category_counts_but_never_says_done(tmp_path):
     source = ExportSource.load(path)
     link = Jql("project = A")
     measured = source.measure([(link, Metric(Kind.COUNT)), (link, Metric(Kind.DONE_RATIO))])
-    assert measured[(link, Metric(Kind.COUNT))] == 2.0
+    assert measured[(link, Metric(Kind.COUNT))].value == 2.0
     assert "no status category" in str(measured[(link, Metric(Kind.DONE_RATIO))])
 
 

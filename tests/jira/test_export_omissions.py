@@ -94,7 +94,9 @@ def answers(path: Path, document: Any) -> dict[Any, float | KRError] | None:
         source = ExportSource.load(path)
     except SourceError:
         return None  # the whole pull stops, writing nothing
-    return source.measure([(link, metric) for link in LINKS for metric in METRICS])
+    found = source.measure([(link, metric) for link in LINKS for metric in METRICS])
+    return {key: value if isinstance(value, KRError) else value.value
+            for key, value in found.items()}
 
 
 @settings(max_examples=200, deadline=None, derandomize=True,

@@ -20,8 +20,10 @@ def load(name: str, points: str | None = None) -> ExportSource:
 
 
 def measure(source: ExportSource, link, kind: Kind, field: str | None = None):
+    """The value of the metric over the link's issues, or the KR's problem."""
     metric = Metric(kind, field)
-    return source.measure([(link, metric)])[(link, metric)]
+    found = source.measure([(link, metric)])[(link, metric)]
+    return found if isinstance(found, KRError) else found.value
 
 
 def saved(tmp_path: Path, document) -> Path:

@@ -33,11 +33,12 @@ def test_metric_names(text, kind):
 def test_weighted_counts_in_progress_as_half_and_weights_can_be_set():
     issues = [Issue(key, category, points={"Story Points": p} if p else {})
               for key, category, p in ISSUES]
-    assert compute(Metric(Kind.WEIGHTED), issues) == pytest.approx(100 * (1 + 0.5 + 0 + 1) / 4)
+    assert compute(Metric(Kind.WEIGHTED), issues).value == pytest.approx(
+        100 * (1 + 0.5 + 0 + 1) / 4)
     # points 5 done, 3 in progress (half), 2 to do: (5 + 1.5) / 10
-    assert compute(Metric(Kind.WEIGHTED_POINTS), issues) == pytest.approx(65.0)
+    assert compute(Metric(Kind.WEIGHTED_POINTS), issues).value == pytest.approx(65.0)
     weights = {"new": 0.0, "indeterminate": 0.25, "done": 1.0}
-    assert compute(Metric(Kind.WEIGHTED), issues, weights) == pytest.approx(56.25)
+    assert compute(Metric(Kind.WEIGHTED), issues, weights).value == pytest.approx(56.25)
 
 
 def test_weights_are_checked_where_the_config_says_them(tmp_path):
@@ -69,6 +70,6 @@ def test_an_export_and_a_live_jira_give_the_same_weighted_numbers(tmp_path, monk
             live = source.measure(wanted)
         finally:
             source.close()
-    assert live == offline
-    assert offline[wanted[0]] == pytest.approx(62.5)
-    assert offline[wanted[1]] == pytest.approx(65.0)
+    assert {k: v.value for k, v in live.items()} == {k: v.value for k, v in offline.items()}
+    assert offline[wanted[0]].value == pytest.approx(62.5)
+    assert offline[wanted[1]].value == pytest.approx(65.0)
