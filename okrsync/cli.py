@@ -383,6 +383,34 @@ def digest(
         run.finish(result.exit_code)
 
 
+class ExplainFormat(StrEnum):
+    table = "table"
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command()
+def explain(
+    config: ConfigOption = Path("okrsync.toml"),
+    as_of: AsOfOption = None,
+    row: Annotated[int | None, typer.Option("--row", metavar="ROW",
+                                            help="The KR on this sheet row.")] = None,
+    kr: Annotated[str | None, typer.Option("--kr", metavar="TEXT",
+                                           help="The KRs whose text contains this.")] = None,
+    format: Annotated[ExplainFormat, typer.Option(
+        "--format", "-f", metavar="FORMAT", help="Output format: table, markdown or json.")]
+    = ExplainFormat.table,
+) -> None:
+    """Why a KR's number is that number: the JIRA search, every issue counted, the
+    arithmetic. Reads JIRA fresh for that KR; writes nothing."""
+    with session() as run:
+        from okrsync.commands.explain import explain as run_explain
+
+        result = run_explain(run.env, run.config(config), row=row, text=kr, as_of=_day(as_of))
+        run.show(result, format.value)
+        run.finish(result.exit_code)
+
+
 @app.command()
 def history(
     config: ConfigOption = Path("okrsync.toml"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -83,7 +83,7 @@ class Pull:
 
 def _measure(
     krs: Sequence[KeyResult], grid: Grid, layout: Layout, period: Period, config: Config,
-    problems: dict[int, list[str]], env: Environment, full: bool,
+    problems: dict[int, list[str]], env: Environment, full: bool, evidence: bool = False,
 ) -> tuple[dict[int, Measured], dict[int, str], IssueSource | None]:
     """JIRA's measure of the linked KRs without problems (the value with its issues,
     arithmetic and caveats), by 0-based row, and where each came from; what goes wrong
@@ -120,7 +120,7 @@ def _measure(
             continue
         wanted[kr.row] = (link, metric)
         sources[kr.row] = f"JIRA {link} ({metric})"
-    source = open_source(config, env, full=full) if wanted else None
+    source = open_source(config, env, full=full, evidence=evidence) if wanted else None
     if source is not None:
         try:
             measured = source.measure(wanted.values(), config.jira.weights)
@@ -159,9 +159,12 @@ def load_state(
     output: Path | None = None,
     force: bool = False,
     full: bool = False,
+    only: Callable[[KeyResult], bool] | None = None,
 ) -> tuple[SheetState, dict[int, str]]:
     """Read and assess the sheet; with JIRA, put fresh values in the current quarter
-    (`full`: read JIRA in full, whatever the cache holds)."""
+    (`full`: read JIRA in full, whatever the cache holds). With `only`, JIRA is asked
+    about those KRs alone, for the evidence behind their numbers (fresh, with each
+    issue's summary)."""
     period = Period.at(as_of, config.okr.fiscal_year_start_month)
     if config.okr.year is not None and config.okr.year != period.year.label:
         raise ConfigError(_(
@@ -191,10 +194,11 @@ def load_state(
         for kr in krs:
             if found := owned_cell_problems(grid, layout, kr, period):
                 problems[kr.row] = found
-    if with_jira and any(kr.linked for kr in krs):
+    asked = [kr for kr in krs if only is None or only(kr)]
+    if with_jira and any(kr.linked for kr in asked):
         try:
-            measured, sources, source = _measure(krs, grid, layout, period, config,
-                                                 problems, env, full)
+            measured, sources, source = _measure(asked, grid, layout, period, config,
+                                                 problems, env, full, only is not None)
         except BaseException:
             backend.close()
             raise

@@ -111,13 +111,14 @@ def locked(config: Config, lock_dir: Path | None = None) -> Iterator[None]:
         lock.release()
 
 
-def open_source(config: Config, env: Environment, *, full: bool = False
-                ) -> IssueSource | None:
+def open_source(config: Config, env: Environment, *, full: bool = False,
+                evidence: bool = False) -> IssueSource | None:
     """The JIRA source for `[jira]`, or None when the config links no JIRA.
 
     A live JIRA draws a progress bar on a terminal, stops every request at the run's
     deadline, and, with the Environment's cache folder, reads only what changed since
-    the last pull (`full` reads everything anyway)."""
+    the last pull (`full` reads everything anyway). With `evidence` it reads what a
+    reader needs to check a number: everything, fresh, with each issue's summary."""
     if config.jira.export:
         from okrsync.jira.export import ExportSource
 
@@ -132,11 +133,11 @@ def open_source(config: Config, env: Environment, *, full: bool = False
         assert jira.server is not None
         api = connect(Site.from_config(jira), deadline=env.deadline)
         cache = None
-        if env.cache_dir is not None:
+        if env.cache_dir is not None and not evidence:
             scope = f"{redact_url(jira.server)} {jira.email or 'pat'} {sheet_identity(config)}"
             cache = IssueCache(env.cache_dir / FILE, scope)
         return LiveSource(api, cache=cache, story_points_field=jira.story_points_field,
                           max_workers=jira.max_workers, show_progress=env.progress,
-                          full=full or jira.full_refresh_days == 0,
-                          full_refresh_days=jira.full_refresh_days)
+                          full=full or evidence or jira.full_refresh_days == 0,
+                          full_refresh_days=jira.full_refresh_days, summaries=evidence)
     return None

@@ -224,6 +224,14 @@ class ExportSource(IssueSource):
     ) -> dict[Link, Sequence[Issue] | KRError]:
         return {link: self._checked(link) for link in links}
 
+    def query_of(self, link: Link) -> str | None:
+        if isinstance(link, IssueKeys):
+            listed = ", ".join(link.keys)
+            if self.contents.epic_field is not None:
+                return f'parent in ({listed}) OR "Epic Link" in ({listed})'
+            return f"parent in ({listed})"
+        return super().query_of(link)
+
     def _checked(self, link: Link) -> Sequence[Issue] | KRError:
         try:
             return self._resolve(link)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from okrsync.errors import KRError
 from okrsync.i18n import _s
-from okrsync.jira.links import Link
+from okrsync.jira.links import Jql, Link
 from okrsync.jira.metrics import WEIGHTS, Measured, Metric, compute
 from okrsync.jira.model import Issue
 
@@ -34,6 +34,17 @@ class IssueSource(ABC):
     @abstractmethod
     def check_metric(self, metric: Metric) -> None:
         """Raise KRError when this source cannot compute `metric` (an unknown field)."""
+
+    def query_of(self, link: Link) -> str | None:
+        """The JQL that finds the link's issues, as JIRA would run it (for a reader who
+        wants to check them in JIRA); None where there is none to show."""
+        if isinstance(link, Jql):
+            return link.query
+        return None
+
+    def navigator(self, query: str) -> str | None:
+        """A link to the same search in JIRA's issue navigator, where the site is known."""
+        return None
 
     def answers(
         self, wanted: Sequence[Measurement]

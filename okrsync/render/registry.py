@@ -15,6 +15,7 @@ from rich.console import RenderableType
 
 from okrsync.commands.check import CheckResult
 from okrsync.commands.digest import DigestResult
+from okrsync.commands.explain import ExplainResult
 from okrsync.commands.history import HistoryResult, UndoResult
 from okrsync.commands.init import InitResult
 from okrsync.commands.overlaps import Overlaps
@@ -22,7 +23,7 @@ from okrsync.commands.pull import PullResult
 from okrsync.commands.report import ReportResult
 from okrsync.errors import ConfigError
 from okrsync.i18n import _
-from okrsync.render import data, digest, documents, terminal
+from okrsync.render import data, digest, documents, explain, terminal
 
 Rendered = str | RenderableType
 Renderer = Callable[..., Rendered]
@@ -38,6 +39,8 @@ RENDERERS: dict[type, dict[str, Renderer]] = {
     UndoResult: {"table": terminal.undo_summary, "json": data.undo_json},
     Overlaps: {"table": terminal.overlaps_table, "json": data.overlaps_json},
     InitResult: {"table": terminal.init_summary, "json": data.init_json},
+    ExplainResult: {"table": explain.explain_table, "markdown": explain.explain_markdown,
+                    "json": explain.explain_json},
     DigestResult: {"table": digest.digest_table, "markdown": digest.digest_markdown,
                    "html": digest.digest_html, "json": digest.digest_json},
 }

@@ -18,11 +18,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from okrsync.errors import ConfigError, KRError, SourceError
 from okrsync.i18n import _, _s
-from okrsync.jira.links import Link
+from okrsync.jira.links import IssueKeys, Link, SavedFilter
 from okrsync.jira.live.api import CloudApi, JiraApi, ServerApi
 from okrsync.jira.live.cache import IssueCache, signature
 from okrsync.jira.live.http import JiraHttp, JiraRefused, JiraUnavailable, jira_policy
@@ -112,12 +112,15 @@ class LiveSource(IssueSource):
     def __init__(self, api: JiraApi, *, cache: IssueCache | None = None,
                  story_points_field: str | None = None, max_workers: int = 8,
                  show_progress: bool = False, full: bool = False,
-                 full_refresh_days: float = 7.0) -> None:
+                 full_refresh_days: float = 7.0, summaries: bool = False) -> None:
+        """`summaries`: also read each issue's summary (to show a reader which issues
+        made a number; no metric needs it)."""
         self.api = api
         self.cache = cache
         self.configured_points = story_points_field
         self.max_workers, self.show_progress = max_workers, show_progress
         self.full, self.full_refresh_days = full, full_refresh_days
+        self.summaries = summaries
         self.last: ReadResult | None = None
         """How the last read went (full, or only what changed, and why)."""
 
@@ -149,8 +152,19 @@ class LiveSource(IssueSource):
             raise KRError(_s("JIRA at {server} has no field {field}").format(
                 server=self.shown, field=repr(metric.field)))
 
+    def query_of(self, link: Link) -> str | None:
+        if isinstance(link, IssueKeys):
+            return self.api.children_jql(link.keys)
+        if isinstance(link, SavedFilter):
+            jql = self.api.filters([link.id]).get(link.id)
+            return f"filter = {link.id}" + (f" ({jql})" if isinstance(jql, str) else "")
+        return super().query_of(link)
+
+    def navigator(self, query: str) -> str | None:
+        return f"{self.api.shown}/issues/?jql={quote(query, safe='')}"
+
     def _wanted_fields(self, metrics: Iterable[Metric]) -> list[str]:
-        fields = {"status", "parent"}
+        fields = {"status", "parent"} | ({"summary"} if self.summaries else set())
         for metric in metrics:
             if metric.needs_points:
                 fields.update(self._points_fields())
@@ -169,8 +183,9 @@ class LiveSource(IssueSource):
 
     def answers(self, wanted: Sequence[Measurement]) -> dict[Link, Answer]:
         count_only: dict[Link, bool] = {}
-        for link, metric in wanted:
-            count_only[link] = count_only.get(link, True) and metric.count_only
+        for link, metric in wanted:  # with summaries, a reader wants the issues listed
+            count_only[link] = (count_only.get(link, True) and metric.count_only
+                                and not self.summaries)
         return self._read(count_only, [metric for _, metric in wanted])
 
     def _read(self, links: Mapping[Link, bool], metrics: list[Metric]) -> dict[Link, Answer]:

@@ -1,0 +1,150 @@
+"""`okrsync explain` as a person reads it (terminal, Markdown) and as scripts do (JSON),
+in the sheet's language: the link, the search, every issue counted, the arithmetic."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Group
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from okrsync.core.progress import status_word
+from okrsync.core.values import format_number
+from okrsync.i18n import words
+from okrsync.jira.links import IssueKeys, Jql, Link
+from okrsync.jira.metrics import Measured
+from okrsync.jira.model import Issue, field_name
+from okrsync.render.terminal import plain
+from okrsync.render.text import markdown_text, percent, to_json
+
+if TYPE_CHECKING:
+    from okrsync.commands.explain import ExplainResult, Explanation
+
+
+def _link_kind(link: Link | None, lang: str) -> str:
+    t = words(lang)
+    if isinstance(link, IssueKeys):
+        return t("the child issues of {keys}").format(keys=", ".join(link.keys))
+    if isinstance(link, Jql):
+        return t("the issues matching a JQL query")
+    if link is None:
+        return t("no link okrsync can read")
+    return t("the issues of saved filter {id}").format(id=link.id)
+
+
+def _value(issue: Issue, measured: Measured) -> str:
+    """The value the metric reads on the issue: its points, the summed field, or `–`."""
+    name = measured.field
+    if name is None:
+        return ""
+    found = issue.points.get(name, issue.numbers.get(field_name(name)))
+    return "–" if found is None else format_number(found)
+
+
+def _rows(item: Explanation, lang: str) -> list[tuple[str, str, str, str, str]]:
+    t = words(lang)
+    measured = item.measured
+    if measured is None:
+        return []
+    return [(issue.key, issue.summary, issue.status or issue.status_category,
+             t("done") if issue.done else t("not done"), _value(issue, measured))
+            for issue in sorted(measured.issues, key=_order)]
+
+
+def _order(issue: Issue) -> tuple[str, int, str]:
+    project, _, number = issue.key.partition("-")
+    return project, int(number) if number.isdigit() else 0, issue.key
+
+
+def _facts(item: Explanation, lang: str) -> list[tuple[str, str]]:
+    """(label, text) lines about the KR's number, in order."""
+    t = words(lang)
+    kr, assessment = item.kr, item.assessment
+    facts: list[tuple[str, str]] = []
+    if kr.linked:
+        facts.append((t("JIRA"), f"{kr.link} — {_link_kind(item.link, lang)}"))
+        facts.append((t("Metric"), str(item.metric or kr.metric or "done_ratio")))
+        if item.query:
+            facts.append((t("Search"), item.query))
+        if item.url:
+            facts.append((t("In JIRA"), item.url))
+    else:
+        facts.append((t("JIRA"), t("not linked: the values are typed in the sheet")))
+    if item.measured is not None:
+        facts.append((t("Counted"), item.measured.arithmetic))
+        facts += [(t("Caveat"), caveat) for caveat in item.measured.caveats]
+    facts.append((t("Achievement"), f"{item.achievement} → "
+                  f"{status_word(assessment.status, lang)}"))
+    facts += [(t("Problem"), problem) for problem in assessment.problems]
+    return facts
+
+
+def explain_table(result: ExplainResult) -> Group:
+    lang = result.language
+    t = words(lang)
+    parts: list[Any] = []
+    for item in result.items:
+        kr = item.kr
+        parts.append(Text(t("Row {row} · {kr}").format(row=kr.sheet_row, kr=kr.text),
+                          style="bold"))
+        for label, text in _facts(item, lang):
+            parts.append(plain(f"  {label}: {text}"))
+        rows = _rows(item, lang)
+        if rows:
+            table = Table(box=None, padding=(0, 1), pad_edge=False, show_edge=False)
+            for column in (t("Issue"), t("Summary"), t("Status"), t("Done"),
+                           item.measured.field if item.measured and item.measured.field
+                           else ""):
+                table.add_column(column, overflow="fold")
+            for row in rows:
+                table.add_row(*(Text(cell) for cell in row))
+            parts.append(Padding(table, (0, 0, 0, 2)))
+        parts.append(Text(""))
+    return Group(*parts)
+
+
+def explain_markdown(result: ExplainResult) -> str:
+    lang = result.language
+    t = words(lang)
+    lines: list[str] = []
+    for item in result.items:
+        kr = item.kr
+        title = t("Row {row} · {kr}").format(row=kr.sheet_row, kr=kr.text)
+        lines += [f"## {markdown_text(title)}", ""]
+        lines += [f"- **{markdown_text(label)}**: {markdown_text(text)}"
+                  for label, text in _facts(item, lang)]
+        rows = _rows(item, lang)
+        if rows:
+            field = item.measured.field if item.measured and item.measured.field else ""
+            header = [t("Issue"), t("Summary"), t("Status"), t("Done"), field]
+            lines += ["", "| " + " | ".join(map(markdown_text, header)) + " |",
+                      "|---|---|---|---|---:|"]
+            lines += ["| " + " | ".join(map(markdown_text, row)) + " |" for row in rows]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def explain_json(result: ExplainResult) -> str:
+    """One object per KR (keys in English, texts in the sheet's language)."""
+    out = []
+    for item in result.items:
+        kr, measured = item.kr, item.measured
+        out.append({
+            "row": kr.sheet_row, "key_result": kr.text, "link": kr.link or None,
+            "metric": str(item.metric) if item.metric else None, "jql": item.query,
+            "url": item.url, "value": measured.value if measured else None,
+            "arithmetic": measured.arithmetic if measured else None,
+            "caveats": list(measured.caveats) if measured else [],
+            "achievement": percent(item.assessment.achievement),
+            "achievement_arithmetic": item.achievement,
+            "status": item.assessment.status.value,
+            "problems": list(item.assessment.problems),
+            "issues": [{"key": i.key, "summary": i.summary, "status": i.status,
+                        "status_category": i.status_category, "done": i.done,
+                        "value": _value(i, measured) or None}
+                       for i in sorted(measured.issues, key=_order)] if measured else [],
+        })
+    return to_json(out) + "\n"
+
