@@ -45,14 +45,14 @@ from okrsync.jira.source import IssueSource
 
 EPIC_LINK_NAMES = ("epic link", "에픽 링크")
 EPIC_TYPES = ("epic", "에픽")
-JSON_HOW = ("save the response of GET /rest/api/2/search?jql=…&fields=*all&expand=names "
-            "(several pages as a JSON list)")
 
 
 def _json_how(t: Callable[[str], str]) -> str:
-    """JSON_HOW in `t`'s language (`_` for an error that stops the run, `_s` for a KR's)."""
-    return t("save the response of GET /rest/api/2/search?jql=…&fields=*all&expand=names "
-             "(several pages as a JSON list)")
+    """How to save an export okrsync can trust, in `t`'s language (`_` for an error that
+    stops the run, `_s` for a KR's)."""
+    return t("make it with okrsync export, or save the answers of GET "
+             "/rest/api/3/search/jql?jql=…&fields=*all&expand=names on JIRA Cloud "
+             "(/rest/api/2/search on Server / Data Center), every page, as a JSON list")
 
 
 @dataclass
@@ -424,6 +424,23 @@ def _is_epic(item: Mapping[str, Any]) -> bool:
             or field_name(str(issuetype.get("name") or "")) in EPIC_TYPES)
 
 
+def _parented_by_epics(raw: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether issues that are not sub-tasks name an epic as their `parent`: only JIRA
+    Cloud links epics' stories that way (on Server / DC only a sub-task has a `parent`,
+    an epic's own sub-tasks included, and stories use the Epic Link field)."""
+    epics = {str(item["key"]).upper() for item in raw if _is_epic(item)}
+    for item in raw:
+        fields = item.get("fields") or {}
+        parent, issuetype = fields.get("parent"), fields.get("issuetype")
+        if not isinstance(parent, Mapping) or not isinstance(issuetype, Mapping):
+            continue
+        if issuetype.get("subtask") is not False:
+            continue  # a sub-task, or a type that does not say
+        if str(parent.get("key") or "").upper() in epics or _is_epic(parent):
+            return True
+    return False
+
+
 def _from_json(document: Any, points_field: str | None, name: str) -> Contents:
     pages = _pages(document, name)
     _check_complete(pages, name)
@@ -444,7 +461,8 @@ def _from_json(document: Any, points_field: str | None, name: str) -> Contents:
                     key=item["key"], name=name))
             raw.append(item)
     cloud = any("nextPageToken" in page or "isLast" in page for page in pages) or any(
-        "hierarchyLevel" in ((item.get("fields") or {}).get("issuetype") or {}) for item in raw)
+        "hierarchyLevel" in ((item.get("fields") or {}).get("issuetype") or {}) for item in raw
+    ) or _parented_by_epics(raw)
     epic_field, epic_problem = (None, "") if cloud else _identify_epic_field(raw, names, name)
     if not cloud and names and epic_field is None:
         epic_problem = _s("the JIRA export {name} has no Epic Link field, so the stories of "
@@ -515,7 +533,9 @@ def _from_csv(rows: Iterator[list[str]], points_field: str | None, name: str) ->
     columns = [_column(h) for h in header]
     if "issue key" not in columns:
         raise SourceError(_("the JIRA CSV export {name} has no 'Issue key' column: is it "
-                            "JIRA's Export issues → CSV (all fields)?").format(name=name))
+                            "JIRA's Export issues → CSV (all fields)? okrsync reads its headers "
+                            "in English or Korean (Issue key / 이슈 키): set JIRA's language "
+                            "to one of them before exporting").format(name=name))
     points = points_fields_of({c: _label(h) for c, h in zip(columns, header, strict=True)},
                               points_field)
     records = []

@@ -413,8 +413,9 @@ class _Compiler:
         if field is None:
             raise KRError(_s(
                 "JQL field {field} is beyond what okrsync can evaluate on an export (project, "
-                "parent, labels, issuetype, status, statusCategory, component, fixVersion, "
-                "key); a JIRA server is needed for this query").format(field=repr(clause.shown)))
+                "parent, \"Epic Link\", labels, issuetype, status, statusCategory, component, "
+                "fixVersion, key, issuekey and id); a JIRA server is needed for this query"
+            ).format(field=repr(clause.shown)))
         if self.vocabulary is not None:
             field = self.vocabulary.field(field)
         operator, operand = clause.operator, clause.operand

@@ -158,3 +158,30 @@ def test_what_cannot_be_compared_is_a_problem_named_by_its_cells(tmp_path, row, 
     assert okrsync("pull", "-c", str(config), *AS_OF).exit_code == 1
     sheet = load_workbook(tmp_path / "okr.xlsx").active
     assert sheet["I2"].value is None and sheet["K2"].value is None  # no number written
+
+
+def test_a_cloud_export_is_known_by_its_epic_parents(tmp_path):
+    """Issue 21 item 5: no hierarchyLevel, no nextPageToken, no names, no Epic Link field:
+    issues whose parent is an epic are a JIRA Cloud export, and the epic's children count."""
+    import json
+
+    def bean(key: str, category: str, parent: str | None = None) -> dict:
+        fields: dict = {"status": {"name": category, "statusCategory": {"key": category}},
+                        "issuetype": {"name": "Epic" if parent is None else "Story",
+                                      "subtask": False}}
+        if parent:
+            fields["parent"] = {"id": "1", "key": parent,
+                                "fields": {"issuetype": {"name": "Epic"}}}
+        return {"id": str(abs(hash(key)) % 10**6), "key": key, "fields": fields}
+
+    (tmp_path / "export.json").write_text(json.dumps({
+        "startAt": 0, "maxResults": 50, "total": 4,
+        "issues": [bean("DLV-100", "indeterminate"), bean("DLV-1", "done", "DLV-100"),
+                   bean("DLV-2", "new", "DLV-100"), bean("DLV-3", "done", "DLV-100")]}),
+        encoding="utf-8")
+    make_workbook(tmp_path / "okr.xlsx", [EN_HEADER, kr("Epic", 0, 10, "DLV-100",
+                                                        "done_count")])
+    config = write_config(tmp_path, "okr.xlsx", "export.json")
+    result = okrsync("pull", "-c", str(config), *AS_OF)
+    assert result.exit_code == 0, result.output
+    assert load_workbook(tmp_path / "okr.xlsx").active["I2"].value == 2
