@@ -412,6 +412,28 @@ def explain(
 
 
 @app.command()
+def export(
+    config: ConfigOption = Path("okrsync.toml"),
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", dir_okay=False, metavar="FILE",
+        help="Where to save the export (default: jira-export.json beside the config).")]
+    = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace FILE even if it is not an earlier okrsync export.")] = False,
+    as_of: AsOfOption = None,
+) -> None:
+    """Save, from a machine that reaches JIRA, exactly what the sheet's links need, into
+    one file an offline pull ([jira] export) can check whole."""
+    with session() as run:
+        from okrsync.commands.export import export as run_export
+
+        result = run_export(run.env, run.config(config), output=output, force=force,
+                            as_of=_day(as_of))
+        run.show(result)
+        run.finish(result.exit_code)
+
+
+@app.command()
 def history(
     config: ConfigOption = Path("okrsync.toml"),
     kr: Annotated[str | None, typer.Option("--kr", metavar="TEXT",

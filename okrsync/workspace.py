@@ -4,7 +4,7 @@ run's time limit) comes from the run's Environment."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -112,13 +112,15 @@ def locked(config: Config, lock_dir: Path | None = None) -> Iterator[None]:
 
 
 def open_source(config: Config, env: Environment, *, full: bool = False,
-                evidence: bool = False) -> IssueSource | None:
+                evidence: bool = False, raw: Callable[[dict[str, Any]], None] | None = None
+                ) -> IssueSource | None:
     """The JIRA source for `[jira]`, or None when the config links no JIRA.
 
     A live JIRA draws a progress bar on a terminal, stops every request at the run's
     deadline, and, with the Environment's cache folder, reads only what changed since
     the last pull (`full` reads everything anyway). With `evidence` it reads what a
-    reader needs to check a number: everything, fresh, with each issue's summary."""
+    reader needs to check a number: everything, fresh, with each issue's summary; `raw`
+    is then handed every issue as JIRA answered it."""
     if config.jira.export:
         from okrsync.jira.export import ExportSource
 
@@ -139,5 +141,6 @@ def open_source(config: Config, env: Environment, *, full: bool = False,
         return LiveSource(api, cache=cache, story_points_field=jira.story_points_field,
                           max_workers=jira.max_workers, show_progress=env.progress,
                           full=full or evidence or jira.full_refresh_days == 0,
-                          full_refresh_days=jira.full_refresh_days, summaries=evidence)
+                          full_refresh_days=jira.full_refresh_days, summaries=evidence,
+                          raw=raw)
     return None

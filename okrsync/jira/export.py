@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import IO, Any
 
-from okrsync.errors import KRError, SourceError
+from okrsync.errors import KRError, SourceError, log
 from okrsync.i18n import _, _s
 from okrsync.jira.jql import ISSUE_FIELDS, compile_jql
 from okrsync.jira.links import IssueKeys, Jql, Link, SavedFilter
@@ -76,6 +76,9 @@ class Contents:
     """Whether field ids can be told from names (`expand=names`, or a CSV header)."""
     csv: bool = False
     """From a CSV export, which has no column for a multi-valued field no issue uses."""
+    manifest: dict[str, list[str] | str] | None = None
+    """From `okrsync export`: each link (as `str(link)`) → the ids of its issues as JIRA
+    answered, or why JIRA could not answer it."""
 
 
 class ExportSource(IssueSource):
@@ -93,6 +96,7 @@ class ExportSource(IssueSource):
         self.conflicts = {key: _difference(found) for key, found in self.copies.items()
                           if any(other != found[0] for other in found[1:])}
         self.all = list(self.by_key.values())
+        self.by_id = {issue.id: issue for issue in contents.issues if issue.id}
         self.children: dict[str, list[Issue]] = defaultdict(list)
         self.ids: dict[str, str] = {}
         for issue in self.all:
@@ -239,6 +243,16 @@ class ExportSource(IssueSource):
             return error
 
     def _resolve(self, link: Link) -> Sequence[Issue]:
+        manifest = self.contents.manifest
+        if manifest is not None:  # what JIRA answered when the file was made
+            answer = manifest.get(str(link))
+            if answer is None:
+                raise KRError(_s("{link} is not in the okrsync export {name}, which was made "
+                                 "for other links: make it again with okrsync export").format(
+                    link=link, name=self.origin))
+            if isinstance(answer, str):
+                raise KRError(answer)
+            return [self.by_id[number] for number in answer]
         if isinstance(link, IssueKeys):
             found: dict[str, Issue] = {}
             for key in link.keys:
@@ -473,9 +487,48 @@ def _from_json(document: Any, points_field: str | None, name: str) -> Contents:
     points = points_fields_of(candidates, points_field)
     seen: set[str] = set()
     issues = [issue_from_rest(item, names, points, epic_field, seen) for item in raw]
+    manifest = _manifest(document, {issue.id for issue in issues}, name)
+    if manifest is None and cloud and len(pages) > 1:
+        log.warning(_("the JIRA export {name} was saved by hand from JIRA Cloud in {count} "
+                      "pages: Cloud gives no total, so nothing can prove that no page in "
+                      "between is missing. okrsync export saves files that can be "
+                      "checked").format(name=name, count=len(pages)))
     return Contents(issues, seen, points, epic_field, epic_problem, cloud,
                     {str(item["key"]).upper() for item in raw if _is_epic(item)},
-                    has_names=bool(names))
+                    has_names=bool(names), manifest=manifest)
+
+
+def _manifest(document: Any, ids: set[str], name: str) -> dict[str, list[str] | str] | None:
+    """The links of a file `okrsync export` wrote, each checked whole: an issue the
+    manifest names but the file lacks stops the pull (the file is not what was saved)."""
+    about = document.get("okrsync") if isinstance(document, Mapping) else None
+    if about is None:
+        return None
+    if not isinstance(about, Mapping) or about.get("format") != 1 or not isinstance(
+            about.get("links"), list):
+        raise SourceError(_("the okrsync export {name} has a manifest this okrsync cannot "
+                            "read; make it again with this version of okrsync; nothing was "
+                            "written").format(name=name))
+    found: dict[str, list[str] | str] = {}
+    for entry in about["links"]:
+        link, members = str(entry.get("link")), entry.get("ids")
+        if "problem" in entry:
+            found[link] = str(entry["problem"])
+            continue
+        if not isinstance(members, list) or entry.get("count") != len(members):
+            raise SourceError(_("the okrsync export {name} does not say which issues {link} "
+                                "has; make it again; nothing was written").format(
+                name=name, link=link))
+        missing = [str(m) for m in members if str(m) not in ids]
+        if missing:
+            raise SourceError(_("the okrsync export {name} lacks {count} of the {total} "
+                                "issues JIRA found for {link} (e.g. id {id}): it is not the "
+                                "file okrsync saved; make it again; nothing was "
+                                "written").format(name=name, count=len(missing),
+                                                  total=len(members), link=link,
+                                                  id=missing[0]))
+        found[link] = [str(m) for m in members]
+    return found
 
 
 # ---------------------------------------------------------------- CSV (Export issues)

@@ -16,6 +16,7 @@ from rich.console import RenderableType
 from okrsync.commands.check import CheckResult
 from okrsync.commands.digest import DigestResult
 from okrsync.commands.explain import ExplainResult
+from okrsync.commands.export import ExportResult
 from okrsync.commands.history import HistoryResult, UndoResult
 from okrsync.commands.init import InitResult
 from okrsync.commands.overlaps import Overlaps
@@ -39,6 +40,7 @@ RENDERERS: dict[type, dict[str, Renderer]] = {
     UndoResult: {"table": terminal.undo_summary, "json": data.undo_json},
     Overlaps: {"table": terminal.overlaps_table, "json": data.overlaps_json},
     InitResult: {"table": terminal.init_summary, "json": data.init_json},
+    ExportResult: {"table": terminal.export_summary},
     ExplainResult: {"table": explain.explain_table, "markdown": explain.explain_markdown,
                     "json": explain.explain_json},
     DigestResult: {"table": digest.digest_table, "markdown": digest.digest_markdown,

@@ -37,6 +37,7 @@ from okrsync.render.text import (
 
 if TYPE_CHECKING:
     from okrsync.commands.check import CheckResult
+    from okrsync.commands.export import ExportResult
     from okrsync.commands.history import HistoryResult, UndoResult
     from okrsync.commands.init import InitResult
     from okrsync.commands.overlaps import Overlaps
@@ -373,4 +374,19 @@ def init_summary(result: InitResult) -> Group:
     else:
         parts.append(plain(_("Next: {command}").format(
             command=f"okrsync check -c {result.config}")))
+    return Group(*parts)
+
+
+def export_summary(result: ExportResult) -> Group:
+    """Where the export went and what it holds; the links JIRA could not answer."""
+    parts: list[Any] = [plain(_("Saved {issues} issue(s) for {links} link(s) from {site} "
+                                "to {path}.").format(issues=result.issues, links=result.links,
+                                                    site=result.site, path=result.path),
+                              style="bold")]
+    if result.problems:
+        parts.append(Text(_("Links JIRA could not answer (their KRs will have a problem "
+                            "offline too):"), style="bold red"))
+        parts += [plain(f"  {link}: {problem}") for link, problem in result.problems]
+    parts.append(plain(_("Point [jira] export at this file for an offline pull; it checks "
+                         "that no issue is missing.")))
     return Group(*parts)

@@ -106,21 +106,32 @@ def connect(site: Site, *, deadline: Deadline | None = None,
     return (CloudApi if cloud else ServerApi)(http, info)
 
 
+def _teed(into: Callable[[dict[str, Any]], Issue], raw: Callable[[dict[str, Any]], None]
+          ) -> Callable[[dict[str, Any]], Issue]:
+    def both(item: dict[str, Any]) -> Issue:
+        raw(item)
+        return into(item)
+    return both
+
+
 class LiveSource(IssueSource):
     """Issues searched on a JIRA site, all links of a pull at once."""
 
     def __init__(self, api: JiraApi, *, cache: IssueCache | None = None,
                  story_points_field: str | None = None, max_workers: int = 8,
                  show_progress: bool = False, full: bool = False,
-                 full_refresh_days: float = 7.0, summaries: bool = False) -> None:
+                 full_refresh_days: float = 7.0, summaries: bool = False,
+                 raw: Callable[[dict[str, Any]], None] | None = None) -> None:
         """`summaries`: also read each issue's summary (to show a reader which issues
-        made a number; no metric needs it)."""
+        made a number; no metric needs it). `raw` is handed every issue as JIRA answered
+        it (`okrsync export` saves them)."""
         self.api = api
         self.cache = cache
         self.configured_points = story_points_field
         self.max_workers, self.show_progress = max_workers, show_progress
         self.full, self.full_refresh_days = full, full_refresh_days
         self.summaries = summaries
+        self.raw = raw
         self.last: ReadResult | None = None
         """How the last read went (full, or only what changed, and why)."""
 
@@ -198,8 +209,11 @@ class LiveSource(IssueSource):
         points = self._points_fields() if any(m.needs_points for m in metrics) else None
         epic = api.epic_field()
         keep_numbers = any(m.kind is Kind.SUM for m in metrics)
-        into = functools.partial(issue_from_rest, names=names, points_fields=points,
-                                 epic_field=epic, keep_numbers=keep_numbers)
+        into: Callable[[dict[str, Any]], Issue] = functools.partial(
+            issue_from_rest, names=names, points_fields=points, epic_field=epic,
+            keep_numbers=keep_numbers)
+        if self.raw is not None:
+            into = _teed(into, self.raw)
         reader = Reader(api, self.cache, fields=fields, into=into, signature=signature({
             "site": api.http.server, "cloud": api.cloud, "fields": fields, "epic": epic,
             "points": points, "numbers": keep_numbers, "names": bool(names)}),
