@@ -6,6 +6,7 @@ from tests.home import isolate  # isort: skip
 
 ISOLATION = isolate()
 
+import os  # noqa: E402
 import shutil  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -73,6 +74,19 @@ def private_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             patch.delenv(name, raising=False)
         with speaking(person="en", sheet="en"):
             yield home
+
+
+@pytest.fixture(autouse=True)
+def working_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every test runs in a folder of its own: a relative path a command defaults to
+    (an export, a copy) lands there, never in the checkout."""
+    folder = tmp_path_factory.mktemp("cwd")
+    before = Path.cwd()
+    os.chdir(folder)
+    try:
+        yield folder
+    finally:
+        os.chdir(before)
 
 
 @pytest.fixture(autouse=True)
