@@ -96,6 +96,8 @@ def _numbers(values: Mapping[str, float]) -> dict[str, float | str] | None:
     reading it reports it) as its text, `inf` or `nan`."""
     if not values:
         return None
+    if all(map(math.isfinite, values.values())):
+        return dict(values)
     return {k: v if math.isfinite(v) else str(v) for k, v in values.items()}
 
 
