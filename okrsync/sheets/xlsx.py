@@ -16,12 +16,14 @@ replaced.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import re
-import shutil
 import stat
+import sys
 import tempfile
 import time as clock
+import traceback
 import zipfile
 from collections.abc import Sequence
 from datetime import date, datetime, time
@@ -40,7 +42,7 @@ from openpyxl.xml.functions import fromstring
 from okrsync.core.grid import CellWrite, Grid, Merge, ValueKind, a1, parse_a1
 from okrsync.core.template import Template
 from okrsync.core.values import CellValue
-from okrsync.errors import ConfigError, SourceError
+from okrsync.errors import ConfigError, SourceError, log
 from okrsync.i18n import _, _s
 from okrsync.sheets.base import LOG_HEADER, LOG_TAB, LogRecord, SheetBackend, WriteReport
 
@@ -282,6 +284,15 @@ class XlsxSheet(SheetBackend):
                 "(it saves to a temporary file there, then renames it over {name}). Nothing "
                 "was written. Make the folder writable, or {instead}.").format(
                 target=target, folder=folder, name=target.name, instead=instead))
+        if not in_place and target.is_symlink():
+            # Never written through: the link is replaced itself, and only with --force.
+            if not self.force:
+                raise ConfigError(_(
+                    "--output file {target} is a symbolic link (to {link}); okrsync never "
+                    "writes through a link. Nothing was written. Choose another --output "
+                    "file, or add --force to replace the link itself (not what it points "
+                    "to).").format(target=target, link=os.readlink(target)))
+            return
         if not target.exists():
             return
         if not in_place and not self.force and _copy_of(target) != self.path.name:
@@ -302,11 +313,22 @@ class XlsxSheet(SheetBackend):
                 what=what, target=target, instead=instead))
 
     def _save(self, book: Workbook) -> None:
+        """Save to a new temporary file beside the target, then rename it over the target.
+
+        In place, through a symlink, the file the link points to is updated, and keeps its
+        permissions and, where okrsync may give it, its owner and group. An --output path is
+        never followed: a link there is replaced itself (with --force). A new --output file
+        gets the permissions the umask gives any new file. The temporary file is written
+        through the descriptor that created it, never reopened by name."""
         target = self.output or self.path
-        real = target.resolve()  # through a symlink: the file it points to is updated
+        real = target.resolve() if self.output is None else target
         _remove_stale_temps(real)
         if self.output is not None:
             _mark_copy(book, self.path.name)
+        try:
+            before = real.stat() if not real.is_symlink() else None
+        except OSError:
+            before = None
         try:
             handle, temp = tempfile.mkstemp(prefix=f".{real.stem}.", suffix=TEMP_SUFFIX,
                                             dir=real.parent)
@@ -315,17 +337,20 @@ class XlsxSheet(SheetBackend):
                 "cannot write {target}: okrsync cannot create a file in the folder {folder} "
                 "({error}). Nothing was written.").format(
                 target=target, folder=target.parent, error=error.strerror or error)) from None
-        os.close(handle)
         try:
-            try:
-                book.save(temp)
-            except OSError as error:
-                raise SourceError(_(
-                    "cannot save {target}: {error}. Nothing was written; free some space or "
-                    "fix the folder, and run the pull again.").format(
-                    target=target, error=error.strerror or error)) from None
-            if real.exists():
-                shutil.copymode(real, temp)
+            with os.fdopen(handle, "w+b") as stream:
+                try:
+                    book.save(stream)
+                    stream.flush()
+                    os.fsync(stream.fileno())
+                except OSError as error:
+                    reason = error.strerror or str(error)
+                    _let_go(error)
+                    raise SourceError(_(
+                        "cannot save {target}: {error}. Nothing was written; free some space "
+                        "or fix the folder, and run the pull again.").format(
+                        target=target, error=reason)) from None
+                _keep_mode_and_owner(stream.fileno(), before, real)
             # The last moment: saving a big workbook takes a while, and a person may have
             # saved theirs, or opened it, meanwhile.
             if self.output is None:
@@ -397,6 +422,46 @@ def _same_file(one: Path, other: Path) -> bool:
         return os.path.samefile(one, other)
     except OSError:
         return one.resolve() == other.resolve()
+
+
+def _let_go(error: BaseException) -> None:
+    """Release what a failed save left half done (openpyxl's zip archive and sheet
+    writers, referenced from the error's frames) now, with nothing printed: their
+    clean-up writes to the same full disk and fails again, and Python would print each
+    such failure with a traceback when they are collected later."""
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        traceback.clear_frames(error.__traceback__)
+        error.__traceback__ = None
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+
+
+def _keep_mode_and_owner(descriptor: int, before: os.stat_result | None, path: Path) -> None:
+    """Give the new file (open as `descriptor`) the permissions, owner and group of the
+    file it replaces (`before`), or, for a new file, the permissions the umask gives.
+    An owner okrsync may not give (only root may give a file away) is warned about."""
+    if before is None:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(descriptor, 0o666 & ~umask)
+        return
+    mine = os.fstat(descriptor)
+    if (mine.st_uid, mine.st_gid) != (before.st_uid, before.st_gid):
+        with contextlib.suppress(OSError):  # root gives both back
+            os.fchown(descriptor, before.st_uid, before.st_gid)
+        if os.fstat(descriptor).st_gid != before.st_gid:
+            with contextlib.suppress(OSError):  # a member of the group gives the group
+                os.fchown(descriptor, -1, before.st_gid)
+    os.fchmod(descriptor, stat.S_IMODE(before.st_mode))  # after chown, which clears set-id
+    if os.fstat(descriptor).st_uid != before.st_uid:
+        log.warning(_(
+            "{path} now belongs to the user running okrsync (uid {mine}), not to its owner "
+            "(uid {owner}): only root may keep the owner of a file it saves anew. Its "
+            "permissions are kept; run okrsync as the workbook's owner to keep both.").format(
+            path=path, mine=mine.st_uid, owner=before.st_uid))
 
 
 def _writable(path: Path) -> bool:
