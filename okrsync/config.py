@@ -146,6 +146,22 @@ class AlertsConfig(_Section):
     departments: dict[str, str] = Field(default_factory=dict)
     """One webhook per department for `okrsync digest --post`: {"결제실" = "https://…"};
     departments not listed go to `webhook`. Secrets, like `webhook`."""
+    allow_http: bool = False
+    """Allow plain http:// webhooks (other than on this machine): their URLs, secrets,
+    would travel unencrypted. Without it such a webhook is refused."""
+
+    def refuse_plain_http(self, *, departments: bool) -> None:
+        """ConfigError for a webhook whose URL would cross the network unencrypted (see
+        okrsync.net.guard): `webhook`, and with `departments` every department's too."""
+        from okrsync.net import refuse_plain_http
+
+        hooks = [("[alerts] webhook", self.webhook)] + [
+            (f"[alerts.departments] {name}", url)
+            for name, url in (self.departments.items() if departments else ())]
+        for key, url in hooks:
+            if url:
+                refuse_plain_http(url, key, self.allow_http, "the webhook's URL",
+                                  url_is_secret=True)
 
     @field_validator("departments")
     @classmethod

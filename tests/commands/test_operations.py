@@ -336,3 +336,32 @@ def test_an_edited_log_line_never_steers_undo_outside_the_cells_okrsync_owns(exa
     assert after["C8"].value == kr_text and after["A3"].value == title
     assert after["G8"].value == sheet["G8"].value and after["M8"].value == sheet["M8"].value
     assert after["K6"].value == sheet["K6"].value
+
+
+def test_a_plain_http_webhook_is_refused_before_anything_is_written(tmp_path):
+    """A webhook's URL is a secret: over plain http to another machine it would travel
+    unencrypted. The pull stops before writing and names the setting, never the URL's
+    secret part; `[alerts] allow_http = true` lets it through."""
+    hook = "http://hooks.acme.invalid/services/T0/B0/s3cretpart"
+    config = _team(tmp_path, 7, webhook=hook)
+    before = (tmp_path / "okr.xlsx").read_bytes()
+    result = run("pull", "-c", str(config), *AS_OF)
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())
+    assert "[alerts] webhook is http://hooks.acme.invalid/…, plain http: the webhook's URL " \
+           "would travel unencrypted to hooks.acme.invalid" in text
+    assert "set [alerts] allow_http = true" in text and "s3cretpart" not in text
+    assert (tmp_path / "okr.xlsx").read_bytes() == before
+    assert run("pull", "-c", str(config), *AS_OF, "--dry-run").exit_code == 0
+
+    config.write_text(config.read_text().replace(
+        "[alerts]\n", '[alerts]\ndepartments = { "Eng" = "http://chat.acme.invalid/x/s3cret" }\n'
+    ).replace(f'webhook = "{hook}"\n', ""))
+    posted = run("digest", "-c", str(config), *AS_OF, "--post")
+    assert posted.exit_code == 2, posted.output
+    assert "[alerts.departments] Eng is http://chat.acme.invalid/…, plain http" in " ".join(
+        posted.output.split())
+
+    config.write_text(config.read_text() + "allow_http = true\n")
+    result = run("pull", "-c", str(config), *AS_OF)
+    assert result.exit_code == 0, result.output

@@ -210,3 +210,26 @@ def test_the_runs_deadline_bounds_every_request(jira, tmp_path):
     assert sheet["I2"].value is None and sheet["I3"].value is None
     assert jira.trickled < len(json.dumps(body)) / 2  # cut short, not read to the end
     _nothing_held(config)
+
+
+def test_a_proxy_from_the_environment_never_carries_the_token_in_clear(jira, tmp_path,
+                                                                       monkeypatch):
+    """JIRA at a loopback http:// address, and http_proxy naming another machine: the
+    requests would go to the proxy, token and all, unencrypted. Refused before anything
+    is sent; with no_proxy naming the server, the pull goes straight to it."""
+    _issues(jira)
+    config = _sheet(tmp_path, jira.url, cloud=jira.cloud)
+    for name in ("no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("http_proxy", "http://proxy.corp.invalid:3128")
+    result = pull(config)
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())
+    assert f"[jira] server is {jira.url}, plain http, and the environment sends it through " \
+           "the proxy http://proxy.corp.invalid:3128 (http_proxy or all_proxy): the JIRA " \
+           "token would travel unencrypted to proxy.corp.invalid. Use https://, add " \
+           "127.0.0.1 to no_proxy" in text
+    assert jira.requests == []
+    assert load_workbook(tmp_path / "okr.xlsx").active["I2"].value is None
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    assert pull(config).exit_code == 0
