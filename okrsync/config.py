@@ -214,13 +214,15 @@ def _message(error: dict[str, Any]) -> str:
 
 def load_config(path: Path) -> Config:
     """Read and validate the config; every problem names its key."""
+    from okrsync.files import FileRefused, read_small_file
+
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(read_small_file(path).decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError(_(
             "config file {path} not found (create one from config.example.toml)").format(
             path=path)) from None
-    except (OSError, UnicodeDecodeError) as error:
+    except (OSError, UnicodeDecodeError, FileRefused) as error:
         raise ConfigError(_("config file {path} cannot be read: {error}").format(
             path=path, error=error)) from None
     except tomllib.TOMLDecodeError as error:

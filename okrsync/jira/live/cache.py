@@ -123,7 +123,7 @@ class IssueCache:
         self.scope = scope
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not self.path.exists():  # readable by its owner only, like the tokens
             os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
         with suppress(OSError):

@@ -16,7 +16,6 @@ asks JIRA is a read, safe to repeat.
 
 from __future__ import annotations
 
-import functools
 import json
 import threading
 from collections.abc import Callable, Mapping
@@ -117,6 +116,22 @@ def jira_message(error: JIRAError) -> str:
     return _bounded(text)
 
 
+class _Unreadable(Exception):
+    """An answer no JSON reader can take: nested past any sense (`deep`), or not JSON."""
+
+    def __init__(self, deep: bool) -> None:
+        super().__init__("nested too deep" if deep else "not JSON")
+        self.deep = deep
+
+    def said(self, what: str, t: Callable[[str], str]) -> str:
+        """What went wrong while `what`, in `t`'s language."""
+        if self.deep:
+            text = t("JIRA's answer while {what} could not be read (nested too deep)")
+        else:
+            text = t("JIRA's answer while {what} could not be read (not JSON)")
+        return text.format(what=fragment(what, t))
+
+
 class JiraHttp:
     """Every request okrsync sends to one JIRA site goes through `call`."""
 
@@ -172,7 +187,12 @@ class JiraHttp:
             self.pacer.wait(self.deadline)
             with self._lock:
                 self.requests += 1
-            return send()
+            try:
+                return send()
+            except RecursionError:
+                raise _Unreadable(deep=True) from None
+            except json.JSONDecodeError:  # requests' own is a JSONDecodeError too
+                raise _Unreadable(deep=False) from None
 
         try:
             return self.policy.run(counted, self._classify, what, sleep=self.sleep,
@@ -195,21 +215,24 @@ class JiraHttp:
                 ) from None
             raise JiraRefused(status, jira_message(error), what,
                               error_messages(error)) from None
+        except _Unreadable as error:  # not worth asking again: the KRs that need it fail
+            raise JiraUnavailable(error.said(what, _), error.said(what, str),
+                                  error.said(what, _s)) from None
         except requests.RequestException as error:
             raise self._unreachable(error, what) from None
 
     def get(self, path: str, params: Mapping[str, Any] | None, what: str) -> Any:
         """GET a REST resource (`status`, `project/search`) as JSON."""
         url = self.client._get_url(path)
-        send = functools.partial(self.client._session.get, url, params=dict(params or {}))
-        return self.call(send, what).json()
+        session = self.client._session
+        return self.call(lambda: session.get(url, params=dict(params or {})).json(), what)
 
     def post(self, path: str, body: Mapping[str, Any], what: str) -> Any:
         """POST a JSON body to the REST API, as is (the `jira` library would rename fields
         such as `id` after the site's clause names)."""
         url = self.client._get_url(path)
-        send = functools.partial(self.client._session.post, url, data=json.dumps(body))
-        return self.call(send, what).json()
+        session = self.client._session
+        return self.call(lambda: session.post(url, data=json.dumps(body)).json(), what)
 
     def _classify(self, error: BaseException) -> Failure | None:
         if isinstance(error, JIRAError):
