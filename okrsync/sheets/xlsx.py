@@ -24,8 +24,10 @@ import sys
 import tempfile
 import time as clock
 import traceback
+import warnings
 import zipfile
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -40,11 +42,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.functions import fromstring
 
 from okrsync.core.grid import CellWrite, Grid, Merge, ValueKind, a1, parse_a1
+from okrsync.core.layout import HEADER_SEARCH_ROWS
 from okrsync.core.template import Template
 from okrsync.core.values import CellValue
 from okrsync.errors import ConfigError, SourceError, log
 from okrsync.i18n import _, _s
 from okrsync.sheets.base import LOG_HEADER, LOG_TAB, LogRecord, SheetBackend, WriteReport
+from okrsync.sheets.package import check_sizes, lost_on_save, merges_in, sheet_tail
 
 PERCENT_FORMAT = "0.0%"
 
@@ -120,17 +124,29 @@ class XlsxSheet(SheetBackend):
                                                                workbook=f"{self.shown}{tab}")
         return f"{self.shown}{tab}"
 
+    @property
+    def _keeps_vba(self) -> bool:
+        return self.path.suffix.lower() == ".xlsm"
+
     def _load(self, data_only: bool, read_only: bool = False) -> Workbook:
+        """The workbook through openpyxl, once its package passed the size checks. What
+        openpyxl warns about while loading (extensions it will drop) is okrsync's to
+        tell, before writing (`write`), never a raw warning."""
+        check_sizes(self.path)
         try:
-            # keep_vba: a macro-enabled workbook (.xlsm) keeps its macros when saved.
-            return load_workbook(self.path, data_only=data_only, read_only=read_only,
-                                 keep_vba=not read_only and self.path.suffix.lower() == ".xlsm")
+            with _quiet():
+                # keep_vba: a macro-enabled workbook (.xlsm) keeps its macros when saved.
+                return load_workbook(self.path, data_only=data_only, read_only=read_only,
+                                     keep_vba=not read_only and self._keeps_vba)
         except FileNotFoundError:
             raise SourceError(_("workbook {path} does not exist").format(path=self.path)
                               ) from None
-        except (InvalidFileException, OSError, KeyError, ValueError) as error:
-            raise SourceError(_("workbook {path} cannot be read as .xlsx: {error}").format(
-                path=self.path, error=error)) from None
+        except _UNREADABLE as error:
+            raise self._unreadable(error) from None
+
+    def _unreadable(self, error: BaseException) -> SourceError:
+        return SourceError(_("workbook {path} cannot be read as .xlsx: {error}").format(
+            path=self.path, error=str(error).split("\n")[0] or error.__class__.__name__))
 
     def _sheet(self, book: Workbook) -> Any:
         if self.worksheet is None:
@@ -155,41 +171,48 @@ class XlsxSheet(SheetBackend):
         however long, is not parsed. Formulas, formats and fills come from the cells as
         written; a formula's value is the one Excel last calculated (a second streaming
         read, only when the sheet has formulas). The workbook is loaded to be written
-        into only when a pull has something to write (`write`)."""
+        into only when a pull has something to write (`write`).
+
+        Only the used range is read: the columns up to the last one holding anything in
+        the rows where a header can be (USED_RANGE_ROWS); a stray value far to the right
+        below them (at column XFD, say) is neither read nor padded up to."""
         if not self.path.exists():
             raise SourceError(_("workbook {path} does not exist").format(path=self.path))
         self._stamp = self._file_stamp()
         self._book = None
         book = self._values_book = self._load(data_only=False, read_only=True)
         sheet = self._sheet(book)
-        sheet.reset_dimensions()  # read to the data's end, whatever the file claims
         rows: list[list[CellValue]] = []
         formulas: set[tuple[int, int]] = set()
         percent: set[tuple[int, int]] = set()
         fills: dict[tuple[int, int], str] = {}
         is_percent: dict[str, bool] = {}
         fill_of: dict[int, str | None] = {}
-        for r, cells in enumerate(sheet.iter_rows()):
-            row: list[CellValue] = []
-            for c, cell in enumerate(cells):
-                number_format = cell.number_format or ""
-                if number_format not in is_percent:
-                    is_percent[number_format] = _is_percent(number_format)
-                if is_percent[number_format]:  # empty cells too: JIRA's value may go there
-                    percent.add((r, c))
-                if cell.data_type == "f":
-                    formulas.add((r, c))
-                    row.append(None)  # its calculated value is read below
-                else:
-                    row.append(_value(cell, is_percent[number_format]))
-                style = getattr(cell, "style_array", None)
-                fill_id = style.fillId if style is not None else -1  # a default style
-                if fill_id not in fill_of:
-                    fill_of[fill_id] = _fill(cell)
-                if (color := fill_of[fill_id]) is not None:
-                    fills[(r, c)] = color
-            rows.append(row)
-        merges = _merges_of(book, sheet)
+        try:
+            with _quiet():
+                for r, cells in enumerate(_used_rows(sheet)):
+                    row: list[CellValue] = []
+                    for c, cell in enumerate(cells):
+                        number_format = cell.number_format or ""
+                        if number_format not in is_percent:
+                            is_percent[number_format] = _is_percent(number_format)
+                        if is_percent[number_format]:  # empty cells too: JIRA's value may go
+                            percent.add((r, c))
+                        if cell.data_type == "f":
+                            formulas.add((r, c))
+                            row.append(None)  # its calculated value is read below
+                        else:
+                            row.append(_value(cell, is_percent[number_format]))
+                        style = getattr(cell, "style_array", None)
+                        fill_id = style.fillId if style is not None else -1  # a default style
+                        if fill_id not in fill_of:
+                            fill_of[fill_id] = _fill(cell)
+                        if (color := fill_of[fill_id]) is not None:
+                            fills[(r, c)] = color
+                    rows.append(row)
+                merges = _merges_of(book, sheet)
+        except _UNREADABLE as error:
+            raise self._unreadable(error) from None
         if formulas:
             self._calculated(rows, formulas, percent)
         return Grid(rows, merges, frozenset(formulas), frozenset(percent), fills, sheet.title)
@@ -198,13 +221,17 @@ class XlsxSheet(SheetBackend):
                     percent: set[tuple[int, int]]) -> None:
         """Put the values Excel last calculated into the formula cells of `rows`."""
         book = self._load(data_only=True, read_only=True)
+        width = max(len(row) for row in rows)
         try:
             sheet = self._sheet(book)
             sheet.reset_dimensions()
-            for r, cells in enumerate(sheet.iter_rows()):
-                for c, cell in enumerate(cells):
-                    if (r, c) in formulas:
-                        rows[r][c] = _value(cell, (r, c) in percent)
+            with _quiet():
+                for r, cells in enumerate(sheet.iter_rows(max_row=len(rows), max_col=width)):
+                    for c, cell in enumerate(cells):
+                        if (r, c) in formulas:
+                            rows[r][c] = _value(cell, (r, c) in percent)
+        except _UNREADABLE as error:
+            raise self._unreadable(error) from None
         finally:
             book.close()
 
@@ -220,13 +247,14 @@ class XlsxSheet(SheetBackend):
         # What was read is loaded to write into: it must still be what was read.
         self._check_unchanged()
         self.close()  # the streaming read is done; this file is about to be replaced
-        self._book = self._load(data_only=False)
-        if self.output is None and (parts := _parts_openpyxl_drops(self.path)):
+        if self.output is None and (lost := lost_on_save(self.path, keep_vba=self._keeps_vba)):
             raise SourceError(_(
-                "workbook {path} contains {parts}, which openpyxl cannot keep when it "
-                "saves; okrsync will not overwrite it. Write a copy with --output (without "
-                "the {parts}), or keep the dashboard in Google Sheets. Nothing was "
-                "written.").format(path=self.path, parts=parts))
+                "workbook {path} contains {parts}, which openpyxl (the library okrsync saves "
+                "workbooks with) cannot keep: saving it would delete them, so okrsync does "
+                "not overwrite it. Nothing was written. To go on, write a copy with --output "
+                "(the copy will not have them), or move them to another workbook, or keep "
+                "the dashboard in Google Sheets.").format(path=self.path, parts=lost))
+        self._book = self._load(data_only=False)
         self._check_target()
         sheet = self._sheet(self._book)
         report = WriteReport()
@@ -541,41 +569,66 @@ def _merge_around(sheet: Worksheet, cell: MergedCell) -> str:
     return "?"
 
 
-def _dropped() -> dict[str, str]:
-    """What openpyxl loses on saving, by the workbook part that holds it."""
-    return {"xl/charts/": _("charts"), "xl/drawings/": _("drawings or images"),
-            "xl/pivotTables/": _("pivot tables"), "xl/slicers/": _("slicers")}
+USED_RANGE_ROWS = HEADER_SEARCH_ROWS + 1
+"""The rows a header (of one or two rows) can be in: the used range's columns are found
+there."""
+USED_RANGE_GAP = 50
+"""Empty columns after which what follows in the header rows is no longer the table."""
 
 
-_MERGE = re.compile(rb'<mergeCell ref="\$?([A-Z]+)\$?(\d+):\$?([A-Z]+)\$?(\d+)"')
+def _used_rows(sheet: ReadOnlyWorksheet) -> Iterator[Sequence[Any]]:
+    """The sheet's rows, each cut to the used range's columns: up to the last column
+    holding anything in the rows a header can be in, not counting what lies more than
+    USED_RANGE_GAP empty columns past the table (a stray value at column XFD). Below
+    those rows, cells right of the used range are neither read nor padded up to."""
+    sheet.reset_dimensions()  # read to the data's end, whatever the file claims
+    top = [tuple(cells) for cells in sheet.iter_rows(max_row=USED_RANGE_ROWS)]
+    width = _table_width(top)
+    for cells in top:
+        yield cells[:width]
+    if width:
+        yield from sheet.iter_rows(min_row=USED_RANGE_ROWS + 1, max_col=width)
+
+
+def _table_width(rows: Sequence[Sequence[Any]]) -> int:
+    """How many columns the table in `rows` spans (see _used_rows)."""
+    filled = sorted({c for row in rows for c, cell in enumerate(row) if cell.value is not None})
+    width = 0
+    for col in filled:
+        if width and col - width >= USED_RANGE_GAP:
+            break
+        width = col + 1
+    return width
 
 
 def _merges_of(book: Workbook, sheet: Any) -> list[Merge]:
-    """A streamed sheet's merged cells, read from its XML (openpyxl's streaming reader
-    does not parse them)."""
+    """A streamed sheet's merged cells, read from the end of its XML (openpyxl's
+    streaming reader does not parse them), without inflating the cells at once."""
     if not isinstance(sheet, ReadOnlyWorksheet):
         return [Merge(m.min_row - 1, m.min_col - 1, m.max_row, m.max_col)
                 for m in sheet.merged_cells.ranges]
-    with book._archive.open(sheet._worksheet_path) as source:
-        xml = source.read()
     merges = []
-    for left, top, right, bottom in _MERGE.findall(xml):
-        row0, col0 = parse_a1(f"{left.decode()}{top.decode()}")
-        row1, col1 = parse_a1(f"{right.decode()}{bottom.decode()}")
+    for left, top, right, bottom in merges_in(sheet_tail(book._archive,
+                                                         sheet._worksheet_path)):
+        row0, col0 = parse_a1(f"{left}{top}")
+        row1, col1 = parse_a1(f"{right}{bottom}")
         merges.append(Merge(row0, col0, row1 + 1, col1 + 1))
     return merges
 
 
-def _parts_openpyxl_drops(path: Path) -> str:
-    """What in the workbook a save through openpyxl would lose ("" when nothing)."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-    except (OSError, zipfile.BadZipFile):
-        return ""
-    found = dict.fromkeys(label for prefix, label in _dropped().items()
-                          if any(name.startswith(prefix) for name in names))
-    return _(" and ").join(found)
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """openpyxl's warnings (an extension it will drop, a chart it cannot read) are not
+    for the person: okrsync tells what would be lost before writing (lost_on_save)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+_UNREADABLE = (InvalidFileException, OSError, KeyError, ValueError, SyntaxError, EOFError,
+               zipfile.BadZipFile, zlib.error)
+"""What openpyxl raises for a file that is no workbook, or a broken or hostile one
+(defusedxml refuses entities and DTDs with a ValueError; broken XML is a SyntaxError)."""
 
 
 def _set_value(cell: Cell, value: float | str | None, kind: ValueKind) -> None:
