@@ -19,11 +19,13 @@ import contextlib
 import gc
 import os
 import re
+import socket
 import stat
 import sys
 import tempfile
 import time as clock
 import traceback
+import uuid
 import warnings
 import zipfile
 import zlib
@@ -55,6 +57,12 @@ PERCENT_FORMAT = "0.0%"
 COPY_PROPERTY = "okrsync copy of"
 """The custom document property marking a workbook written with --output: the file name
 of the workbook it is a copy of. Only such a copy is replaced without --force."""
+
+IDENTITY_PROPERTY = "okrsync id"
+"""The custom document property holding the workbook's identity (a UUID), written when
+okrsync writes the workbook anyway: it survives every save, in okrsync or in Excel, and a
+copy to another machine, where the file's inode and path do not."""
+_IDENTITY_NAMESPACE = uuid.UUID("6f1d3c52-8a3e-4f7b-9a53-0c2b5e7d9f41")
 
 TEMP_SUFFIX = ".xlsx"
 STALE_TEMP_SECONDS = 600
@@ -114,6 +122,8 @@ class XlsxSheet(SheetBackend):
         """The workbook as written (formulas, styles): what a pull writes into."""
         self._values_book: Workbook | None = None
         """The values Excel last calculated."""
+        self.identity = workbook_identity(path)
+        """What the workbook is (workbook_identity), kept in it on every save."""
         self._stamp: tuple[int, int] | None = None
 
     @property
@@ -351,6 +361,7 @@ class XlsxSheet(SheetBackend):
         target = self.output or self.path
         real = target.resolve() if self.output is None else target
         _remove_stale_temps(real)
+        _mark_identity(book, self.identity)
         if self.output is not None:
             _mark_copy(book, self.path.name)
         try:
@@ -520,15 +531,41 @@ def _owner_files(path: Path) -> list[tuple[Path, str]]:
     return found
 
 
-def _copy_of(path: Path) -> str | None:
-    """The workbook `path` is an okrsync copy of (COPY_PROPERTY), or None."""
+def workbook_identity(path: Path) -> str:
+    """What the workbook at `path` is, whatever its file: the UUID okrsync keeps in it
+    (IDENTITY_PROPERTY), or, until okrsync first writes it, one made from this machine's
+    name and the file's real path (any spelling, or a symlink, leads to the same), which
+    okrsync then writes into it, so that the identity does not change with that write."""
+    marked = _custom_property(path, IDENTITY_PROPERTY)
+    with contextlib.suppress(ValueError, TypeError):
+        return str(uuid.UUID(str(marked)))
+    real = os.path.realpath(path)
+    return str(uuid.uuid5(_IDENTITY_NAMESPACE, f"{socket.gethostname()}\0{real}"))
+
+
+def _custom_property(path: Path, name: str) -> object:
+    """A custom document property of the workbook at `path`, or None."""
     try:
         with zipfile.ZipFile(path) as archive:
+            if archive.getinfo("docProps/custom.xml").file_size > 1_000_000:
+                return None
             tree = fromstring(archive.read("docProps/custom.xml"))
-        value = CustomPropertyList.from_tree(tree)[COPY_PROPERTY].value
-    except Exception:  # not a workbook, no such property, unreadable: not a copy of ours
+        return CustomPropertyList.from_tree(tree)[name].value
+    except Exception:  # not a workbook, no such property, unreadable: none
         return None
+
+
+def _copy_of(path: Path) -> str | None:
+    """The workbook `path` is an okrsync copy of (COPY_PROPERTY), or None."""
+    value = _custom_property(path, COPY_PROPERTY)
     return value if isinstance(value, str) else None
+
+
+def _mark_identity(book: Workbook, identity: str) -> None:
+    """Keep the workbook's identity in it (IDENTITY_PROPERTY), unless it is there."""
+    properties = book.custom_doc_props
+    if IDENTITY_PROPERTY not in properties.names:
+        properties.append(StringProperty(name=IDENTITY_PROPERTY, value=identity))
 
 
 def _mark_copy(book: Workbook, source_name: str) -> None:

@@ -188,3 +188,27 @@ def test_superscripts_and_digits_of_other_scripts_are_problems_not_digits(tmp_pa
     assert [sheet[f"K{row}"].value for row in (2, 3, 4)] == [None, None, None]
     assert sheet["I4"].value is None  # no sum written from half the issues
     assert sheet["K5"].value == pytest.approx(0.5)  # the clean KR is written
+
+
+def test_the_lock_holds_while_its_run_saves_the_workbook(tmp_path):
+    """A run holds the sheet's lock and saves the workbook (a new file renamed over the
+    old one): a second run still meets the lock and does nothing."""
+    from okrsync.core.grid import CellWrite, ValueKind
+    from okrsync.sheets.xlsx import XlsxSheet
+    from okrsync.workspace import sheet_lock
+
+    make_workbook(tmp_path / "okr.xlsx", [EN_HEADER, ["Eng", "O", "kr", "", 0, 10, 5]])
+    config = write_config(tmp_path, "okr.xlsx")
+    inode = (tmp_path / "okr.xlsx").stat().st_ino
+    lock = sheet_lock(load_config(config))
+    lock.acquire()
+    try:
+        running = XlsxSheet(tmp_path / "okr.xlsx")  # the first run, writing
+        running.read()
+        running.write([CellWrite(1, 10, True, 50.0, ValueKind.PERCENT)], [])
+        assert (tmp_path / "okr.xlsx").stat().st_ino != inode
+        second = okrsync("pull", "-c", str(config), *AS_OF)
+        assert second.exit_code == 5, second.output
+        assert "another okrsync run is changing okr.xlsx right now" in second.output
+    finally:
+        lock.release()

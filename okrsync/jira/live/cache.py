@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Mapping, Sequence
@@ -118,9 +119,12 @@ def _issue(row: Sequence[Any]) -> Issue:
 class IssueCache:
     """The SQLite file; `scope` tells the site, account and sheet apart inside it."""
 
-    def __init__(self, path: Path, scope: str) -> None:
+    def __init__(self, path: Path, scope: str, *, retired: re.Pattern[str] | None = None
+                 ) -> None:
         self.path = path
         self.scope = scope
+        self.retired = retired
+        """Scopes no okrsync reads any more (keyed the old way): removed on saving."""
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -169,31 +173,39 @@ class IssueCache:
         placeholders = ", ".join("?" * (len(_COLUMNS) + 1))
         cursor = snapshot.cursor
         try:
-            with closing(self._connect()) as db, db:
-                if changed is None:
-                    db.execute("delete from issues where scope = ?", (self.scope,))
-                    rows = [_row(self.scope, issue) for issue in snapshot.issues.values()]
-                else:
-                    db.executemany("delete from issues where scope = ? and id = ?",
-                                   [(self.scope, number) for number in gone])
-                    rows = [_row(self.scope, snapshot.issues[number]) for number in changed
-                            if number in snapshot.issues]
-                db.executemany(f"insert or replace into issues values ({placeholders})", rows)
-                db.execute("insert or replace into reads values (?, ?, ?, ?, ?, ?, ?, ?, ?)", (
-                    self.scope, SCHEMA, cursor.signature, cursor.full_at.isoformat(),
-                    cursor.read_at.isoformat(), json.dumps(snapshot.members),
-                    json.dumps(snapshot.aliases), snapshot.site.to_json(), time.time()))
-                self._prune(db)
+            with closing(self._connect()) as db:
+                with db:
+                    if changed is None:
+                        db.execute("delete from issues where scope = ?", (self.scope,))
+                        rows = [_row(self.scope, issue) for issue in snapshot.issues.values()]
+                    else:
+                        db.executemany("delete from issues where scope = ? and id = ?",
+                                       [(self.scope, number) for number in gone])
+                        rows = [_row(self.scope, snapshot.issues[number])
+                                for number in changed if number in snapshot.issues]
+                    db.executemany(f"insert or replace into issues values ({placeholders})",
+                                   rows)
+                    db.execute("insert or replace into reads values (?, ?, ?, ?, ?, ?, ?, ?, "
+                               "?)", (
+                        self.scope, SCHEMA, cursor.signature, cursor.full_at.isoformat(),
+                        cursor.read_at.isoformat(), json.dumps(snapshot.members),
+                        json.dumps(snapshot.aliases), snapshot.site.to_json(), time.time()))
+                    pruned = self._prune(db)
+                if pruned:
+                    db.execute("vacuum")  # give the space back: the file shrinks
         except (sqlite3.Error, OSError):
             self.forget()  # the next pull reads everything again
 
-    def _prune(self, db: sqlite3.Connection) -> None:
+    def _prune(self, db: sqlite3.Connection) -> int:
+        """Remove the scopes not used for PRUNE_DAYS and the retired ones; how many."""
         old = time.time() - PRUNE_DAYS * 86400
-        stale = [row[0] for row in db.execute(
-            "select scope from reads where used < ? or used is null", (old,))]
+        stale = [row[0] for row in db.execute("select scope, used from reads")
+                 if row[1] is None or row[1] < old
+                 or (self.retired is not None and self.retired.search(row[0]))]
         for scope in stale:
             db.execute("delete from issues where scope = ?", (scope,))
             db.execute("delete from reads where scope = ?", (scope,))
+        return len(stale)
 
     def forget(self) -> None:
         try:
