@@ -386,9 +386,12 @@ class GoogleSheet(SheetBackend):
         if not sources:
             return {}
         http = self.client.http_client
+        assert self._title is not None
+        ranges = [source if "!" in source else absolute_range_name(self._title, source)
+                  for source in sources]  # a range without a tab is on the rule's own tab
         try:
             answer = self.http.call("checking the sheet before writing", lambda:
-                                    http.values_batch_get(self.ref.id, sources),
+                                    http.values_batch_get(self.ref.id, ranges),
                                     bad_request_raises=True)
         except APIError:  # a range that does not parse: such rules cannot be judged
             return {}
