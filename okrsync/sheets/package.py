@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import zipfile
 from collections.abc import Iterator
@@ -116,7 +117,7 @@ def _element_labels() -> dict[str, str]:
 
 
 # VBA parts an .xlsm keeps (openpyxl copies them back with keep_vba).
-_VBA_KEPT = ("xl/vbaProject.bin", "xl/vba", "customUI", "xl/media/")
+_VBA_KEPT = ("xl/vbaProject.bin", "xl/vba", "customUI")
 
 
 def check_sizes(path: Path) -> None:
@@ -273,16 +274,10 @@ def _worksheets(archive: zipfile.ZipFile, names: list[str]) -> Iterator[tuple[st
         if title and rid:
             target = targets.get(rid[1] or rid[2] or b"", b"").decode()
             part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            titles[part] = _unescape(title[1].decode("utf-8", "replace"))
+            titles[part] = html.unescape(title[1].decode("utf-8", "replace"))
     for name in names:
         if name.startswith("xl/worksheets/") and name.endswith(".xml") and "/_rels/" not in name:
             yield name, titles.get(name, name)
-
-
-def _unescape(text: str) -> str:
-    import html
-
-    return html.unescape(text)
 
 
 def _sheet_losses(tail: bytes) -> list[str]:
