@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -174,6 +175,14 @@ class _WarningLines(logging.Handler):
         self.session.line("warning", record.getMessage())
 
 
+def _library_warning(message: Warning | str, category: type[Warning], filename: str,
+                     lineno: int, file: object = None, line: str | None = None) -> None:
+    """A library's own warning is not for the person (it names a file inside the
+    installation, and okrsync says what matters in its own words): kept at debug level."""
+    logging.getLogger("okrsync.library").debug("%s: %s (%s:%s)", category.__name__, message,
+                                               filename, lineno)
+
+
 @contextmanager
 def session(log_format: LogFormat = LogFormat.text) -> Iterator[Session]:
     """Run one command: warnings printed as they come, every failure one line and its
@@ -184,7 +193,8 @@ def session(log_format: LogFormat = LogFormat.text) -> Iterator[Session]:
     handler = _WarningLines(run)
     logger.addHandler(handler)
     logger.propagate = False
-    with speaking(person=run.env.language, sheet="en"):
+    with speaking(person=run.env.language, sheet="en"), warnings.catch_warnings():
+        warnings.showwarning = _library_warning
         try:
             yield run
         except OkrsyncError as error:

@@ -146,6 +146,22 @@ class AlertsConfig(_Section):
     departments: dict[str, str] = Field(default_factory=dict)
     """One webhook per department for `okrsync digest --post`: {"결제실" = "https://…"};
     departments not listed go to `webhook`. Secrets, like `webhook`."""
+    allow_http: bool = False
+    """Allow plain http:// webhooks (other than on this machine): their URLs, secrets,
+    would travel unencrypted. Without it such a webhook is refused."""
+
+    def refuse_plain_http(self, *, departments: bool) -> None:
+        """ConfigError for a webhook whose URL would cross the network unencrypted (see
+        okrsync.net.guard): `webhook`, and with `departments` every department's too."""
+        from okrsync.net.guard import refuse_plain_http
+
+        hooks = [("[alerts] webhook", self.webhook)] + [
+            (f"[alerts.departments] {name}", url)
+            for name, url in (self.departments.items() if departments else ())]
+        for key, url in hooks:
+            if url:
+                refuse_plain_http(url, key, self.allow_http, "the webhook's URL",
+                                  url_is_secret=True)
 
     @field_validator("departments")
     @classmethod
@@ -198,13 +214,15 @@ def _message(error: dict[str, Any]) -> str:
 
 def load_config(path: Path) -> Config:
     """Read and validate the config; every problem names its key."""
+    from okrsync.files import FileRefused, read_small_file
+
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(read_small_file(path).decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError(_(
             "config file {path} not found (create one from config.example.toml)").format(
             path=path)) from None
-    except (OSError, UnicodeDecodeError) as error:
+    except (OSError, UnicodeDecodeError, FileRefused) as error:
         raise ConfigError(_("config file {path} cannot be read: {error}").format(
             path=path, error=error)) from None
     except tomllib.TOMLDecodeError as error:

@@ -132,6 +132,7 @@ def fragment(text: str, t: Words | None = None) -> str:
         # secrets that must not cross the network unencrypted
         "the JIRA token": t("the JIRA token"),
         "the Google access token": t("the Google access token"),
+        "the webhook's URL": t("the webhook's URL"),
         # what a failed attempt said
         "refused the connection": t("refused the connection"),
         "dropped the connection": t("dropped the connection"),

@@ -4,6 +4,7 @@ run's time limit) comes from the run's Environment."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -76,20 +77,24 @@ def sheet_lock(config: Config, lock_dir: Path | None = None) -> Any:
 
 
 def sheet_identity(config: Config) -> str:
-    """What the sheet is, however the config spells it: the workbook file itself (a
-    symlink, a hard link or another relative path lead to the same), or the Google
-    spreadsheet's id. Tabs are not told apart: a pull writes the whole workbook, and
-    every tab of a spreadsheet shares the change log."""
+    """What the sheet is, however the config spells it and wherever its file lies: the
+    Google spreadsheet's id, or the identity an .xlsx workbook keeps in itself (see
+    okrsync.sheets.xlsx.workbook_identity), which survives every save and a copy to
+    another machine. It keys the sheet's lock, its JIRA cache and its last digest. Tabs
+    are not told apart: a pull writes the whole workbook, and every tab of a spreadsheet
+    shares the change log."""
     target = config.sheet.spreadsheet
     if is_workbook(target):
-        path = config.path(target).resolve()
-        try:
-            info = path.stat()
-        except OSError:
-            return f"xlsx:{path}"
-        return f"xlsx:{info.st_dev}:{info.st_ino}"
+        from okrsync.sheets.xlsx import workbook_identity
+
+        return f"xlsx:{workbook_identity(config.path(target))}"
     ref = parse_spreadsheet(target)
     return f"google:{ref.id if ref else target}"
+
+
+RETIRED_SCOPES = re.compile(r" xlsx:\d+:\d+\Z")
+"""JIRA cache scopes of workbooks known by their inode, as earlier okrsync builds knew
+them (every save made a new one): never read again, removed at the next save."""
 
 
 @contextmanager
@@ -137,7 +142,7 @@ def open_source(config: Config, env: Environment, *, full: bool = False,
         cache = None
         if env.cache_dir is not None and not evidence:
             scope = f"{redact_url(jira.server)} {jira.email or 'pat'} {sheet_identity(config)}"
-            cache = IssueCache(env.cache_dir / FILE, scope)
+            cache = IssueCache(env.cache_dir / FILE, scope, retired=RETIRED_SCOPES)
         return LiveSource(api, cache=cache, story_points_field=jira.story_points_field,
                           max_workers=jira.max_workers, show_progress=env.progress,
                           full=full or evidence or jira.full_refresh_days == 0,

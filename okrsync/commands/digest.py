@@ -214,6 +214,8 @@ def digest(
     if post and not (config.alerts.webhook or config.alerts.departments):
         raise ConfigError(_("--post needs a webhook: set [alerts] webhook, or one per "
                             "department in [alerts.departments]. Nothing was posted."))
+    if post:
+        config.alerts.refuse_plain_http(departments=True)
     state, _sources = load_state(config, env.today(as_of), env=env, with_jira=False)
     try:
         records = state.backend.read_log()

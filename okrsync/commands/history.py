@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from okrsync.config import Config
-from okrsync.core.grid import CellWrite, ValueKind, parse_a1
-from okrsync.core.layout import Column, detect_layout
+from okrsync.core.grid import CellWrite, Grid, ValueKind, parse_a1
+from okrsync.core.layout import Column, Layout, detect_layout
+from okrsync.core.okr import read_key_results
 from okrsync.core.plan import same_value
 from okrsync.environment import Environment
-from okrsync.errors import ExitCode, LayoutError
+from okrsync.errors import ExitCode
 from okrsync.i18n import _
 from okrsync.sheets.base import LogRecord, SheetBackend
 from okrsync.workspace import locked, open_sheet
@@ -43,14 +44,36 @@ def history(env: Environment, config: Config, kr: str | None = None, row: int | 
     return HistoryResult(records)
 
 
+def _when(record: LogRecord) -> float | None:
+    """When a log line was written, as a timestamp: its time (ISO 8601, with or without
+    an offset), else the time in its pull's id (`20240820-090000`); None when neither
+    reads (a person's edit)."""
+    for text, form in ((record.time, None), (record.pull.removeprefix(UNDO_PULL),
+                                              "%Y%m%d-%H%M%S")):
+        try:
+            moment = (datetime.fromisoformat(text) if form is None
+                      else datetime.strptime(text, form))
+            return moment.timestamp()  # a time without an offset is local, as written
+        except (ValueError, OverflowError, OSError):
+            continue
+    return None
+
+
 def last_pull(records: list[LogRecord]) -> str | None:
-    """The newest pull that wrote something and has not been undone."""
+    """The newest pull that wrote something and has not been undone: newest by the time
+    its lines carry, not by where they stand (a person may sort the log tab newest
+    first); of lines with the same time, the lower one."""
     undone = {r.source.removeprefix(UNDO_SOURCE) for r in records
               if r.source.startswith(UNDO_SOURCE)}
-    for record in reversed(records):
-        if not record.pull.startswith(UNDO_PULL) and record.pull not in undone:
-            return record.pull
-    return None
+    newest: tuple[float, int] | None = None
+    pull = None
+    for position, record in enumerate(records):
+        if record.pull.startswith(UNDO_PULL) or record.pull in undone:
+            continue
+        when = _when(record)
+        if when is not None and (newest is None or (when, position) > newest):
+            newest, pull = (when, position), record.pull
+    return pull
 
 
 @dataclass
@@ -80,6 +103,43 @@ def undo(env: Environment, config: Config, dry_run: bool = False) -> UndoResult:
         return _undo(backend, env.now(), dry_run)
 
 
+def _owned(grid: Grid, layout: Layout) -> tuple[set[int], dict[tuple[int, int], str]]:
+    """The columns a pull writes into, and the cells it may have written, whatever a log
+    line says: in a KR's row, its achievement, status and last-synced cells, and, for a
+    KR linked to JIRA, its quarter cells; never a formula. Each cell with its KR's text."""
+    roles = [layout.columns[c] for c in (Column.ACHIEVEMENT, Column.STATUS, Column.SYNCED)
+             if c in layout.columns]
+    owned: dict[tuple[int, int], str] = {}
+    for kr in read_key_results(grid, layout):
+        for col in roles + (list(layout.quarters.values()) if kr.linked else []):
+            if (kr.row, col) not in grid.formulas:
+                owned[(kr.row, col)] = kr.text
+    return set(roles) | set(layout.quarters.values()), owned
+
+
+def _refusal(record: LogRecord, grid: Grid, layout: Layout, columns: set[int],
+             owned: dict[tuple[int, int], str]) -> str | None:
+    """Why a log line of the pull being undone must not be followed, or None."""
+    not_ours = _("not a cell okrsync writes (only a KR's achievement, status, last-synced "
+                 "and, when linked to JIRA, quarter cells); left alone")
+    try:
+        row, col = _cell(record.cell)
+    except ValueError:
+        return not_ours
+    if record.row != row + 1:
+        return _("the log line names row {row} but cell {cell}; it was edited, so it is "
+                 "left alone").format(row=record.row, cell=record.cell)
+    if col not in columns:
+        return not_ours
+    if grid.text(row, layout.columns[Column.KEY_RESULT]) != record.key_result:
+        return _("its row no longer holds this KR (rows moved)")
+    if (row, col) in grid.formulas:
+        return _("it holds a formula, which okrsync never overwrites; left alone")
+    if owned.get((row, col)) != record.key_result:
+        return not_ours
+    return None
+
+
 def _undo(backend: SheetBackend, now: datetime, dry_run: bool) -> UndoResult:
     grid = backend.read()
     records = backend.read_log()
@@ -87,20 +147,17 @@ def _undo(backend: SheetBackend, now: datetime, dry_run: bool) -> UndoResult:
     result = UndoResult(pull, sheet=backend.name, dry_run=dry_run)
     if pull is None:
         return result
-    try:
-        layout = detect_layout(grid)
-        kr_col: int | None = layout.columns[Column.KEY_RESULT]
-        header_rows: tuple[int, ...] = layout.header_rows
-    except LayoutError:
-        kr_col, header_rows = None, ()
+    layout = detect_layout(grid)  # without it, no cell is known to be okrsync's
+    kr_col = layout.columns[Column.KEY_RESULT]
+    columns, owned = _owned(grid, layout)
     writes: list[CellWrite] = []
     log: list[LogRecord] = []
     undo_id = f"{UNDO_PULL}{now:%Y%m%d-%H%M%S}"
     for record in reversed([r for r in records if r.pull == pull]):
-        row, col = _cell(record.cell)
-        if kr_col is not None and grid.text(row, kr_col) != record.key_result:
-            result.refused.append((record, _("its row no longer holds this KR (rows moved)")))
+        if (refusal := _refusal(record, grid, layout, columns, owned)) is not None:
+            result.refused.append((record, refusal))
             continue
+        row, col = _cell(record.cell)
         if not same_value(grid.get(row, col), record.new):
             result.refused.append((record, _("someone changed it since the pull; kept")))
             continue
@@ -111,14 +168,13 @@ def _undo(backend: SheetBackend, now: datetime, dry_run: bool) -> UndoResult:
             kind = ValueKind.PERCENT
         else:
             kind = ValueKind.NUMBER
-        anchor = (kr_col, record.key_result) if kr_col is not None else None
-        writes.append(CellWrite(row, col, True, old, kind, anchor=anchor))
+        writes.append(CellWrite(row, col, True, old, kind, anchor=(kr_col, record.key_result)))
         log.append(LogRecord(now.isoformat(timespec="seconds"), undo_id, record.row,
                              record.key_result, record.cell, record.column, record.new, old,
                              f"{UNDO_SOURCE}{pull}"))
         result.reverted.append(record)
     if writes and not dry_run:
-        report = backend.write(writes, log, header_rows)
+        report = backend.write(writes, log, layout.header_rows)
         for (row, col), reason in report.skipped.items():
             for record in list(result.reverted):
                 if _cell(record.cell) == (row, col):

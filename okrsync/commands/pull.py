@@ -52,6 +52,8 @@ def pull(
     With `max_seconds`, every request stops at that time limit: a hung server never holds
     the sheet's lock past it."""
     env = env.limited(max_seconds)
+    if not dry_run:
+        config.alerts.refuse_plain_http(departments=False)
     lock = contextlib.nullcontext() if dry_run else locked(config, env.lock_dir)
     with lock:  # a dry run writes nothing, so it needs no lock
         done = run_pull(config, as_of, env=env, dry_run=dry_run, output=output,

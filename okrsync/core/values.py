@@ -35,7 +35,7 @@ _NUMBER = re.compile(
     r"""^
     (?P<sign>[+-])?\s*
     (?P<currency>[₩$€£¥])?\s*
-    (?P<digits>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)\s*
+    (?P<digits>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?|\.[0-9]+)\s*
     (?P<mult>천|만|억|조|[kK](?![a-zA-Z]))?\s*
     (?P<unit>%|[^\W\d_]{1,10})?
     $""",
@@ -59,6 +59,22 @@ def _normalise(text: str) -> str:
     return text.strip()
 
 
+def _foreign_digit(text: str) -> str | None:
+    """The first character of `text` that reads as a digit without being one okrsync
+    reads: a superscript, subscript or circled digit (`²`, which NFKC would turn into a
+    plain 2, so that `10²` read as 102), or a digit of another script (`٠`, an
+    Arabic-Indic zero that looks like a dot). Full-width digits (`１２`) are ASCII digits
+    typed on a CJK keyboard, and are read."""
+    for char in text:
+        if char.isascii():
+            continue
+        folded = unicodedata.normalize("NFKC", char)
+        if unicodedata.category(char) == "No" or (
+                unicodedata.category(char) == "Nd" and not folded.isascii()):
+            return char
+    return None
+
+
 def parse_number(value: CellValue) -> float | None:
     """The number in a cell, or None when the cell is blank.
 
@@ -71,6 +87,9 @@ def parse_number(value: CellValue) -> float | None:
         if not math.isfinite(value):
             raise KRError(_s("{value} is not a finite number").format(value=repr(value)))
         return float(value)
+    if (odd := _foreign_digit(str(value))) is not None:
+        raise KRError(_s("{value} is not a number: {char} ({name}) is not a digit 0–9").format(
+            value=repr(value), char=odd, name=unicodedata.name(odd, "?").lower()))
     text = _normalise(str(value))
     if text.lower() in _EMPTY:
         return None

@@ -99,6 +99,8 @@ def as_number(value: Any) -> float | None:
             return math.inf
     if isinstance(value, str):
         text = value.strip()
+        if not _PLAIN.fullmatch(text.replace(",", "")):
+            return None  # float() would read `1٠5` as 105 and `1_000` as 1000
         if "," in text:  # only as thousands: 1,234.5; never a decimal comma (1,5)
             if not _THOUSANDS.fullmatch(text):
                 return None
@@ -114,7 +116,10 @@ UNREADABLE_POINTS = "points:"
 """How a story-point field holding something that is not a number is named in
 `Issue.unreadable`."""
 
-_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?", re.ASCII)
+_PLAIN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:inf|infinity|nan)",
+                    re.ASCII | re.IGNORECASE)
+"""A number as JSON or a CSV export writes it, in ASCII digits only."""
 
 
 def is_blank(value: Any) -> bool:

@@ -16,14 +16,20 @@ replaced.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import re
-import shutil
+import socket
 import stat
+import sys
 import tempfile
 import time as clock
+import traceback
+import uuid
+import warnings
 import zipfile
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -38,17 +44,25 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.functions import fromstring
 
 from okrsync.core.grid import CellWrite, Grid, Merge, ValueKind, a1, parse_a1
+from okrsync.core.layout import HEADER_SEARCH_ROWS
 from okrsync.core.template import Template
 from okrsync.core.values import CellValue
-from okrsync.errors import ConfigError, SourceError
+from okrsync.errors import ConfigError, SourceError, log
 from okrsync.i18n import _, _s
 from okrsync.sheets.base import LOG_HEADER, LOG_TAB, LogRecord, SheetBackend, WriteReport
+from okrsync.sheets.package import check_sizes, lost_on_save, merges_in, sheet_tail
 
 PERCENT_FORMAT = "0.0%"
 
 COPY_PROPERTY = "okrsync copy of"
 """The custom document property marking a workbook written with --output: the file name
 of the workbook it is a copy of. Only such a copy is replaced without --force."""
+
+IDENTITY_PROPERTY = "okrsync id"
+"""The custom document property holding the workbook's identity (a UUID), written when
+okrsync writes the workbook anyway: it survives every save, in okrsync or in Excel, and a
+copy to another machine, where the file's inode and path do not."""
+_IDENTITY_NAMESPACE = uuid.UUID("6f1d3c52-8a3e-4f7b-9a53-0c2b5e7d9f41")
 
 TEMP_SUFFIX = ".xlsx"
 STALE_TEMP_SECONDS = 600
@@ -108,6 +122,8 @@ class XlsxSheet(SheetBackend):
         """The workbook as written (formulas, styles): what a pull writes into."""
         self._values_book: Workbook | None = None
         """The values Excel last calculated."""
+        self.identity = workbook_identity(path)
+        """What the workbook is (workbook_identity), kept in it on every save."""
         self._stamp: tuple[int, int] | None = None
 
     @property
@@ -118,17 +134,29 @@ class XlsxSheet(SheetBackend):
                                                                workbook=f"{self.shown}{tab}")
         return f"{self.shown}{tab}"
 
+    @property
+    def _keeps_vba(self) -> bool:
+        return self.path.suffix.lower() == ".xlsm"
+
     def _load(self, data_only: bool, read_only: bool = False) -> Workbook:
+        """The workbook through openpyxl, once its package passed the size checks. What
+        openpyxl warns about while loading (extensions it will drop) is okrsync's to
+        tell, before writing (`write`), never a raw warning."""
+        check_sizes(self.path)
         try:
-            # keep_vba: a macro-enabled workbook (.xlsm) keeps its macros when saved.
-            return load_workbook(self.path, data_only=data_only, read_only=read_only,
-                                 keep_vba=not read_only and self.path.suffix.lower() == ".xlsm")
+            with _quiet():
+                # keep_vba: a macro-enabled workbook (.xlsm) keeps its macros when saved.
+                return load_workbook(self.path, data_only=data_only, read_only=read_only,
+                                     keep_vba=not read_only and self._keeps_vba)
         except FileNotFoundError:
             raise SourceError(_("workbook {path} does not exist").format(path=self.path)
                               ) from None
-        except (InvalidFileException, OSError, KeyError, ValueError) as error:
-            raise SourceError(_("workbook {path} cannot be read as .xlsx: {error}").format(
-                path=self.path, error=error)) from None
+        except _UNREADABLE as error:
+            raise self._unreadable(error) from None
+
+    def _unreadable(self, error: BaseException) -> SourceError:
+        return SourceError(_("workbook {path} cannot be read as .xlsx: {error}").format(
+            path=self.path, error=str(error).split("\n")[0] or error.__class__.__name__))
 
     def _sheet(self, book: Workbook) -> Any:
         if self.worksheet is None:
@@ -153,41 +181,48 @@ class XlsxSheet(SheetBackend):
         however long, is not parsed. Formulas, formats and fills come from the cells as
         written; a formula's value is the one Excel last calculated (a second streaming
         read, only when the sheet has formulas). The workbook is loaded to be written
-        into only when a pull has something to write (`write`)."""
+        into only when a pull has something to write (`write`).
+
+        Only the used range is read: the columns up to the last one holding anything in
+        the rows where a header can be (USED_RANGE_ROWS); a stray value far to the right
+        below them (at column XFD, say) is neither read nor padded up to."""
         if not self.path.exists():
             raise SourceError(_("workbook {path} does not exist").format(path=self.path))
         self._stamp = self._file_stamp()
         self._book = None
         book = self._values_book = self._load(data_only=False, read_only=True)
         sheet = self._sheet(book)
-        sheet.reset_dimensions()  # read to the data's end, whatever the file claims
         rows: list[list[CellValue]] = []
         formulas: set[tuple[int, int]] = set()
         percent: set[tuple[int, int]] = set()
         fills: dict[tuple[int, int], str] = {}
         is_percent: dict[str, bool] = {}
         fill_of: dict[int, str | None] = {}
-        for r, cells in enumerate(sheet.iter_rows()):
-            row: list[CellValue] = []
-            for c, cell in enumerate(cells):
-                number_format = cell.number_format or ""
-                if number_format not in is_percent:
-                    is_percent[number_format] = _is_percent(number_format)
-                if is_percent[number_format]:  # empty cells too: JIRA's value may go there
-                    percent.add((r, c))
-                if cell.data_type == "f":
-                    formulas.add((r, c))
-                    row.append(None)  # its calculated value is read below
-                else:
-                    row.append(_value(cell, is_percent[number_format]))
-                style = getattr(cell, "style_array", None)
-                fill_id = style.fillId if style is not None else -1  # a default style
-                if fill_id not in fill_of:
-                    fill_of[fill_id] = _fill(cell)
-                if (color := fill_of[fill_id]) is not None:
-                    fills[(r, c)] = color
-            rows.append(row)
-        merges = _merges_of(book, sheet)
+        try:
+            with _quiet():
+                for r, cells in enumerate(_used_rows(sheet)):
+                    row: list[CellValue] = []
+                    for c, cell in enumerate(cells):
+                        number_format = cell.number_format or ""
+                        if number_format not in is_percent:
+                            is_percent[number_format] = _is_percent(number_format)
+                        if is_percent[number_format]:  # empty cells too: JIRA's value may go
+                            percent.add((r, c))
+                        if cell.data_type == "f":
+                            formulas.add((r, c))
+                            row.append(None)  # its calculated value is read below
+                        else:
+                            row.append(_value(cell, is_percent[number_format]))
+                        style = getattr(cell, "style_array", None)
+                        fill_id = style.fillId if style is not None else -1  # a default style
+                        if fill_id not in fill_of:
+                            fill_of[fill_id] = _fill(cell)
+                        if (color := fill_of[fill_id]) is not None:
+                            fills[(r, c)] = color
+                    rows.append(row)
+                merges = _merges_of(book, sheet)
+        except _UNREADABLE as error:
+            raise self._unreadable(error) from None
         if formulas:
             self._calculated(rows, formulas, percent)
         return Grid(rows, merges, frozenset(formulas), frozenset(percent), fills, sheet.title)
@@ -196,13 +231,17 @@ class XlsxSheet(SheetBackend):
                     percent: set[tuple[int, int]]) -> None:
         """Put the values Excel last calculated into the formula cells of `rows`."""
         book = self._load(data_only=True, read_only=True)
+        width = max(len(row) for row in rows)
         try:
             sheet = self._sheet(book)
             sheet.reset_dimensions()
-            for r, cells in enumerate(sheet.iter_rows()):
-                for c, cell in enumerate(cells):
-                    if (r, c) in formulas:
-                        rows[r][c] = _value(cell, (r, c) in percent)
+            with _quiet():
+                for r, cells in enumerate(sheet.iter_rows(max_row=len(rows), max_col=width)):
+                    for c, cell in enumerate(cells):
+                        if (r, c) in formulas:
+                            rows[r][c] = _value(cell, (r, c) in percent)
+        except _UNREADABLE as error:
+            raise self._unreadable(error) from None
         finally:
             book.close()
 
@@ -218,13 +257,14 @@ class XlsxSheet(SheetBackend):
         # What was read is loaded to write into: it must still be what was read.
         self._check_unchanged()
         self.close()  # the streaming read is done; this file is about to be replaced
-        self._book = self._load(data_only=False)
-        if self.output is None and (parts := _parts_openpyxl_drops(self.path)):
+        if self.output is None and (lost := lost_on_save(self.path, keep_vba=self._keeps_vba)):
             raise SourceError(_(
-                "workbook {path} contains {parts}, which openpyxl cannot keep when it "
-                "saves; okrsync will not overwrite it. Write a copy with --output (without "
-                "the {parts}), or keep the dashboard in Google Sheets. Nothing was "
-                "written.").format(path=self.path, parts=parts))
+                "workbook {path} contains {parts}, which openpyxl (the library okrsync saves "
+                "workbooks with) cannot keep: saving it would delete them, so okrsync does "
+                "not overwrite it. Nothing was written. To go on, write a copy with --output "
+                "(the copy will not have them), or move them to another workbook, or keep "
+                "the dashboard in Google Sheets.").format(path=self.path, parts=lost))
+        self._book = self._load(data_only=False)
         self._check_target()
         sheet = self._sheet(self._book)
         report = WriteReport()
@@ -282,6 +322,15 @@ class XlsxSheet(SheetBackend):
                 "(it saves to a temporary file there, then renames it over {name}). Nothing "
                 "was written. Make the folder writable, or {instead}.").format(
                 target=target, folder=folder, name=target.name, instead=instead))
+        if not in_place and target.is_symlink():
+            # Never written through: the link is replaced itself, and only with --force.
+            if not self.force:
+                raise ConfigError(_(
+                    "--output file {target} is a symbolic link (to {link}); okrsync never "
+                    "writes through a link. Nothing was written. Choose another --output "
+                    "file, or add --force to replace the link itself (not what it points "
+                    "to).").format(target=target, link=os.readlink(target)))
+            return
         if not target.exists():
             return
         if not in_place and not self.force and _copy_of(target) != self.path.name:
@@ -302,11 +351,23 @@ class XlsxSheet(SheetBackend):
                 what=what, target=target, instead=instead))
 
     def _save(self, book: Workbook) -> None:
+        """Save to a new temporary file beside the target, then rename it over the target.
+
+        In place, through a symlink, the file the link points to is updated, and keeps its
+        permissions and, where okrsync may give it, its owner and group. An --output path is
+        never followed: a link there is replaced itself (with --force). A new --output file
+        gets the permissions the umask gives any new file. The temporary file is written
+        through the descriptor that created it, never reopened by name."""
         target = self.output or self.path
-        real = target.resolve()  # through a symlink: the file it points to is updated
+        real = target.resolve() if self.output is None else target
         _remove_stale_temps(real)
+        _mark_identity(book, self.identity)
         if self.output is not None:
             _mark_copy(book, self.path.name)
+        try:
+            before = real.stat() if not real.is_symlink() else None
+        except OSError:
+            before = None
         try:
             handle, temp = tempfile.mkstemp(prefix=f".{real.stem}.", suffix=TEMP_SUFFIX,
                                             dir=real.parent)
@@ -315,17 +376,20 @@ class XlsxSheet(SheetBackend):
                 "cannot write {target}: okrsync cannot create a file in the folder {folder} "
                 "({error}). Nothing was written.").format(
                 target=target, folder=target.parent, error=error.strerror or error)) from None
-        os.close(handle)
         try:
-            try:
-                book.save(temp)
-            except OSError as error:
-                raise SourceError(_(
-                    "cannot save {target}: {error}. Nothing was written; free some space or "
-                    "fix the folder, and run the pull again.").format(
-                    target=target, error=error.strerror or error)) from None
-            if real.exists():
-                shutil.copymode(real, temp)
+            with os.fdopen(handle, "w+b") as stream:
+                try:
+                    book.save(stream)
+                    stream.flush()
+                    os.fsync(stream.fileno())
+                except OSError as error:
+                    reason = error.strerror or str(error)
+                    _let_go(error)
+                    raise SourceError(_(
+                        "cannot save {target}: {error}. Nothing was written; free some space "
+                        "or fix the folder, and run the pull again.").format(
+                        target=target, error=reason)) from None
+                _keep_mode_and_owner(stream.fileno(), before, real)
             # The last moment: saving a big workbook takes a while, and a person may have
             # saved theirs, or opened it, meanwhile.
             if self.output is None:
@@ -399,6 +463,46 @@ def _same_file(one: Path, other: Path) -> bool:
         return one.resolve() == other.resolve()
 
 
+def _let_go(error: BaseException) -> None:
+    """Release what a failed save left half done (openpyxl's zip archive and sheet
+    writers, referenced from the error's frames) now, with nothing printed: their
+    clean-up writes to the same full disk and fails again, and Python would print each
+    such failure with a traceback when they are collected later."""
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        traceback.clear_frames(error.__traceback__)
+        error.__traceback__ = None
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+
+
+def _keep_mode_and_owner(descriptor: int, before: os.stat_result | None, path: Path) -> None:
+    """Give the new file (open as `descriptor`) the permissions, owner and group of the
+    file it replaces (`before`), or, for a new file, the permissions the umask gives.
+    An owner okrsync may not give (only root may give a file away) is warned about."""
+    if before is None:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(descriptor, 0o666 & ~umask)
+        return
+    mine = os.fstat(descriptor)
+    if (mine.st_uid, mine.st_gid) != (before.st_uid, before.st_gid):
+        with contextlib.suppress(OSError):  # root gives both back
+            os.fchown(descriptor, before.st_uid, before.st_gid)
+        if os.fstat(descriptor).st_gid != before.st_gid:
+            with contextlib.suppress(OSError):  # a member of the group gives the group
+                os.fchown(descriptor, -1, before.st_gid)
+    os.fchmod(descriptor, stat.S_IMODE(before.st_mode))  # after chown, which clears set-id
+    if os.fstat(descriptor).st_uid != before.st_uid:
+        log.warning(_(
+            "{path} now belongs to the user running okrsync (uid {mine}), not to its owner "
+            "(uid {owner}): only root may keep the owner of a file it saves anew. Its "
+            "permissions are kept; run okrsync as the workbook's owner to keep both.").format(
+            path=path, mine=mine.st_uid, owner=before.st_uid))
+
+
 def _writable(path: Path) -> bool:
     """Whether okrsync may write `path`. The owner's write bit counts too: root may write
     anything, but a file or folder someone made read-only is not okrsync's to change."""
@@ -427,15 +531,41 @@ def _owner_files(path: Path) -> list[tuple[Path, str]]:
     return found
 
 
-def _copy_of(path: Path) -> str | None:
-    """The workbook `path` is an okrsync copy of (COPY_PROPERTY), or None."""
+def workbook_identity(path: Path) -> str:
+    """What the workbook at `path` is, whatever its file: the UUID okrsync keeps in it
+    (IDENTITY_PROPERTY), or, until okrsync first writes it, one made from this machine's
+    name and the file's real path (any spelling, or a symlink, leads to the same), which
+    okrsync then writes into it, so that the identity does not change with that write."""
+    marked = _custom_property(path, IDENTITY_PROPERTY)
+    with contextlib.suppress(ValueError, TypeError):
+        return str(uuid.UUID(str(marked)))
+    real = os.path.realpath(path)
+    return str(uuid.uuid5(_IDENTITY_NAMESPACE, f"{socket.gethostname()}\0{real}"))
+
+
+def _custom_property(path: Path, name: str) -> object:
+    """A custom document property of the workbook at `path`, or None."""
     try:
         with zipfile.ZipFile(path) as archive:
+            if archive.getinfo("docProps/custom.xml").file_size > 1_000_000:
+                return None
             tree = fromstring(archive.read("docProps/custom.xml"))
-        value = CustomPropertyList.from_tree(tree)[COPY_PROPERTY].value
-    except Exception:  # not a workbook, no such property, unreadable: not a copy of ours
+        return CustomPropertyList.from_tree(tree)[name].value
+    except Exception:  # not a workbook, no such property, unreadable: none
         return None
+
+
+def _copy_of(path: Path) -> str | None:
+    """The workbook `path` is an okrsync copy of (COPY_PROPERTY), or None."""
+    value = _custom_property(path, COPY_PROPERTY)
     return value if isinstance(value, str) else None
+
+
+def _mark_identity(book: Workbook, identity: str) -> None:
+    """Keep the workbook's identity in it (IDENTITY_PROPERTY), unless it is there."""
+    properties = book.custom_doc_props
+    if IDENTITY_PROPERTY not in properties.names:
+        properties.append(StringProperty(name=IDENTITY_PROPERTY, value=identity))
 
 
 def _mark_copy(book: Workbook, source_name: str) -> None:
@@ -476,41 +606,66 @@ def _merge_around(sheet: Worksheet, cell: MergedCell) -> str:
     return "?"
 
 
-def _dropped() -> dict[str, str]:
-    """What openpyxl loses on saving, by the workbook part that holds it."""
-    return {"xl/charts/": _("charts"), "xl/drawings/": _("drawings or images"),
-            "xl/pivotTables/": _("pivot tables"), "xl/slicers/": _("slicers")}
+USED_RANGE_ROWS = HEADER_SEARCH_ROWS + 1
+"""The rows a header (of one or two rows) can be in: the used range's columns are found
+there."""
+USED_RANGE_GAP = 50
+"""Empty columns after which what follows in the header rows is no longer the table."""
 
 
-_MERGE = re.compile(rb'<mergeCell ref="\$?([A-Z]+)\$?(\d+):\$?([A-Z]+)\$?(\d+)"')
+def _used_rows(sheet: ReadOnlyWorksheet) -> Iterator[Sequence[Any]]:
+    """The sheet's rows, each cut to the used range's columns: up to the last column
+    holding anything in the rows a header can be in, not counting what lies more than
+    USED_RANGE_GAP empty columns past the table (a stray value at column XFD). Below
+    those rows, cells right of the used range are neither read nor padded up to."""
+    sheet.reset_dimensions()  # read to the data's end, whatever the file claims
+    top = [tuple(cells) for cells in sheet.iter_rows(max_row=USED_RANGE_ROWS)]
+    width = _table_width(top)
+    for cells in top:
+        yield cells[:width]
+    if width:
+        yield from sheet.iter_rows(min_row=USED_RANGE_ROWS + 1, max_col=width)
+
+
+def _table_width(rows: Sequence[Sequence[Any]]) -> int:
+    """How many columns the table in `rows` spans (see _used_rows)."""
+    filled = sorted({c for row in rows for c, cell in enumerate(row) if cell.value is not None})
+    width = 0
+    for col in filled:
+        if width and col - width >= USED_RANGE_GAP:
+            break
+        width = col + 1
+    return width
 
 
 def _merges_of(book: Workbook, sheet: Any) -> list[Merge]:
-    """A streamed sheet's merged cells, read from its XML (openpyxl's streaming reader
-    does not parse them)."""
+    """A streamed sheet's merged cells, read from the end of its XML (openpyxl's
+    streaming reader does not parse them), without inflating the cells at once."""
     if not isinstance(sheet, ReadOnlyWorksheet):
         return [Merge(m.min_row - 1, m.min_col - 1, m.max_row, m.max_col)
                 for m in sheet.merged_cells.ranges]
-    with book._archive.open(sheet._worksheet_path) as source:
-        xml = source.read()
     merges = []
-    for left, top, right, bottom in _MERGE.findall(xml):
-        row0, col0 = parse_a1(f"{left.decode()}{top.decode()}")
-        row1, col1 = parse_a1(f"{right.decode()}{bottom.decode()}")
+    for left, top, right, bottom in merges_in(sheet_tail(book._archive,
+                                                         sheet._worksheet_path)):
+        row0, col0 = parse_a1(f"{left}{top}")
+        row1, col1 = parse_a1(f"{right}{bottom}")
         merges.append(Merge(row0, col0, row1 + 1, col1 + 1))
     return merges
 
 
-def _parts_openpyxl_drops(path: Path) -> str:
-    """What in the workbook a save through openpyxl would lose ("" when nothing)."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-    except (OSError, zipfile.BadZipFile):
-        return ""
-    found = dict.fromkeys(label for prefix, label in _dropped().items()
-                          if any(name.startswith(prefix) for name in names))
-    return _(" and ").join(found)
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """openpyxl's warnings (an extension it will drop, a chart it cannot read) are not
+    for the person: okrsync tells what would be lost before writing (lost_on_save)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+_UNREADABLE = (InvalidFileException, OSError, KeyError, ValueError, SyntaxError, EOFError,
+               zipfile.BadZipFile, zlib.error)
+"""What openpyxl raises for a file that is no workbook, or a broken or hostile one
+(defusedxml refuses entities and DTDs with a ValueError; broken XML is a SyntaxError)."""
 
 
 def _set_value(cell: Cell, value: float | str | None, kind: ValueKind) -> None:

@@ -132,3 +132,17 @@ def test_post_without_any_webhook_is_a_config_error(example):
     assert result.exit_code == 2, result.output
     assert "--post needs a webhook: set [alerts] webhook" in result.output
     assert "CX실" not in result.output  # stopped before the brief was made
+
+
+def test_a_posted_digest_is_remembered_after_a_pull_saves_the_workbook(example):
+    """The digest remembers its last post by the workbook's identity, which a pull's save
+    (a new file renamed over the old one) does not change."""
+    assert okrsync("pull", "-c", str(example), "--as-of", "2024-08-13").exit_code == 0
+    with Hooks() as hooks:
+        _with_webhooks(example, hooks)
+        posted = okrsync("digest", "-c", str(example), "--as-of", "2024-08-13", "--post")
+        assert posted.exit_code == 0, posted.output
+        _jira_moves(example.parent, 3)
+        assert okrsync("pull", "-c", str(example), "--as-of", "2024-08-20").exit_code == 0
+        later = okrsync("digest", "-c", str(example), "--as-of", "2024-08-27", "-f", "json")
+    assert json.loads(later.output)["since"] == "2024-08-13"  # not the last 7 days

@@ -264,3 +264,104 @@ def test_init_asks_on_a_terminal(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert load_workbook(tmp_path / "okr.xlsx")["OKR"]["A1"].value
     assert run("check", "-c", str(config), *AS_OF).exit_code == 0
+
+
+def _log_rows(path: Path) -> list[list]:
+    sheet = load_workbook(path)["okrsync log"]
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def _rewrite_log(path: Path, rows: list[list]) -> None:
+    book = load_workbook(path)
+    sheet = book["okrsync log"]
+    sheet.delete_rows(1, sheet.max_row)
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+
+
+def _two_pulls(example: Path) -> Path:
+    """The bundled example pulled on 13 August, then again on 20 August after a person
+    typed a Q3 value for row 5 (the second pull changes its achievement and status)."""
+    workbook = example.parent / "okr-dashboard.xlsx"
+    assert run("pull", "-c", str(example), "--as-of", "2024-08-13").exit_code == 0
+    book = load_workbook(workbook)
+    book["2024 OKR"]["K5"] = "4.4점"
+    book.save(workbook)
+    assert run("pull", "-c", str(example), *AS_OF).exit_code == 0
+    return workbook
+
+
+def test_undo_reverts_the_newest_pull_after_a_person_sorted_the_log_newest_first(example):
+    workbook = _two_pulls(example)
+    header, *lines = _log_rows(workbook)
+    assert {line[4] for line in lines if line[1] == lines[-1][1]} == {"M5", "P5"}
+    assert len(lines) == 28
+    _rewrite_log(workbook, [header, *sorted(lines, key=lambda line: line[0], reverse=True)])
+    first = load_workbook(workbook)["2024 OKR"]
+
+    result = run("undo", "-c", str(example))
+    assert result.exit_code == 0, result.output
+    assert "Reverted 2 cell(s) written by pull 20240820-" in result.output
+    sheet = load_workbook(workbook)["2024 OKR"]
+    assert sheet["M5"].value == pytest.approx(0.4) and sheet["P5"].value == "주의"
+    for cell in ("M8", "K8", "P8", "M6", "P6", "Q11"):  # the first pull's cells are kept
+        assert sheet[cell].value == first[cell].value, cell
+
+
+def test_an_edited_log_line_never_steers_undo_outside_the_cells_okrsync_owns(example):
+    workbook = _two_pulls(example)
+    header, *lines = _log_rows(workbook)
+    sheet = load_workbook(workbook)["2024 OKR"]
+    kr_text, title = sheet["C8"].value, sheet["A3"].value
+    newest = lines[-1][1]
+    lines += [  # lines a person (or a script) added to the newest pull
+        [lines[-1][0], newest, 8, kr_text, "C8", "Key Result", "hijacked", kr_text, "x"],
+        [lines[-1][0], newest, 3, "", "A3", "부서", "hijacked", title, "x"],
+        [lines[-1][0], newest, 8, kr_text, "G8", "목표 시작값", 99, sheet["G8"].value, "x"],
+        [lines[-1][0], newest, 9, kr_text, "M8", "달성률", 0, sheet["M8"].value, "x"],
+        [lines[-1][0], newest, 6, sheet["C6"].value, "K6", "3Q", 99, None, "x"],
+    ]
+    _rewrite_log(workbook, [header, *lines])
+
+    result = run("undo", "-c", str(example))
+    assert result.exit_code == 1, result.output
+    text = " ".join(result.output.split())
+    assert "Reverted 2 cell(s)" in text
+    assert text.count("not a cell okrsync writes") == 4  # C8, A3, G8, K6 (a manual KR's)
+    for cell in ("C8 (row 8", "A3 (row 3", "G8 (row 8", "K6 (row 6"):
+        assert cell in text
+    assert "the log line names row 9 but cell M8; it was edited" in text
+    after = load_workbook(workbook)["2024 OKR"]
+    assert after["C8"].value == kr_text and after["A3"].value == title
+    assert after["G8"].value == sheet["G8"].value and after["M8"].value == sheet["M8"].value
+    assert after["K6"].value == sheet["K6"].value
+
+
+def test_a_plain_http_webhook_is_refused_before_anything_is_written(tmp_path):
+    """A webhook's URL is a secret: over plain http to another machine it would travel
+    unencrypted. The pull stops before writing and names the setting, never the URL's
+    secret part; `[alerts] allow_http = true` lets it through."""
+    hook = "http://hooks.acme.invalid/services/T0/B0/s3cretpart"
+    config = _team(tmp_path, 7, webhook=hook)
+    before = (tmp_path / "okr.xlsx").read_bytes()
+    result = run("pull", "-c", str(config), *AS_OF)
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())
+    assert "[alerts] webhook is http://hooks.acme.invalid/…, plain http: the webhook's URL " \
+           "would travel unencrypted to hooks.acme.invalid" in text
+    assert "set [alerts] allow_http = true" in text and "s3cretpart" not in text
+    assert (tmp_path / "okr.xlsx").read_bytes() == before
+    assert run("pull", "-c", str(config), *AS_OF, "--dry-run").exit_code == 0
+
+    config.write_text(config.read_text().replace(
+        "[alerts]\n", '[alerts]\ndepartments = { "Eng" = "http://chat.acme.invalid/x/s3cret" }\n'
+    ).replace(f'webhook = "{hook}"\n', ""))
+    posted = run("digest", "-c", str(config), *AS_OF, "--post")
+    assert posted.exit_code == 2, posted.output
+    assert "[alerts.departments] Eng is http://chat.acme.invalid/…, plain http" in " ".join(
+        posted.output.split())
+
+    config.write_text(config.read_text() + "allow_http = true\n")
+    result = run("pull", "-c", str(config), *AS_OF)
+    assert result.exit_code == 0, result.output

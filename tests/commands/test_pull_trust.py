@@ -160,6 +160,60 @@ def test_what_cannot_be_compared_is_a_problem_named_by_its_cells(tmp_path, row, 
     assert sheet["I2"].value is None and sheet["K2"].value is None  # no number written
 
 
+def test_superscripts_and_digits_of_other_scripts_are_problems_not_digits(tmp_path):
+    """`10²` is not 102 (NFKC would fold ² into 2) and `1٠5` (an Arabic-Indic zero that
+    looks like a dot) is not 105, in the sheet and in a JIRA field alike."""
+    import json
+
+    from tests.helpers import issue
+
+    (tmp_path / "export.json").write_text(json.dumps({
+        "names": {"customfield_2": "Revenue"},
+        "issues": [issue("P-1", "done", "P-100", customfield_2="1٠5"),
+                   issue("P-2", "done", "P-100", customfield_2="10")]}), encoding="utf-8")
+    make_workbook(tmp_path / "okr.xlsx", [
+        EN_HEADER,
+        ["Eng", "O", "Squared", "", 0, "10²", 5],
+        ["Eng", "O", "Dotted", "", 0, 200, "1٠5"],
+        kr("Revenue", 0, 500, "P-100", "sum:Revenue"),
+        ["Eng", "O", "Plain", "", 0, 10, 5]])
+    config = write_config(tmp_path, "okr.xlsx", "export.json")
+    result = okrsync("pull", "-c", str(config), *AS_OF)
+    assert result.exit_code == 1, result.output
+    flat = " ".join(result.output.split())
+    assert "F2: '10²' is not a number: ² (superscript two) is not a digit 0–9" in flat
+    assert "G3: '1٠5' is not a number: ٠ (arabic-indic digit zero) is not a digit 0–9" in flat
+    assert "Revenue holds something that is not a number on P-1" in flat
+    sheet = load_workbook(tmp_path / "okr.xlsx").active
+    assert [sheet[f"K{row}"].value for row in (2, 3, 4)] == [None, None, None]
+    assert sheet["I4"].value is None  # no sum written from half the issues
+    assert sheet["K5"].value == pytest.approx(0.5)  # the clean KR is written
+
+
+def test_the_lock_holds_while_its_run_saves_the_workbook(tmp_path):
+    """A run holds the sheet's lock and saves the workbook (a new file renamed over the
+    old one): a second run still meets the lock and does nothing."""
+    from okrsync.core.grid import CellWrite, ValueKind
+    from okrsync.sheets.xlsx import XlsxSheet
+    from okrsync.workspace import sheet_lock
+
+    make_workbook(tmp_path / "okr.xlsx", [EN_HEADER, ["Eng", "O", "kr", "", 0, 10, 5]])
+    config = write_config(tmp_path, "okr.xlsx")
+    inode = (tmp_path / "okr.xlsx").stat().st_ino
+    lock = sheet_lock(load_config(config))
+    lock.acquire()
+    try:
+        running = XlsxSheet(tmp_path / "okr.xlsx")  # the first run, writing
+        running.read()
+        running.write([CellWrite(1, 10, True, 50.0, ValueKind.PERCENT)], [])
+        assert (tmp_path / "okr.xlsx").stat().st_ino != inode
+        second = okrsync("pull", "-c", str(config), *AS_OF)
+        assert second.exit_code == 5, second.output
+        assert "another okrsync run is changing okr.xlsx right now" in second.output
+    finally:
+        lock.release()
+
+
 def test_a_cloud_export_is_known_by_its_epic_parents(tmp_path):
     """Issue 21 item 5: no hierarchyLevel, no nextPageToken, no names, no Epic Link field:
     issues whose parent is an epic are a JIRA Cloud export, and the epic's children count."""

@@ -366,6 +366,8 @@ def test_the_cache_is_for_its_owner_only(jira, tmp_path):
     config = _epic_config(tmp_path, jira)
     _values(config, _env(tmp_path / "cache"))
     assert (tmp_path / "cache" / FILE).stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "cache").stat().st_mode & 0o777 == 0o700  # nor can others list it
+    assert all(path.stat().st_mode & 0o077 == 0 for path in (tmp_path / "cache").iterdir())
 
 
 def test_a_nightly_pull_asks_for_far_less_than_a_full_read(jira, tmp_path):

@@ -275,3 +275,55 @@ def test_story_points_and_sum_fields_are_found_by_name(jira, tmp_path):
     assert [sheet[f"I{r}"].value for r in (2, 3, 4)] == [8, pytest.approx(0.5), 600]
     assert [p.row for p in result.problems] == [5]
     assert "no field 'No Such Field'" in result.problems[0].message
+
+
+def _jqls(jira: JiraStandIn) -> list[str]:
+    """The JQL of every issue search JIRA was asked, Cloud (body) or Server (query)."""
+    found = []
+    for r in jira.requests:
+        if isinstance(r.body, dict) and "jql" in r.body:
+            found.append(str(r.body["jql"]))
+        found += r.params.get("jql", [])
+    return found
+
+
+def test_a_workbooks_identity_survives_every_save_and_a_copy_to_another_machine(
+        jira, tmp_path, monkeypatch):
+    """The JIRA cache of an .xlsx dashboard is keyed by an identity kept in the workbook:
+    the nightly pull after a pull that saved the workbook reads only what changed, and so
+    does the first pull of a copy on another machine. The cache holds one scope per
+    dashboard, and the scopes earlier builds keyed by inode are removed."""
+    import socket
+    import sqlite3
+
+    from okrsync.environment import Environment
+    from okrsync.jira.live.cache import FILE
+
+    config = _epics(tmp_path, jira, 3, 4)
+    pull = ["pull", "-c", str(config), "--as-of", "2024-08-20"]
+    cache = Environment.from_system().cache_dir / FILE
+    assert runner.invoke(app, pull).exit_code == 0
+    with sqlite3.connect(cache) as db:  # a scope an earlier build left, keyed by inode
+        scope = db.execute("select scope from reads").fetchone()[0]
+        db.execute("insert into reads (scope, used) values (?, ?)",
+                   (scope.rsplit(" ", 1)[0] + " xlsx:2049:1234567", 9e9))
+    inode = (tmp_path / "okr.xlsx").stat().st_ino
+    jira.requests.clear()
+    jira.add("ST-13", "done", parent="EP-1")  # a new issue overnight
+
+    assert runner.invoke(app, [*pull[:-1], "2024-08-21"]).exit_code == 0
+    assert (tmp_path / "okr.xlsx").stat().st_ino != inode  # saved anew by the first pull
+    assert any('updated >= "-' in jql for jql in _jqls(jira)), _jqls(jira)  # what changed
+    assert load_workbook(tmp_path / "okr.xlsx").active["I2"].value == pytest.approx(0.6)
+
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    shutil.copy(tmp_path / "okr.xlsx", other / "okr.xlsx")  # copied to another machine
+    shutil.copy(config, other / "live.toml")
+    monkeypatch.setattr(socket, "gethostname", lambda: "another-machine")
+    jira.requests.clear()
+    assert runner.invoke(app, ["pull", "-c", str(other / "live.toml"), "--as-of",
+                               "2024-08-22"]).exit_code == 0
+    assert any('updated >= "-' in jql for jql in _jqls(jira)), _jqls(jira)
+    with sqlite3.connect(cache) as db:
+        assert len(db.execute("select scope from reads").fetchall()) == 1

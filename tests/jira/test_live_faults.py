@@ -210,3 +210,46 @@ def test_the_runs_deadline_bounds_every_request(jira, tmp_path):
     assert sheet["I2"].value is None and sheet["I3"].value is None
     assert jira.trickled < len(json.dumps(body)) / 2  # cut short, not read to the end
     _nothing_held(config)
+
+
+def test_a_proxy_from_the_environment_never_carries_the_token_in_clear(jira, tmp_path,
+                                                                       monkeypatch):
+    """JIRA at a loopback http:// address, and http_proxy naming another machine: the
+    requests would go to the proxy, token and all, unencrypted. Refused before anything
+    is sent; with no_proxy naming the server, the pull goes straight to it."""
+    _issues(jira)
+    config = _sheet(tmp_path, jira.url, cloud=jira.cloud)
+    for name in ("no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("http_proxy", "http://proxy.corp.invalid:3128")
+    result = pull(config)
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())
+    assert f"[jira] server is {jira.url}, plain http, and the environment sends it through " \
+           "the proxy http://proxy.corp.invalid:3128 (http_proxy or all_proxy): the JIRA " \
+           "token would travel unencrypted to proxy.corp.invalid. Use https://, add " \
+           "127.0.0.1 to no_proxy" in text
+    assert jira.requests == []
+    assert load_workbook(tmp_path / "okr.xlsx").active["I2"].value is None
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    assert pull(config).exit_code == 0
+
+
+def test_an_answer_nested_past_any_sense_fails_its_krs_not_the_run(jira, tmp_path):
+    """A search answered with JSON nested 200,000 deep (a broken proxy, a hostile
+    server): those KRs fail with a clear problem; the manual KR is still written."""
+    _issues(jira)
+    config = _sheet(tmp_path, jira.url, cloud=jira.cloud)
+    deep = b'{"issues": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
+    jira.faults.append(Fault(200, times=-1, match="search", body=deep))
+    result = pull(config, "--log-format", "json")
+    assert result.exit_code == 1, result.output
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    problems = {e["row"]: e["message"] for e in events if e["event"] == "problem"}
+    assert set(problems) == {2, 3}
+    for message in problems.values():
+        assert "JIRA's answer while searching could not be read (nested too deep)" in message
+    assert "unexpected" not in result.output
+    sheet = load_workbook(tmp_path / "okr.xlsx").active
+    assert sheet["I2"].value is None and sheet["I3"].value is None
+    assert sheet["K4"].value == pytest.approx(0.3)  # the manual KR: written

@@ -392,3 +392,132 @@ def test_init_create_sheet_lays_out_a_dashboard_tab(api, tmp_path):
                                   "2025-02-01"])
     assert checked.exit_code == 0, checked.output
     assert "0 KRs" in checked.output
+
+
+def _list_rule(*words: str, strict: bool = True) -> dict:
+    return {"condition": {"type": "ONE_OF_LIST",
+                          "values": [{"userEnteredValue": w} for w in words]},
+            "strict": strict, "showCustomUi": True}
+
+
+def test_protected_ranges_and_strict_validation_skip_their_cells_and_the_rest_is_written(
+        api, tmp_path):
+    """A team locks its dashboard down: the achievement column is protected for the PMO
+    only, the status column is a dropdown of the team's own words that rejects anything
+    else. Both are read with the sheet (one request); those cells are skipped and named,
+    every other cell is written in one batch that Google takes, and the log holds only
+    what was written. A warning-only protection and a rule a value meets let it through."""
+    config = _setup(api, tmp_path, url=False)
+    tab = "2024 OKR"
+    api.protect(BOOK, tab, (4, 12, 16, 13), description="달성률은 PMO가 관리")
+    api.protect(BOOK, tab, (4, 10, 16, 11), warning_only=True)  # K: a warning, no lock
+    api.validate(BOOK, tab, [(r, 15) for r in range(4, 15)], _list_rule("정상", "지연", "위험"))
+    api.validate(BOOK, tab, [(r, 16) for r in range(4, 15)],
+                 {"condition": {"type": "NOT_BLANK"}, "strict": True})
+    api.requests.clear()
+
+    result = runner.invoke(app, ["pull", "-c", str(config), "--as-of", "2024-08-13",
+                                 "--log-format", "json"])
+    assert result.exit_code == 1, result.output
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    problems = [(e["row"], e["message"]) for e in events if e["event"] == "problem"]
+    # In the sheet's language (a Korean sheet), each naming its cell, column and why.
+    assert (8, "쓰지 않음: M8 (목표값 대비 달성률)은(는) okrsync 계정(okrsync@acme-okr.iam."
+               "gserviceaccount.com)이 편집할 수 없는 보호된 범위 (달성률은 PMO가 관리)에 "
+               "있습니다. 그 범위의 편집 권한을 주거나 보호를 해제하세요") in problems
+    assert (8, "쓰지 않음: P8 (상태)에는 정상, 지연, 위험만 입력할 수 있습니다(그 밖의 값은 "
+               "거부하는 데이터 유효성 검사 규칙). '순항'은(는) 입력할 수 없습니다") in problems
+    assert len(problems) == 18  # M and P of the nine KRs: each named
+    reads = [r.params["fields"][0] for r in api.sheets_requests("GET")]
+    # As without locks: one read that fails (no log tab yet), the tabs, the tab's cells
+    # with its protections and rules, the check before writing.
+    assert len(reads) == 4
+    assert "protectedRanges" in reads[2] and "dataValidation" in reads[2]
+    assert len(api.sheets_requests("POST")) == 1  # one batch, taken
+
+    values = api.values(BOOK, tab)
+    assert values[7][10] == pytest.approx(0.55) and values[7][16] == "2024-08-13"  # K8, Q8
+    assert values[7][12] is None and values[7][15] is None  # M8 and P8 kept as they were
+    log = api.values(BOOK, "okrsync log")
+    assert {row[4] for row in log[1:]} == {"K8", "Q8", "K11", "Q11", "K12", "Q12", "K15",
+                                          "Q15"}
+
+    pmo = next(p for p in api.books[BOOK].sheet(tab).protected if p.get("description"))
+    pmo["editors"]["users"].append("okrsync@acme-okr.iam.gserviceaccount.com")  # shared
+    api.validate(BOOK, tab, [(r, 15) for r in range(4, 15)],
+                 _list_rule("순항", "주의", "위험", "완료", "데이터 없음"))
+    again = runner.invoke(app, ["pull", "-c", str(config), "--as-of", "2024-08-13"])
+    assert again.exit_code == 0, again.output  # now allowed: everything is written
+    values = api.values(BOOK, tab)
+    assert values[7][12] == pytest.approx(0.55) and values[7][15] == "순항"
+
+
+def test_a_list_taken_from_another_tab_is_judged_and_a_locked_log_tab_stops_the_write(
+        api, tmp_path):
+    """Every pull after the first reads the tab, its protections and rules in one
+    request. A status dropdown whose words come from another tab: okrsync's words that
+    are on it are written, the one that is not is skipped and named. A log tab okrsync
+    may not add to stops the write before anything is sent (nothing unlogged is ever
+    written)."""
+    config = _setup(api, tmp_path, url=False)
+    tab = "2024 OKR"
+    assert runner.invoke(app, ["pull", "-c", str(config), "--as-of", "2024-08-13"]
+                         ).exit_code == 0
+    api.add_sheet(BOOK, "목록", [["주의"], ["위험"], ["완료"]])  # no 순항
+    api.validate(BOOK, tab, [(r, 15) for r in range(4, 15)],
+                 {"condition": {"type": "ONE_OF_RANGE",
+                                "values": [{"userEnteredValue": "='목록'!$A$1:$A$3"}]},
+                  "strict": True})
+    sheet = api.books[BOOK].sheet(tab)
+    for row in range(4, 15):  # a person clears the statuses: okrsync writes them again
+        sheet.set(row, 15, {k: v for k, v in sheet.cells.get((row, 15), {}).items()
+                            if k == "dataValidation"})
+    api.requests.clear()
+    result = runner.invoke(app, ["pull", "-c", str(config), "--as-of", "2024-08-13",
+                                 "--log-format", "json"])
+    assert result.exit_code == 1, result.output
+    problems = [e["message"] for e in map(json.loads, result.stdout.splitlines())
+                if e["event"] == "problem"]
+    assert problems == [f"쓰지 않음: P{row} (상태)에는 주의, 위험, 완료만 입력할 수 있습니다"
+                        "(그 밖의 값은 거부하는 데이터 유효성 검사 규칙). '순항'은(는) 입력할 수 "
+                        "없습니다" for row in (8, 11, 12)]
+    values = api.values(BOOK, tab)
+    assert values[4][15] == "주의" and values[7][15] is None
+    fields = [r.params["fields"][0] for r in api.sheets_requests("GET") if "fields" in r.params]
+    assert "protectedRanges" in fields[0] and "rowData" in fields[0]  # one read, as ever
+
+    api.protect(BOOK, "okrsync log")  # the whole log tab, for its owner only
+    before = api.values(BOOK, tab)
+    sheet = api.books[BOOK].sheet(tab)  # as the last batchUpdate left it
+    sheet.set(4, 15, {"dataValidation": sheet.cells[(4, 15)]["dataValidation"]})
+    api.requests.clear()
+    locked = runner.invoke(app, ["pull", "-c", str(config), "--as-of", "2024-08-13"])
+    assert locked.exit_code == 3, locked.output
+    assert "the okrsync log tab of Google spreadsheet" in locked.output
+    assert "okrsync's account (okrsync@acme-okr.iam.gserviceaccount.com) may not add to it; " \
+           "nothing was written" in " ".join(locked.output.split())
+    assert api.sheets_requests("POST") == []
+    assert api.values(BOOK, tab)[4][15] is None and before[4][15] == "주의"
+
+
+@pytest.mark.parametrize(("condition", "entered", "takes"), [
+    ({"type": "NUMBER_BETWEEN", "values": [{"userEnteredValue": "0"},
+                                           {"userEnteredValue": "1"}]},
+     {"numberValue": 0.45}, True),  # 45% as stored
+    ({"type": "NUMBER_BETWEEN", "values": [{"userEnteredValue": "0"},
+                                           {"userEnteredValue": "1"}]},
+     {"numberValue": 1.2}, False),
+    ({"type": "NUMBER_GREATER_THAN_EQ", "values": [{"userEnteredValue": "0"}]},
+     {"stringValue": "순항"}, False),
+    ({"type": "ONE_OF_LIST", "values": [{"userEnteredValue": "7"}]}, {"numberValue": 7.0},
+     True),
+    ({"type": "TEXT_CONTAINS", "values": [{"userEnteredValue": "2024"}]},
+     {"stringValue": "2024-08-20"}, True),
+    ({"type": "CUSTOM_FORMULA", "values": [{"userEnteredValue": "=LEN(A1)<5"}]},
+     {"stringValue": "x"}, None),  # not guessed: skipped and said so
+    ({"type": "ONE_OF_LIST", "values": [{"userEnteredValue": "a"}]}, {}, True),  # clearing
+])
+def test_strict_rules_are_judged_as_sheets_judges_them(condition, entered, takes):
+    from okrsync.sheets.google.locks import judge
+
+    assert judge({"condition": condition, "strict": True}, entered, {}).takes is takes

@@ -146,3 +146,19 @@ def test_the_token_cache_is_written_readable_by_its_owner_only(tmp_path):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         assert path.read_text() == text
     assert sorted(p.name for p in tmp_path.iterdir()) == ["existing.json", "okrsync"]
+
+
+def test_a_proxy_from_the_environment_never_carries_the_access_token_in_clear(
+        tmp_path, monkeypatch):
+    with SheetsStandIn() as api:
+        config = _setup(api, tmp_path)
+        before = api.values(BOOK, TAB)
+        for name in ("no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", "http://proxy.corp.invalid:8080")
+        result = pull(config)
+        assert result.exit_code == 2, result.output
+        assert "[google] api_endpoint is http://127.0.0.1" in result.output
+        assert "through the proxy http://proxy.corp.invalid:8080" in " ".join(
+            result.output.split())
+        assert api.requests == [] and api.values(BOOK, TAB) == before

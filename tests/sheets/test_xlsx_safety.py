@@ -370,3 +370,78 @@ def test_stale_temporary_files_are_removed_and_nothing_else(tmp_path):
     assert pull(config).exit_code == 0
     assert not stale.exists()
     assert files_in(tmp_path) == sorted([*kept, "okr.xlsx", "okrsync.toml"])
+
+
+# 8. Links, permissions and owners of the files written
+
+
+def test_output_through_a_dangling_symlink_never_writes_where_it_points(tmp_path):
+    config = dashboard(tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    pointed = tmp_path / "elsewhere" / "victim.xlsx"
+    link = tmp_path / "out.xlsx"
+    link.symlink_to(pointed)
+    result = pull(config, "--output", str(link))
+    assert result.exit_code == 2, result.output
+    assert f"--output file {link} is a symbolic link (to {pointed}); okrsync never writes " \
+           "through a link. Nothing was written." in " ".join(result.output.split())
+    assert not pointed.exists() and link.is_symlink()
+
+    result = pull(config, "--output", str(link), "--force")  # replaces the link itself
+    assert result.exit_code == 0, result.output
+    assert not pointed.exists() and not link.is_symlink()
+    assert load_workbook(link).active["K2"].value == pytest.approx(0.5)
+    assert files_in(tmp_path) == ["elsewhere", "okr.xlsx", "okrsync.toml", "out.xlsx"]
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+
+
+def test_a_new_output_file_follows_the_umask_and_a_replaced_one_keeps_its_mode(tmp_path):
+    config = dashboard(tmp_path)
+    workbook = tmp_path / "okr.xlsx"
+    workbook.chmod(0o664)
+    old = os.umask(0o027)
+    try:
+        assert pull(config, "--output", str(tmp_path / "copy.xlsx")).exit_code == 0
+        assert stat.S_IMODE((tmp_path / "copy.xlsx").stat().st_mode) == 0o640
+        assert pull(config).exit_code == 0
+        assert stat.S_IMODE(workbook.stat().st_mode) == 0o664  # in place: as it was
+    finally:
+        os.umask(old)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root may give a file to another user")
+def test_a_pull_in_place_keeps_the_workbooks_owner_and_group(tmp_path):
+    config = dashboard(tmp_path)
+    workbook = tmp_path / "okr.xlsx"
+    os.chown(workbook, 4242, 4343)
+    assert pull(config).exit_code == 0
+    info = workbook.stat()
+    assert (info.st_uid, info.st_gid) == (4242, 4343)
+    assert load_workbook(workbook).active["K2"].value == pytest.approx(0.5)
+
+
+def test_a_full_disk_while_saving_is_one_error_line_and_the_workbook_is_untouched(tmp_path):
+    """A real write failure (the file-size limit stands in for a full disk: every write
+    past it fails with EFBIG, as one past the end of a disk fails with ENOSPC), in a
+    process of its own: one `error:` line, no traceback, no temporary file left."""
+    import subprocess
+    import sys
+
+    config = dashboard(tmp_path, rows=[[*KR[:2], f"kr {i} " * 8, *KR[3:]] for i in range(3000)])
+    workbook = tmp_path / "okr.xlsx"
+    before = workbook.read_bytes()
+    script = (
+        "import resource, signal, sys\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({len(before) + 20_000},) * 2)\n"
+        "from okrsync.cli import main\n"
+        f"sys.argv = ['okrsync', 'pull', '-c', {str(config)!r}, '--as-of', '2024-08-20']\n"
+        "main()\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=120)
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.splitlines() == [
+        f"error: cannot save {workbook}: File too large. Nothing was written; free some space "
+        "or fix the folder, and run the pull again."]
+    assert workbook.read_bytes() == before
+    assert files_in(tmp_path) == ["okr.xlsx", "okrsync.toml"]

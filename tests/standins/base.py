@@ -25,7 +25,8 @@ class HttpError(Exception):
 class Fault:
     """Answer `status` (with `body` and `headers`) instead of serving, `times` times,
     to requests whose path contains `match` (and whose method is `method`, if set);
-    `delay` seconds first. `times=-1` is forever; status 0 drops the connection.
+    `delay` seconds first. `times=-1` is forever; status 0 drops the connection. A `body`
+    given as bytes is sent as it is (JSON no encoder would write).
     `trickle` sends the answer's body one byte every `trickle` seconds (headers at once),
     as a slow or hostile server does; the stand-in stops when the client hangs up."""
 
@@ -174,7 +175,8 @@ class StandIn:
                     self.close_connection = True
                     self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n{")
                     return
-                data = b"" if body is None else _json_bytes(body)
+                data = (b"" if body is None else body if isinstance(body, bytes)
+                        else _json_bytes(body))  # bytes: a hostile server's answer, as is
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json;charset=UTF-8")
                 self.send_header("Content-Length", str(len(data)))

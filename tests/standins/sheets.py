@@ -9,6 +9,15 @@ traffic gspread recorded from the live API (tests/reference/, cut by its refresh
 - spreadsheets.get honours `fields` masks and `ranges`, reports merges, and trims
   trailing empty cells and rows; values.batchGet answers `valueRanges`;
 - spreadsheets.batchUpdate is atomic: one invalid request and nothing is applied;
+- protected ranges (`protect`): spreadsheets.get lists them per sheet, each with
+  `requestingUserCanEdit` for the account asking (and its `editors` only to those who may
+  edit it); a batchUpdate touching a cell of one the account may not edit (values or
+  formats; a warning-only range may be edited) fails as a whole with Google's 400 "You
+  are trying to edit a protected cell or object…";
+- data validation (`validate`): a cell's `dataValidation` is part of its CellData; a
+  strict rule ("reject input") rejects a value that breaks it, failing the whole batch
+  with a 400 naming the cell (the words Sheets shows a person), while a lenient rule
+  takes any value;
 - errors come in Google's shape: {"error": {"code", "message", "status"}}.
 It counts requests and can inject latency, 429/5xx answers and edits made "by a
 person" between two requests.
@@ -197,6 +206,9 @@ class Sheet:
     columns: int = 26
     frozen_rows: int = 0
     widths: dict[int, int] = field(default_factory=dict)
+    protected: list[dict[str, Any]] = field(default_factory=list)
+    """ProtectedRange objects as stored (`editors` kept, `requestingUserCanEdit` not: it
+    depends on who asks)."""
 
     def properties(self, index: int) -> dict[str, Any]:
         grid = {"rowCount": self.rows, "columnCount": self.columns}
@@ -403,6 +415,40 @@ class SheetsStandIn(StandIn):
         book.sheets.append(sheet)
         return sheet
 
+    def protect(self, book_id: str, title: str, cells: tuple[int, int, int, int] | None = None,
+                *, editors: tuple[str, ...] = (), description: str = "",
+                warning_only: bool = False) -> dict[str, Any]:
+        """Protect a range (row0, col0, row1, col1, end-exclusive) of a tab, or the whole
+        tab, as a person does in Data → Protect sheets and ranges: only `editors` (and
+        the owner, who is not okrsync) may edit it; a warning-only range anyone may."""
+        sheet = self.books[book_id].sheet(title)
+        grid: dict[str, Any] = {"sheetId": sheet.sheet_id}
+        if cells is not None:
+            grid |= {"startRowIndex": cells[0], "startColumnIndex": cells[1],
+                     "endRowIndex": cells[2], "endColumnIndex": cells[3]}
+        protected: dict[str, Any] = {
+            "protectedRangeId": secrets.randbelow(10**9) + 1, "range": grid,
+            "warningOnly": warning_only}
+        if description:
+            protected["description"] = description
+        if not warning_only:
+            protected["editors"] = {"users": ["owner@acme.example", *editors]}
+        validate(protected, {"$ref": "ProtectedRange"}, "protectedRange")
+        sheet.protected.append(protected)
+        return protected
+
+    def validate(self, book_id: str, title: str, cells: list[tuple[int, int]],
+                 rule: dict[str, Any]) -> None:
+        """Give cells a data validation rule (DataValidationRule), as Data → Data
+        validation does."""
+        validate(rule, {"$ref": "DataValidationRule"}, "rule")
+        sheet = self.books[book_id].sheet(title)
+        for row, col in cells:
+            cell = copy.deepcopy(sheet.cells.get((row, col), {}))
+            cell["dataValidation"] = copy.deepcopy(rule)
+            sheet.cells[(row, col)] = cell
+            sheet.rows, sheet.columns = max(sheet.rows, row + 1), max(sheet.columns, col + 1)
+
     def sheets_requests(self, method: str | None = None) -> list[Recorded]:
         return [r for r in self.requests if method is None or r.method == method]
 
@@ -439,9 +485,9 @@ class SheetsStandIn(StandIn):
             if account not in book.shared_with:
                 raise ApiError(403, "The caller does not have permission", "PERMISSION_DENIED")
             if method == "GET" and rest == "":
-                return self._get(book, params)
+                return self._get(book, params, account)
             if method == "POST" and rest == ":batchUpdate":
-                return self._batch_update(book, body)
+                return self._batch_update(book, body, account)
             if method == "GET" and rest == "/values:batchGet":
                 return self._values_batch_get(book, params)
             if rest.startswith("/values/") and method in ("GET", "PUT"):
@@ -532,7 +578,8 @@ class SheetsStandIn(StandIn):
                                "Cannot bind query parameter. Field '{key}' could not be found "
                                "in request message.", "INVALID_ARGUMENT")
 
-    def _get(self, book: Spreadsheet, params: dict[str, list[str]]) -> dict[str, Any]:
+    def _get(self, book: Spreadsheet, params: dict[str, list[str]], account: str = ""
+             ) -> dict[str, Any]:
         mask_text = params.get("fields", [""])[0]
         mask = parse_mask(mask_text) if mask_text else {}
         with_data = bool(mask_text) and "data" in (mask.get("sheets") or {}) or (
@@ -554,6 +601,8 @@ class SheetsStandIn(StandIn):
             item: dict[str, Any] = {"properties": sheet.properties(book.sheets.index(sheet))}
             if sheet.merges:
                 item["merges"] = [_merge_json(m, sheet.sheet_id) for m in sheet.merges]
+            if sheet.protected:
+                item["protectedRanges"] = [_as_seen_by(p, account) for p in sheet.protected]
             if with_data:
                 item["data"] = blocks
             sheets.append(item)
@@ -592,7 +641,7 @@ class SheetsStandIn(StandIn):
             result.append(entry)
         return {"spreadsheetId": book.id, "valueRanges": result}
 
-    def _batch_update(self, book: Spreadsheet, body: Any) -> dict[str, Any]:
+    def _batch_update(self, book: Spreadsheet, body: Any, account: str = "") -> dict[str, Any]:
         validate(body, {"$ref": "BatchUpdateSpreadsheetRequest"}, "")
         work = copy.deepcopy(book)
         replies = []
@@ -601,7 +650,14 @@ class SheetsStandIn(StandIn):
                 raise ApiError(400, f"Invalid requests[{index}]: exactly one kind of request "
                                "must be set", "INVALID_ARGUMENT")
             kind, payload = next(iter(request.items()))
+            before = {id(sheet): dict(sheet.cells) for sheet in work.sheets}
             replies.append(self._apply(work, kind, payload, index))
+            for sheet in work.sheets:  # what this request changed: allowed?
+                old = before.get(id(sheet), {})
+                for key in set(old) | set(sheet.cells):
+                    if old.get(key) != sheet.cells.get(key):
+                        _check_edit(work, sheet, key, old.get(key), sheet.cells.get(key),
+                                    account, index, kind)
         book.sheets = work.sheets
         return {"spreadsheetId": book.id, "replies": replies}
 
@@ -709,6 +765,109 @@ class SheetsStandIn(StandIn):
             sheet.rows += count
             return {}
         raise ApiError(400, f"the stand-in does not implement {kind}", "INVALID_ARGUMENT")
+
+
+# ---------------------------------------------------------------- protection, validation
+
+PROTECTED = ("You are trying to edit a protected cell or object. Please contact the "
+             "spreadsheet owner to remove protection if you need to edit.")
+
+
+def _can_edit(protected: dict[str, Any], account: str) -> bool:
+    return bool(protected.get("warningOnly")) or account in (
+        protected.get("editors") or {}).get("users", [])
+
+
+def _as_seen_by(protected: dict[str, Any], account: str) -> dict[str, Any]:
+    """A ProtectedRange as spreadsheets.get shows it to `account`."""
+    seen = copy.deepcopy(protected)
+    seen["requestingUserCanEdit"] = _can_edit(protected, account)
+    if not seen["requestingUserCanEdit"]:
+        seen.pop("editors", None)  # only visible to those who may edit the range
+    return seen
+
+
+def _inside(grid: dict[str, Any], row: int, col: int) -> bool:
+    return (grid.get("startRowIndex", 0) <= row < grid.get("endRowIndex", 10**9)
+            and grid.get("startColumnIndex", 0) <= col < grid.get("endColumnIndex", 10**9))
+
+
+def _check_edit(book: Spreadsheet, sheet: Sheet, key: tuple[int, int], old: Cell | None,
+                new: Cell | None, account: str, index: int, kind: str) -> None:
+    row, col = key
+    for protected in sheet.protected:
+        if _inside(protected["range"], row, col) and not any(
+                _inside(u, row, col) for u in protected.get("unprotectedRanges") or []
+        ) and not _can_edit(protected, account):
+            raise ApiError(400, PROTECTED, "INVALID_ARGUMENT")
+    rule = (new or {}).get("dataValidation")
+    value = (new or {}).get("userEnteredValue")
+    if (rule and rule.get("strict") and value
+            and value != (old or {}).get("userEnteredValue")
+            and not _rule_accepts(book, sheet, rule, value)):
+        cell = f"{_letters(col)}{row + 1}"
+        raise ApiError(400, f"Invalid requests[{index}].{kind}: The data you entered in cell "
+                       f"{cell} violates the data validation rules set on this cell.",
+                       "INVALID_ARGUMENT")
+
+
+def _letters(col: int) -> str:
+    letters = ""
+    col += 1
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _shown(value: dict[str, Any]) -> str:
+    """An entered value as Sheets shows it in a list: numbers without a trailing .0."""
+    if "numberValue" in value:
+        number = value["numberValue"]
+        return str(int(number)) if float(number).is_integer() else str(number)
+    if "boolValue" in value:
+        return "TRUE" if value["boolValue"] else "FALSE"
+    return str(next(iter(value.values())))
+
+
+def _rule_accepts(book: Spreadsheet, sheet: Sheet, rule: dict[str, Any],
+                  value: dict[str, Any]) -> bool:
+    """Whether a strict rule takes an entered value, as Sheets judges it for the
+    conditions the stand-in models (the others are refused loudly, never guessed)."""
+    condition = rule.get("condition") or {}
+    kind = condition.get("type")
+    given = [v.get("userEnteredValue", "") for v in condition.get("values") or []]
+    number = value.get("numberValue")
+    text = _shown(value)
+    if kind == "ONE_OF_LIST":
+        return text in given
+    if kind == "ONE_OF_RANGE":
+        target, r0, c0, r1, c1 = parse_range(book, given[0].lstrip("=").replace("$", ""))
+        listed = {_shown(cell["effectiveValue"]) for (r, c), cell in target.cells.items()
+                  if r >= r0 and c >= c0 and (r1 is None or r < r1)
+                  and (c1 is None or c < c1) and cell.get("effectiveValue")}
+        return text in listed
+    if kind and kind.startswith("NUMBER_"):
+        if number is None:
+            return False
+        bounds = [float(v) for v in given]
+        return {"NUMBER_GREATER": lambda: number > bounds[0],
+                "NUMBER_GREATER_THAN_EQ": lambda: number >= bounds[0],
+                "NUMBER_LESS": lambda: number < bounds[0],
+                "NUMBER_LESS_THAN_EQ": lambda: number <= bounds[0],
+                "NUMBER_EQ": lambda: number == bounds[0],
+                "NUMBER_NOT_EQ": lambda: number != bounds[0],
+                "NUMBER_BETWEEN": lambda: bounds[0] <= number <= bounds[1],
+                "NUMBER_NOT_BETWEEN": lambda: not bounds[0] <= number <= bounds[1]}[kind]()
+    if kind == "TEXT_EQ":
+        return text == given[0]
+    if kind == "TEXT_CONTAINS":
+        return given[0] in text
+    if kind == "BLANK":
+        return False
+    if kind == "NOT_BLANK":
+        return True
+    raise ApiError(400, f"the stand-in does not evaluate {kind} rules", "INVALID_ARGUMENT")
 
 
 def entered(value: Any) -> Cell:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Mapping
@@ -124,12 +125,15 @@ class IssueCache:
     scope is one row: the cursor, and the issues, members and keys as JSON (a nightly
     pull rewrites them all at once: faster than tens of thousands of rows)."""
 
-    def __init__(self, path: Path, scope: str) -> None:
+    def __init__(self, path: Path, scope: str, *, retired: re.Pattern[str] | None = None
+                 ) -> None:
         self.path = path
         self.scope = scope
+        self.retired = retired
+        """Scopes no okrsync reads any more (keyed the old way): removed on saving."""
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not self.path.exists():  # readable by its owner only, like the tokens
             os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
         with suppress(OSError):
@@ -169,18 +173,28 @@ class IssueCache:
         cursor = snapshot.cursor
         try:
             issues = orjson.dumps([_row(issue) for issue in snapshot.issues.values()])
-            with closing(self._connect()) as db, db:
-                db.execute("insert or replace into reads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (
-                    self.scope, SCHEMA, cursor.signature, cursor.full_at.isoformat(),
-                    cursor.read_at.isoformat(), issues, orjson.dumps(snapshot.members),
-                    orjson.dumps(snapshot.aliases), snapshot.site.to_json(), time.time()))
-                self._prune(db)
+            with closing(self._connect()) as db:
+                with db:
+                    db.execute("insert or replace into reads values "
+                               "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (
+                        self.scope, SCHEMA, cursor.signature, cursor.full_at.isoformat(),
+                        cursor.read_at.isoformat(), issues, orjson.dumps(snapshot.members),
+                        orjson.dumps(snapshot.aliases), snapshot.site.to_json(), time.time()))
+                    pruned = self._prune(db)
+                if pruned:
+                    db.execute("vacuum")  # give the space back: the file shrinks
         except (sqlite3.Error, OSError, TypeError):
             self.forget()  # the next pull reads everything again
 
-    def _prune(self, db: sqlite3.Connection) -> None:
+    def _prune(self, db: sqlite3.Connection) -> int:
+        """Remove the scopes not used for PRUNE_DAYS and the retired ones; how many."""
         old = time.time() - PRUNE_DAYS * 86400
-        db.execute("delete from reads where used < ? or used is null", (old,))
+        stale = [row[0] for row in db.execute("select scope, used from reads")
+                 if row[1] is None or row[1] < old
+                 or (self.retired is not None and self.retired.search(row[0]))]
+        for scope in stale:
+            db.execute("delete from reads where scope = ?", (scope,))
+        return len(stale)
 
     def forget(self) -> None:
         try:

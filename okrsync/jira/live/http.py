@@ -16,7 +16,7 @@ asks JIRA is a read, safe to repeat.
 
 from __future__ import annotations
 
-import functools
+import json
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -103,22 +103,27 @@ def error_messages(error: JIRAError) -> tuple[str, ...]:
     return tuple(_bounded(m) for m in messages)
 
 
-def _decoded(response: requests.Response, what: str) -> Any:
-    """An answer's JSON; one that is not JSON (a proxy's error page, a body nested past
-    reason) is JIRA refusing the request, never a crash."""
-    try:
-        return orjson.loads(response.content)
-    except orjson.JSONDecodeError as error:
-        raise JiraRefused(response.status_code, _s("the answer is not JSON JIRA sends "
-                                                   "({error})").format(error=error), what
-                          ) from None
-
-
 def jira_message(error: JIRAError) -> str:
     """JIRA's own words on one line, at most MESSAGE_CHARS long."""
     text = "; ".join(error_messages(error)) or _s("HTTP {status} without a JIRA message").format(
         status=error.status_code or "?")
     return _bounded(text)
+
+
+class _Unreadable(Exception):
+    """An answer no JSON reader can take: nested past any sense (`deep`), or not JSON."""
+
+    def __init__(self, deep: bool) -> None:
+        super().__init__("nested too deep" if deep else "not JSON")
+        self.deep = deep
+
+    def said(self, what: str, t: Callable[[str], str]) -> str:
+        """What went wrong while `what`, in `t`'s language."""
+        if self.deep:
+            text = t("JIRA's answer while {what} could not be read (nested too deep)")
+        else:
+            text = t("JIRA's answer while {what} could not be read (not JSON)")
+        return text.format(what=fragment(what, t))
 
 
 class JiraHttp:
@@ -168,7 +173,12 @@ class JiraHttp:
             self.pacer.wait(self.deadline)
             with self._lock:
                 self.requests += 1
-            return send()
+            try:
+                return send()
+            except RecursionError:
+                raise _Unreadable(deep=True) from None
+            except json.JSONDecodeError as error:  # orjson's is one too
+                raise _Unreadable(deep="recursion" in str(error)) from None
 
         try:
             return self.policy.run(counted, self._classify, what, sleep=self.sleep,
@@ -191,22 +201,27 @@ class JiraHttp:
                 ) from None
             raise JiraRefused(status, jira_message(error), what,
                               error_messages(error)) from None
+        except _Unreadable as error:  # not worth asking again: the KRs that need it fail
+            raise JiraUnavailable(error.said(what, _), error.said(what, str),
+                                  error.said(what, _s)) from None
         except requests.RequestException as error:
             raise self._unreachable(error, what) from None
 
     def get(self, path: str, params: Mapping[str, Any] | None, what: str) -> Any:
         """GET a REST resource (`status`, `project/search`) as JSON."""
         url = self.client._get_url(path)
-        send = functools.partial(self.client._session.get, url, params=dict(params or {}))
-        return _decoded(self.call(send, what), what)
+        session = self.client._session
+        return self.call(lambda: orjson.loads(
+            session.get(url, params=dict(params or {})).content), what)
 
     def post(self, path: str, body: Mapping[str, Any], what: str) -> Any:
         """POST a JSON body to the REST API, as is (the `jira` library would rename fields
         such as `id` after the site's clause names), and decode the answer fast: a first
         pull decodes tens of thousands of issues."""
         url = self.client._get_url(path)
-        send = functools.partial(self.client._session.post, url, data=orjson.dumps(body))
-        return _decoded(self.call(send, what), what)
+        session = self.client._session
+        return self.call(lambda: orjson.loads(
+            session.post(url, data=orjson.dumps(body)).content), what)
 
     def _classify(self, error: BaseException) -> Failure | None:
         if isinstance(error, JIRAError):

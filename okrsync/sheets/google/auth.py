@@ -70,13 +70,15 @@ def register_credentials(credentials: Any) -> None:
 def service_account_credentials(path: Path) -> Credentials:
     from google.oauth2 import service_account
 
+    from okrsync.files import FileRefused, read_small_file
+
     try:
-        info = json.loads(path.read_text(encoding="utf-8"))
+        info = json.loads(read_small_file(path).decode("utf-8"))
         warn_if_readable_by_others(path, _("the service-account key"))
     except FileNotFoundError:
         raise SourceError(_("[google] credentials: key file {path} does not exist").format(
             path=path)) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, FileRefused):
         raise SourceError(_(
             "[google] credentials: {path} is not a JSON key file (download one from Google "
             "Cloud → IAM → Service accounts → Keys)").format(path=path)) from None

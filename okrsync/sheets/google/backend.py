@@ -2,14 +2,19 @@
 
 Requests per pull, whatever the number of KRs:
 1. `spreadsheets.get` with a field mask: every tab's id, title and size, and merges;
-2. `spreadsheets.get` of the tab's grid: values, formulas, number formats, fills
-   (1 and 2 are one request when `[sheet] worksheet` names the tab and the change-log
-   tab exists, i.e. on every pull after the first);
+2. `spreadsheets.get` of the tab's grid: values, formulas, number formats, fills, data
+   validation, and the tab's (and the log tab's) protected ranges (1 and 2 are one
+   request when `[sheet] worksheet` names the tab and the change-log tab exists, i.e. on
+   every pull after the first);
 3. (only when there is something to write) `spreadsheets.get` of the KR column and the
    columns about to be written, to check that nobody moved a row or edited one of
    those cells while JIRA was being asked;
+   (and, only when a strict rule lists words from a range, one `values.batchGet` of
+   those words);
 4. one `spreadsheets.batchUpdate` with every value, every color and the change log
-   lines (split only where one request would pass Google's recommended 2 MB).
+   lines (split only where one request would pass Google's recommended 2 MB), leaving
+   out the cells a protected range or a strict rule would make Google refuse it for
+   (okrsync.sheets.google.locks).
 """
 
 from __future__ import annotations
@@ -42,19 +47,27 @@ from okrsync.sheets.google.cells import (
     log_cell,
 )
 from okrsync.sheets.google.http import GOOGLE_SHEETS, RoutedSession, SheetsHttp, google_policy
+from okrsync.sheets.google.locks import Lock, judge, list_source, locks_of, strict_rules
 from okrsync.sheets.refs import SpreadsheetRef
 
 _CELL_FIELDS = (
     "userEnteredValue,effectiveValue,formattedValue,effectiveFormat.numberFormat,"
-    "userEnteredFormat(backgroundColor,backgroundColorStyle,numberFormat)"
+    "userEnteredFormat(backgroundColor,backgroundColorStyle,numberFormat),dataValidation"
 )
+_LOCK_FIELDS = ("protectedRanges(range,namedRangeId,description,warningOnly,"
+                "requestingUserCanEdit,unprotectedRanges)")
+"""How a team locks a tab down: read with its cells (and their dataValidation)."""
 _STRUCTURE_FIELDS = (
     "spreadsheetId,properties.title,"
     "sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount)),merges)"
 )
 _DATA_FIELDS = f"sheets(data(startRow,startColumn,rowData(values({_CELL_FIELDS}))))"
+_SHEET_FIELDS = (
+    f"namedRanges(namedRangeId,range),sheets(properties(sheetId,title),{_LOCK_FIELDS},"
+    f"data(startRow,startColumn,rowData(values({_CELL_FIELDS}))))"
+)
 _COMBINED_FIELDS = (
-    "sheets(properties(sheetId,title),merges,"
+    f"namedRanges(namedRangeId,range),sheets(properties(sheetId,title),merges,{_LOCK_FIELDS},"
     f"data(startRow,startColumn,rowData(values({_CELL_FIELDS}))))"
 )
 
@@ -96,6 +109,11 @@ class GoogleSheet(SheetBackend):
         self._sheet_ids: set[int] = set()
         self._grid: Grid | None = None
         self._header_rows: tuple[int, ...] = ()
+        self._locks: list[Lock] = []
+        """Protected ranges of the tab that okrsync's account may not edit."""
+        self._log_locks: list[Lock] = []
+        self._rules: dict[tuple[int, int], dict[str, Any]] = {}
+        """Strict data validation rules of the tab's cells."""
 
     @property
     def name(self) -> str:
@@ -118,12 +136,26 @@ class GoogleSheet(SheetBackend):
         self._log_sheet_id = next(
             (s["properties"].get("sheetId", 0) for s in sheets
              if s["properties"]["title"] == LOG_TAB), None)
+        ranges = [absolute_range_name(props["title"])]
+        if self._log_sheet_id is not None:  # its protection, in the same request
+            ranges.append(absolute_range_name(LOG_TAB, "A1"))
         data = self.http.call("reading the sheet", lambda: http.fetch_sheet_metadata(
-            self.ref.id,
-            params={"ranges": absolute_range_name(props["title"]), "fields": _DATA_FIELDS}))
-        blocks = [block for sheet in data.get("sheets") or [] for block in sheet.get("data") or []]
-        self._grid = grid_from_data(blocks, chosen.get("merges") or [], props["title"])
+            self.ref.id, params={"ranges": ranges, "fields": _SHEET_FIELDS}))
+        found = {s["properties"]["title"]: s for s in data.get("sheets") or []}
+        main = found.get(props["title"]) or {}
+        self._take_locks(main, found.get(LOG_TAB), data.get("namedRanges") or [])
+        self._grid = grid_from_data(main.get("data") or [], chosen.get("merges") or [],
+                                    props["title"])
         return self._grid
+
+    def _take_locks(self, main: Mapping[str, Any], log: Mapping[str, Any] | None,
+                    named: Sequence[Mapping[str, Any]]) -> None:
+        """Note the protected ranges that lock okrsync out and the strict validation
+        rules, as read with the tab."""
+        ranges = {str(n.get("namedRangeId")): n.get("range") or {} for n in named}
+        self._locks = locks_of(main.get("protectedRanges") or [], ranges)
+        self._log_locks = locks_of((log or {}).get("protectedRanges") or [], ranges)
+        self._rules = strict_rules(main.get("data") or [])
 
     def _read_with_log(self) -> Grid | None:
         """One request instead of two when the tab's title is known and the change-log
@@ -144,6 +176,7 @@ class GoogleSheet(SheetBackend):
             return None
         self._sheet_id, self._title = main["properties"].get("sheetId", 0), self.worksheet
         self._log_sheet_id = log["properties"].get("sheetId", 0)
+        self._take_locks(main, log, data.get("namedRanges") or [])
         self._grid = grid_from_data(main.get("data") or [], main.get("merges") or [],
                                     self.worksheet or "")
         return self._grid
@@ -282,6 +315,17 @@ class GoogleSheet(SheetBackend):
         self._header_rows = tuple(header_rows)
         report = self._verify(writes) if writes else WriteReport()
         kept = [w for w in writes if (w.row, w.col) not in report.skipped]
+        listed = self._lists([w for w in kept if w.set_value])
+        for write in kept:
+            if (why := self._locked_out(write, listed)) is not None:
+                report.skipped[(write.row, write.col)] = why
+        kept = [w for w in kept if (w.row, w.col) not in report.skipped]
+        if log and self._log_locked():
+            raise SourceError(_(
+                "the okrsync log tab of {sheet} is protected, and okrsync's account "
+                "({account}) may not add to it; nothing was written (okrsync writes nothing "
+                "it cannot log). Give the account edit access to the okrsync log tab, or "
+                "remove its protection.").format(sheet=self.name, account=self.account))
         skipped_cells = {a1(r, c) for r, c in report.skipped}
         lines = [record for record in log if record.cell not in skipped_cells]
         requests_ = self._cell_requests(kept) + self._log_requests(lines)
@@ -291,6 +335,71 @@ class GoogleSheet(SheetBackend):
             self.http.call("writing to the sheet",
                        functools.partial(http.batch_update, self.ref.id, body), idempotent=False)
         return report
+
+    def _log_locked(self) -> bool:
+        """Whether appending to the log tab would touch a range locking okrsync out (a
+        lock on its header row alone does not)."""
+        return any(lock.rect.row1 is None or lock.rect.row1 > 1 for lock in self._log_locks)
+
+    def _column(self, col: int) -> str:
+        """A column as its header names it (the lowest header row that does)."""
+        assert self._grid is not None
+        names = [t for row in self._header_rows if (t := self._grid.text(row, col))]
+        return names[-1] if names else column_letters(col)
+
+    def _locked_out(self, write: CellWrite, listed: Mapping[str, Grid]) -> str | None:
+        """Why a cell must not be sent (a protected range, a strict rule its value
+        breaks), in the sheet's language; None when it may."""
+        assert self._grid is not None
+        cell = (write.row, write.col)
+        where = f"{a1(*cell)} ({self._column(write.col)})"
+        for lock in self._locks:
+            if cell in lock:
+                about = f" ({lock.description})" if lock.description else ""
+                return _s("not written: {cell} is in a protected range{about} that okrsync's "
+                          "account ({account}) may not edit; give it edit access there, or "
+                          "remove the protection").format(cell=where, about=about,
+                                                          account=self.account)
+        rule = self._rules.get(cell)
+        if rule is None or not write.set_value:
+            return None
+        entered = cell_data(write, cell in self._grid.percent)[0].get("userEnteredValue", {})
+        verdict = judge(rule, entered, listed)
+        if verdict.takes:
+            return None
+        value = repr(write.value) if write.value is not None else ""
+        if verdict.takes is False and verdict.allowed:
+            return _s("not written: {cell} accepts only {allowed} (a data validation rule "
+                      "that rejects anything else), not {value}").format(
+                cell=where, allowed=", ".join(verdict.allowed), value=value)
+        if verdict.takes is False:
+            return _s("not written: {cell} has a data validation rule ({rule}) that rejects "
+                      "{value}").format(cell=where, rule=verdict.kind, value=value)
+        return _s("not written: {cell} has a data validation rule ({rule}) that rejects "
+                  "other input, which okrsync cannot check; make the rule show a warning "
+                  "instead, or clear it").format(cell=where, rule=verdict.kind)
+
+    def _lists(self, writes: Sequence[CellWrite]) -> dict[str, Grid]:
+        """The words of the list rules taken from a range, for the cells about to be
+        written (one request, only when there are such rules)."""
+        sources = sorted({source for w in writes
+                          if (rule := self._rules.get((w.row, w.col))) is not None
+                          and (source := list_source(rule)) is not None})
+        if not sources:
+            return {}
+        http = self.client.http_client
+        assert self._title is not None
+        ranges = [source if "!" in source else absolute_range_name(self._title, source)
+                  for source in sources]  # a range without a tab is on the rule's own tab
+        try:
+            answer = self.http.call("checking the sheet before writing", lambda:
+                                    http.values_batch_get(self.ref.id, ranges),
+                                    bad_request_raises=True)
+        except APIError:  # a range that does not parse: such rules cannot be judged
+            return {}
+        found = answer.get("valueRanges") or []
+        return {source: Grid(entry.get("values") or [])
+                for source, entry in zip(sources, found, strict=False)}
 
     def _cell_requests(self, writes: Sequence[CellWrite]) -> list[dict[str, Any]]:
         """updateCells requests: one per run of adjacent rows in a column with one mask."""
