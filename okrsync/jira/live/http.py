@@ -178,7 +178,7 @@ class JiraHttp:
             except RecursionError:
                 raise _Unreadable(deep=True) from None
             except json.JSONDecodeError as error:  # orjson's is one too
-                raise _Unreadable(deep="recursion" in str(error)) from None
+                raise _Unreadable(deep="depth limit" in str(error)) from None
 
         try:
             return self.policy.run(counted, self._classify, what, sleep=self.sleep,
