@@ -380,6 +380,8 @@ def digest(
         result = run_digest(run.env, run.config(config), as_of=_day(as_of),
                             since=_day(since), department=department, post=post)
         run.show(result, format.value)
+        if result.failure:
+            run.line("error", result.failure, exit_code=int(result.exit_code))
         run.finish(result.exit_code)
 
 

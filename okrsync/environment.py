@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import TextIO
 
@@ -109,15 +109,18 @@ class Environment:
             return replace(self, deadline=None)
         return replace(self, deadline=Deadline(max_seconds, label="--max-seconds"))
 
-    def now(self, as_of: date | None = None) -> datetime:
-        """The time of the run: with `--as-of`, that day (at the clock's time of day), so
-        that a run dated back is logged on the day it works as."""
+    def now(self, as_of: date | None = None, zone: tzinfo | None = None) -> datetime:
+        """The time of the run in `zone` (`[okr] timezone`; default the machine's): with
+        `--as-of`, that day (at the clock's time of day), so that a run dated back is
+        logged on the day it works as."""
         now = self.clock()
+        if zone is not None:
+            now = now.astimezone(zone)
         return now if as_of is None else datetime.combine(as_of, now.timetz())
 
-    def today(self, as_of: date | None = None) -> date:
-        """The date a run works on: `--as-of` when given, else today."""
-        return as_of or self.clock().date()
+    def today(self, as_of: date | None = None, zone: tzinfo | None = None) -> date:
+        """The date a run works on: `--as-of` when given, else today in `zone`."""
+        return as_of or self.now(zone=zone).date()
 
     @property
     def lock_dir(self) -> Path:

@@ -13,6 +13,7 @@ from okrsync.core.plan import same_value
 from okrsync.environment import Environment
 from okrsync.errors import ExitCode, LayoutError
 from okrsync.i18n import _
+from okrsync.logbook import is_change
 from okrsync.sheets.base import LogRecord, SheetBackend
 from okrsync.workspace import locked, open_sheet
 
@@ -44,11 +45,13 @@ def history(env: Environment, config: Config, kr: str | None = None, row: int | 
 
 
 def last_pull(records: list[LogRecord]) -> str | None:
-    """The newest pull that wrote something and has not been undone."""
+    """The newest pull that wrote something and has not been undone (the alarms and
+    briefs the log remembers are not writes to undo)."""
     undone = {r.source.removeprefix(UNDO_SOURCE) for r in records
               if r.source.startswith(UNDO_SOURCE)}
     for record in reversed(records):
-        if not record.pull.startswith(UNDO_PULL) and record.pull not in undone:
+        if (is_change(record) and not record.pull.startswith(UNDO_PULL)
+                and record.pull not in undone):
             return record.pull
     return None
 
@@ -77,7 +80,7 @@ def undo(env: Environment, config: Config, dry_run: bool = False) -> UndoResult:
     keeps the person's value and is reported; so is a row whose KR moved.
     """
     with locked(config, env.lock_dir), closing(open_sheet(config, env)) as backend:
-        return _undo(backend, env.now(), dry_run)
+        return _undo(backend, env.now(zone=config.okr.zone), dry_run)
 
 
 def _undo(backend: SheetBackend, now: datetime, dry_run: bool) -> UndoResult:

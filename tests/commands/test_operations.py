@@ -187,7 +187,7 @@ def test_html_report_is_self_contained_and_inert(tmp_path):
     assert page.startswith("<!DOCTYPE html>") and "<script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&lt;b&gt;Eng&lt;/b&gt;" in page
-    assert "background:#FFD666" in page  # 50%: yellow
+    assert "background:#b7791f" in page  # 50% by 2024-08-20: at risk, and its bar says so
     assert "http" not in page.replace("https://", "")  # nothing loaded from elsewhere
 
 

@@ -280,6 +280,8 @@ class GoogleSheet(SheetBackend):
         self._header_rows = tuple(header_rows)
         report = self._verify(writes) if writes else WriteReport()
         kept = [w for w in writes if (w.row, w.col) not in report.skipped]
+        if writes and not kept:  # every cell refused: nothing is written, no log line
+            return report
         skipped_cells = {a1(r, c) for r, c in report.skipped}
         lines = [record for record in log if record.cell not in skipped_cells]
         requests_ = self._cell_requests(kept) + self._log_requests(lines)
