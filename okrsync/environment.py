@@ -21,8 +21,8 @@ from okrsync.net.deadline import Deadline
 def default_config_dir() -> Path:
     """okrsync's per-user config folder, by the platform's rules: `$XDG_CONFIG_HOME/okrsync`
     or `~/.config/okrsync` on Linux, `~/Library/Application Support/okrsync` on macOS,
-    `%APPDATA%\\okrsync` on Windows. Home of the Google token and what okrsync remembers
-    between runs (the last digest)."""
+    `%APPDATA%\\okrsync` on Windows. Home of the Google sign-in token. (What alerts and
+    digests remember lives with the sheet, in its change log: okrsync.logbook.)"""
     if sys.platform == "win32":
         base = os.environ.get("APPDATA") or os.environ.get("LOCALAPPDATA")
         return Path(base or Path.home()) / "okrsync"
@@ -82,7 +82,7 @@ class Environment:
     progress: bool
     """Progress bars may be drawn (stderr is a terminal)."""
     config_dir: Path
-    """Per-user settings: the Google sign-in token, the last digest's date."""
+    """Per-user settings: the Google sign-in token."""
     cache_dir: Path | None
     """What can be rebuilt: the JIRA issue cache (None: none is kept, JIRA is read in
     full every time)."""

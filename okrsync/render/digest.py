@@ -190,8 +190,9 @@ def _plain(line: Line) -> str:
 
 
 def digest_table(result: DigestResult) -> Group:
-    parts: list[Any] = [Text(shown(_title(result)), style="bold"),
-                        Text(shown(_summary(result, result.departments)))]
+    parts: list[Any] = [Text(shown(_title(result)), style="bold")]
+    if len(result.departments) > 1:  # one department's line says it below
+        parts.append(Text(shown(_summary(result, result.departments))))
     if (attention := _attention(result, result.departments)) is not None:
         parts.append(Text(""))
         parts.append(Text(shown(attention.title), style="bold yellow"))
@@ -213,8 +214,9 @@ def digest_table(result: DigestResult) -> Group:
 
 
 def digest_markdown(result: DigestResult) -> str:
-    lines = [f"# {markdown_text(_title(result))}", "",
-             markdown_text(_summary(result, result.departments)) + ".", ""]
+    lines = [f"# {markdown_text(_title(result))}", ""]
+    if len(result.departments) > 1:
+        lines += [markdown_text(_summary(result, result.departments)) + ".", ""]
     if (attention := _attention(result, result.departments)) is not None:
         lines += [f"## {markdown_text(attention.title)}", ""]
         lines += [f"1. {markdown_text(_plain(line))}" for line in attention.lines] + [""]

@@ -231,10 +231,12 @@ def _summary(result: ReportResult, total: dict[str, Any]) -> str:
     behind = total.get(str(Status.OFF_TRACK), 0) + total.get(str(Status.AT_RISK), 0)
     heading_low = sum(1 for item in result.assessments if called_out(item, result.period))
     problems = sum(1 for item in result.assessments if item.problems)
-    if behind or heading_low or problems:
-        text += " " + t("To look at: {behind} KR(s) behind the calendar, {low} on track but "
-                        "heading below {limit} by year end, {problems} with no data.").format(
-            behind=behind, low=heading_low, limit=percent(CALL_OUT_BELOW), problems=problems)
+    parts = [t("{count} KR(s) behind the calendar").format(count=behind) if behind else "",
+             t("{count} on track but heading below {limit} by year end").format(
+                 count=heading_low, limit=percent(CALL_OUT_BELOW)) if heading_low else "",
+             t("{count} with no data").format(count=problems) if problems else ""]
+    if any(parts):
+        text += " " + t("To look at: {kinds}.").format(kinds=", ".join(p for p in parts if p))
     return text
 
 
