@@ -167,10 +167,17 @@ class OkrConfig(_Section):
 class Webhook(_Section):
     """A chat's incoming webhook: its URL (a secret) and the chat tool behind it."""
 
-    url: str = Field(pattern=r"^https?://")
+    url: str
     chat: Literal["slack", "google-chat", "teams", "jandi", "dooray"] = "slack"
     """Which format the webhook takes: slack (and anything Slack-compatible, the default),
     google-chat, teams (a Teams Workflows webhook), jandi or dooray."""
+
+    @field_validator("url")
+    @classmethod
+    def _a_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError(_("a webhook is an https:// URL"))
+        return value
 
     @model_validator(mode="before")
     @classmethod

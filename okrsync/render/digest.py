@@ -234,9 +234,8 @@ def digest_markdown(result: DigestResult) -> str:
 
 def digest_html(result: DigestResult) -> str:
     """The brief as one self-contained page (no script, nothing from the network) that
-    reads on a phone: per department its chart of achievements and statuses
-    (`okrsync.render.charts`), then its sections; each KR that moved or needs attention
-    with a sparkline of its quarters."""
+    reads on a phone (okrsync.render.page): what to look at first, then per department
+    its charts of achievements and statuses (okrsync.render.charts) and its sections."""
     from okrsync.render import charts, page
 
     lang = result.language
