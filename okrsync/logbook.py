@@ -43,10 +43,6 @@ def is_change(record: LogRecord) -> bool:
     return not record.pull.startswith((ALARM, DIGEST))
 
 
-def changes(records: Iterable[LogRecord]) -> list[LogRecord]:
-    return [record for record in records if is_change(record)]
-
-
 def alarm_lines(alerts: Sequence[Alert], now: datetime, cells: dict[int, str]
                 ) -> list[LogRecord]:
     """The log lines that remember `alerts` (raised at `now`); `cells` gives each KR's

@@ -43,7 +43,6 @@ FONT = 13
 SMALL = 11
 MOST_BARS = 25
 """A department chart shows at most this many KRs (those furthest behind)."""
-_GREY = "#888"
 _PACE = "#555"
 _SHOWN_RANGE = (0.0, 1.5)
 """Bars are drawn from 0% to 150%; their labels give the real number."""
