@@ -82,6 +82,8 @@ class _Part:
     sections: list[tuple[str, list[str]]] = field(default_factory=list)
     footer: str = ""
     size: int = 0
+    mentioned: dict[str, str] = field(default_factory=dict)
+    """Owner name → chat id, of the owners mentioned in this part."""
 
 
 class Format:
@@ -96,8 +98,6 @@ class Format:
 
     def __init__(self, owners: Mapping[str, str]) -> None:
         self.owners = {name.casefold(): chat_id for name, chat_id in owners.items()}
-        self.mentioned: dict[str, str] = {}
-        """Owner name → chat id, of the owners mentioned in the part being laid out."""
 
     def text(self, text: str) -> str:
         """Text from a sheet or JIRA, safe in this tool: one line, no control characters,
@@ -110,13 +110,15 @@ class Format:
     def bold(self, text: str) -> str:
         return text
 
-    def line(self, line: Line) -> str:
+    def line(self, line: Line, mentioned: dict[str, str]) -> str:
+        """One line in this tool's markup; the owners it mentions are added to
+        `mentioned` (name → chat id)."""
         out = []
         for part in line:
             if isinstance(part, Owner):
                 chat_id = self.owners.get(part.name.casefold())
                 if chat_id:
-                    self.mentioned[part.name] = chat_id
+                    mentioned[part.name] = chat_id
                 out.append(self.mention(part.name, chat_id) if chat_id else self.text(part.name))
             else:
                 out.append(self.text(part))
@@ -131,7 +133,6 @@ class Format:
             if len(parts) > 1:
                 part.title += f" ({number}/{len(parts)})"
             bodies.append(self.layout(part, message))
-            self.mentioned = {}
         return bodies
 
     def _split(self, message: Message) -> list[_Part]:
@@ -143,13 +144,15 @@ class Format:
             parts[-1].sections.append((heading, lines))
             parts[-1].size += len(heading)
             for line in section.lines:
-                shown = self.line(line)
+                mentioned: dict[str, str] = {}
+                shown = self.line(line, mentioned)
                 if len(shown) > self.limit // 2:
                     shown = shown[: self.limit // 2 - 1] + "…"
                 if parts[-1].size + len(shown) + 1 > self.limit:
                     lines = []
                     parts.append(_Part(title, [(heading, lines)], size=len(title) + len(heading)))
                 lines.append(shown)
+                parts[-1].mentioned.update(mentioned)
                 parts[-1].size += len(shown) + 1
         parts[-1].footer = self.text(message.footer) if message.footer else ""
         return parts
@@ -223,7 +226,7 @@ class Teams(Format):
                          "isSubtle": True, "size": "Small"})
         entities = [{"type": "mention", "text": f"<at>{self.text(name)}</at>",
                      "mentioned": {"id": chat_id, "name": self.text(name)}}
-                    for name, chat_id in self.mentioned.items()]
+                    for name, chat_id in part.mentioned.items()]
         card = {"$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
                 "type": "AdaptiveCard", "version": "1.4", "body": body,
                 "msteams": {"width": "Full", **({"entities": entities} if entities else {})}}

@@ -63,3 +63,14 @@ def test_jandi_wants_its_own_accept_header():
     body = payloads(Webhook(url="https://x.example", chat="jandi"), MESSAGE, {})[0]
     with ChatHooks() as hooks:
         assert _post(hooks, "jandi", body, headers={}) == 400
+
+
+def test_a_split_teams_card_mentions_in_every_part_whom_it_names():
+    lines = [(f"KR {n} " + "긴 설명 " * 20 + "(", Owner("정하은"), ")") for n in range(120)]
+    message = Message("브리핑", [Section("바뀐 KR", lines)])
+    bodies = payloads(Webhook(url="https://x.example", chat="teams"), message,
+                      {"정하은": "haeun.jung@acme.com"})
+    assert len(bodies) > 1
+    with ChatHooks() as hooks:
+        assert [_post(hooks, "teams", body) for body in bodies] == [200] * len(bodies)
+    assert all("<at>정하은</at>" in shown for shown in hooks.shown["teams"])
