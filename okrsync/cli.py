@@ -367,8 +367,8 @@ def digest(
     since: Annotated[
         datetime | None,
         typer.Option("--since", formats=["%Y-%m-%d"], metavar="YYYY-MM-DD",
-                     help="What moved since this date (default: since the last posted "
-                          "digest, or the last 7 days)."),
+                     help="What moved since this date (default: since each "
+                          "department's last posted brief, or the last 7 days)."),
     ] = None,
     department: Annotated[
         str | None, typer.Option("--department", "-d", metavar="NAME",
@@ -380,16 +380,18 @@ def digest(
     = DigestFormat.table,
     post: Annotated[bool, typer.Option(
         "--post", help="Post each department's brief to its webhook ([alerts.departments], "
-                       "else [alerts] webhook).")] = False,
+                       "else [alerts] webhook), in its chat tool's format.")] = False,
 ) -> None:
-    """The weekly review brief per department: what moved, what stalled, who owes a
-    value, new Andon alarms, and where each KR is heading."""
+    """The weekly review brief per department: what to look at first, then each KR that
+    moved, stalled, owes a value or heads below target, once."""
     with session() as run:
         from okrsync.commands.digest import digest as run_digest
 
         result = run_digest(run.env, run.config(config), as_of=_day(as_of),
                             since=_day(since), department=department, post=post)
         run.show(result, format.value)
+        if result.failure:
+            run.line("error", result.failure, exit_code=int(result.exit_code))
         run.finish(result.exit_code)
 
 

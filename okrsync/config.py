@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any, Literal
 
@@ -123,6 +124,31 @@ class OkrConfig(_Section):
     language: Literal["auto", "ko", "en"] = "auto"
     """The words okrsync writes into the sheet and its reports use: auto (Korean when the
     headers are Korean), ko or en."""
+    timezone: str | None = None
+    """The team's time zone (an IANA name, `Asia/Seoul`), for the synced stamp, the change
+    log's times and what "today" is; default the machine's."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(_("{zone} is not a time zone name; use one such as "
+                                   "Asia/Seoul or UTC").format(zone=repr(value))) from None
+        return value
+
+    @property
+    def zone(self) -> tzinfo | None:
+        """The configured time zone, or None for the machine's."""
+        if self.timezone is None:
+            return None
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(self.timezone)
 
     @model_validator(mode="after")
     def _margins_in_order(self) -> OkrConfig:
@@ -138,14 +164,42 @@ class OkrConfig(_Section):
         return Thresholds(self.on_track_margin, self.at_risk_margin)
 
 
+class Webhook(_Section):
+    """A chat's incoming webhook: its URL (a secret) and the chat tool behind it."""
+
+    url: str
+    chat: Literal["slack", "google-chat", "teams", "jandi", "dooray"] = "slack"
+    """Which format the webhook takes: slack (and anything Slack-compatible, the default),
+    google-chat, teams (a Teams Workflows webhook), jandi or dooray."""
+
+    @field_validator("url")
+    @classmethod
+    def _a_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError(_("a webhook is an https:// URL"))
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_url(cls, value: Any) -> Any:
+        """A bare URL is a Slack-compatible webhook."""
+        return {"url": value} if isinstance(value, str) else value
+
+
 class AlertsConfig(_Section):
-    webhook: str | None = Field(default=None, pattern=r"^https?://")
-    """Where to post Andon alerts as Slack-compatible JSON {"text": ...}."""
+    webhook: Webhook | None = None
+    """Where to post Andon alerts (and digests of departments without their own): a URL
+    (Slack-compatible) or { url = "…", chat = "teams" }. A secret."""
     stale_after_days: int = Field(default=30, ge=0, le=92)
     """A KR with no value for the current quarter this many days into it is stale."""
-    departments: dict[str, str] = Field(default_factory=dict)
-    """One webhook per department for `okrsync digest --post`: {"결제실" = "https://…"};
-    departments not listed go to `webhook`. Secrets, like `webhook`."""
+    departments: dict[str, Webhook] = Field(default_factory=dict)
+    """One webhook per department for `okrsync digest --post`: {"결제실" = "https://…"},
+    or {"결제실" = { url = "…", chat = "jandi" }}; departments not listed go to `webhook`.
+    Secrets, like `webhook`."""
+    owners: dict[str, str] = Field(default_factory=dict)
+    """Owner (as the sheet's owner column writes them) → their id in the chat tool, to
+    @mention them in chat posts: a Slack member id (U0123ABC), a Google Chat user id
+    (users/123… or 123…), a Teams user's e-mail (UPN). Owners not listed are named."""
     allow_http: bool = False
     """Allow plain http:// webhooks (other than on this machine): their URLs, secrets,
     would travel unencrypted. Without it such a webhook is refused."""
@@ -156,21 +210,12 @@ class AlertsConfig(_Section):
         from okrsync.net.guard import refuse_plain_http
 
         hooks = [("[alerts] webhook", self.webhook)] + [
-            (f"[alerts.departments] {name}", url)
-            for name, url in (self.departments.items() if departments else ())]
-        for key, url in hooks:
-            if url:
-                refuse_plain_http(url, key, self.allow_http, "the webhook's URL",
+            (f"[alerts.departments] {name}", hook)
+            for name, hook in (self.departments.items() if departments else ())]
+        for key, hook in hooks:
+            if hook is not None:
+                refuse_plain_http(hook.url, key, self.allow_http, "the webhook's URL",
                                   url_is_secret=True)
-
-    @field_validator("departments")
-    @classmethod
-    def _webhooks(cls, value: dict[str, str]) -> dict[str, str]:
-        for department, url in value.items():
-            if not url.startswith(("https://", "http://")):
-                raise ValueError(_("{department}: a webhook is an https:// URL").format(
-                    department=repr(department)))
-        return value
 
 
 class DigestConfig(_Section):

@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import TextIO
 
@@ -21,8 +21,8 @@ from okrsync.net.deadline import Deadline
 def default_config_dir() -> Path:
     """okrsync's per-user config folder, by the platform's rules: `$XDG_CONFIG_HOME/okrsync`
     or `~/.config/okrsync` on Linux, `~/Library/Application Support/okrsync` on macOS,
-    `%APPDATA%\\okrsync` on Windows. Home of the Google token and what okrsync remembers
-    between runs (the last digest)."""
+    `%APPDATA%\\okrsync` on Windows. Home of the Google sign-in token. (What alerts and
+    digests remember lives with the sheet, in its change log: okrsync.logbook.)"""
     if sys.platform == "win32":
         base = os.environ.get("APPDATA") or os.environ.get("LOCALAPPDATA")
         return Path(base or Path.home()) / "okrsync"
@@ -82,7 +82,7 @@ class Environment:
     progress: bool
     """Progress bars may be drawn (stderr is a terminal)."""
     config_dir: Path
-    """Per-user settings: the Google sign-in token, the last digest's date."""
+    """Per-user settings: the Google sign-in token."""
     cache_dir: Path | None
     """What can be rebuilt: the JIRA issue cache (None: none is kept, JIRA is read in
     full every time)."""
@@ -109,15 +109,18 @@ class Environment:
             return replace(self, deadline=None)
         return replace(self, deadline=Deadline(max_seconds, label="--max-seconds"))
 
-    def now(self, as_of: date | None = None) -> datetime:
-        """The time of the run: with `--as-of`, that day (at the clock's time of day), so
-        that a run dated back is logged on the day it works as."""
+    def now(self, as_of: date | None = None, zone: tzinfo | None = None) -> datetime:
+        """The time of the run in `zone` (`[okr] timezone`; default the machine's): with
+        `--as-of`, that day (at the clock's time of day), so that a run dated back is
+        logged on the day it works as."""
         now = self.clock()
+        if zone is not None:
+            now = now.astimezone(zone)
         return now if as_of is None else datetime.combine(as_of, now.timetz())
 
-    def today(self, as_of: date | None = None) -> date:
-        """The date a run works on: `--as-of` when given, else today."""
-        return as_of or self.clock().date()
+    def today(self, as_of: date | None = None, zone: tzinfo | None = None) -> date:
+        """The date a run works on: `--as-of` when given, else today in `zone`."""
+        return as_of or self.now(zone=zone).date()
 
     @property
     def lock_dir(self) -> Path:

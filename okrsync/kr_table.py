@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from okrsync.core.andon import status_in_cell
 from okrsync.core.calendar import Period
 from okrsync.core.forecast import forecast
+from okrsync.core.layout import Column, Layout
 from okrsync.core.plan import Assessment
 from okrsync.core.progress import NotComputable, Status
+from okrsync.core.values import parse_number
+from okrsync.errors import KRError
+from okrsync.logbook import is_change, logged
+from okrsync.sheets.base import LogRecord
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,14 +43,17 @@ def select(
 
 
 def record(item: Assessment, period: Period,
-           moved: Mapping[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
-    """One KR as the JSON report shows it. `achievement` is a fraction (1.0 = 100%);
-    `forecast` says where the KR's own pace leads (None without an achievement).
+           moved: Mapping[str, list[Move]] | None = None) -> dict[str, Any]:
+    """One KR as the JSON report and digest show it. `achievement` is a fraction (1.0 =
+    100%; shown as a whole percent by `percent_points`); `error` says why a KR has no data
+    (never null for a KR with a problem); `forecast` says where the KR's own pace leads
+    (None without an achievement).
 
     With `moved` (from `moved_since`), the KR also lists its `changes`.
     """
     kr = item.kr
-    extra = {} if moved is None else {"changes": moved.get(kr.text, [])}
+    extra = {} if moved is None else {
+        "changes": [m.as_json() for m in moved.get(logged(kr.text), [])]}
     ahead = forecast(kr, period) if not item.problems else None
     return {
         "row": kr.sheet_row,
@@ -60,6 +70,7 @@ def record(item: Assessment, period: Period,
         "jira": kr.link or None,
         "metric": (kr.metric or "done_ratio") if kr.link else None,
         "error": "; ".join(item.problems) or None,
+        "caveats": list(item.caveats),
         "forecast": None if ahead is None else {
             "achievement_at_year_end": ahead.achievement_at_year_end,
             "target_date": ahead.target_date.isoformat() if ahead.target_date else None,
@@ -114,18 +125,88 @@ def overall(table: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def moved_since(records: Iterable[Any], since: str) -> dict[str, list[dict[str, Any]]]:
-    """Per KR text: each cell that changed since `since` (ISO date), first old → last new."""
-    moved: dict[str, dict[str, dict[str, Any]]] = {}
-    for record in records:
-        if record.time[:10] < since:
+@dataclass(frozen=True)
+class Move:
+    """One cell of a KR that changed since a day, from the change log (first old → last
+    new), read as what it holds: a quarter's value on the KR's own scale (`Q3`), its
+    achievement as a fraction (1.0 = the target, as everywhere in JSON), its status as a
+    status (`on track`); another cell as logged, under its header."""
+
+    key_result: str
+    field: str
+    """`Q1`–`Q4`, `achievement`, `status`, or the header of another cell."""
+    cell: str
+    old: float | str | None
+    new: float | str | None
+    time: str
+    """When it last changed (ISO 8601)."""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"field": self.field, "cell": self.cell, "old": self.old, "new": self.new,
+                "time": self.time}
+
+
+ACHIEVEMENT = "achievement"
+STATUS = "status"
+SYNCED = "synced"
+
+
+def fields(layout: Layout) -> dict[str, str]:
+    """Header → what a change of that cell is a move of (`Q3`, `achievement`, `status`,
+    `synced`), for the columns okrsync writes."""
+    found = {layout.labels[col]: f"Q{quarter}" for quarter, col in layout.quarters.items()}
+    for column, name in ((Column.ACHIEVEMENT, ACHIEVEMENT), (Column.STATUS, STATUS),
+                         (Column.SYNCED, SYNCED)):
+        if column in layout.columns:
+            found[layout.labels[layout.columns[column]]] = name
+    return found
+
+
+def _read(field: str, value: float | str | None) -> float | str | None:
+    if value is None:
+        return None
+    if field == ACHIEVEMENT:
+        try:
+            number = parse_number(value)
+        except KRError:
+            return value
+        return None if number is None else round(number / 100, 6)
+    if field == STATUS:
+        found = status_in_cell(str(value))
+        return str(found) if found is not None else str(value)
+    return value
+
+
+def moved_since(records: Iterable[LogRecord], since: str, layout: Layout, *,
+                after: bool = False) -> dict[str, list[Move]]:
+    """Per KR text (as logged): each cell that changed from `since` on (an ISO date, that
+    day included, or an ISO time; `after`: strictly after it), first old → last new, in the
+    order they first changed; not the synced stamp (the time of a sync is no move)."""
+    roles = fields(layout)
+    moved: dict[str, dict[str, list[Any]]] = {}
+    for record in sorted(records, key=lambda r: r.time):
+        if (record.time <= since if after else record.time < since) or not is_change(record):
+            continue
+        field = roles.get(record.column, record.column)
+        if field == SYNCED:
             continue
         cells = moved.setdefault(record.key_result, {})
         if record.cell in cells:
-            cells[record.cell]["new"] = record.new
-            cells[record.cell]["time"] = record.time
+            cells[record.cell][3:] = [record.new, record.time]
         else:
-            cells[record.cell] = {"cell": record.cell, "column": record.column,
-                                  "old": record.old, "new": record.new, "time": record.time}
-    return {kr: [c for c in cells.values() if c["old"] != c["new"]]
+            cells[record.cell] = [field, record.cell, record.old, record.new, record.time]
+    return {kr: [Move(kr, field, cell, _read(field, old), _read(field, new), time)
+                 for field, cell, old, new, time in cells.values()
+                 if _read(field, old) != _read(field, new)]
             for kr, cells in moved.items()}
+
+
+def last_moved(records: Iterable[LogRecord], layout: Layout) -> dict[str, str]:
+    """Per KR text, the day (ISO) its value or achievement last changed."""
+    roles = fields(layout)
+    found: dict[str, str] = {}
+    for record in records:
+        field = roles.get(record.column)
+        if is_change(record) and field is not None and field not in (STATUS, SYNCED):
+            found[record.key_result] = max(found.get(record.key_result, ""), record.time[:10])
+    return found

@@ -3,23 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
 from okrsync.config import Config
-from okrsync.core.andon import Alert, Before, find_alerts, status_in_cell
+from okrsync.core.andon import (
+    Alert,
+    Known,
+    caveat_in_cell,
+    find_alerts,
+    is_stale,
+    problem_in_cell,
+    status_in_cell,
+)
 from okrsync.core.calendar import Period
 from okrsync.core.grid import Grid, a1
 from okrsync.core.layout import Column, Layout, detect_layout, sheet_year
 from okrsync.core.okr import KeyResult, read_key_results
 from okrsync.core.plan import Assessment, Change, assess, owned_cell_problems, plan_pull
+from okrsync.core.progress import NotComputable, Status
+from okrsync.core.values import parse_number
 from okrsync.environment import Environment
 from okrsync.errors import ConfigError, ExitCode, KRError
 from okrsync.i18n import _, _s, set_sheet_language
 from okrsync.jira.links import Link, parse_link
 from okrsync.jira.metrics import Measured, Metric, check_unit, parse_metric
 from okrsync.jira.source import IssueSource
+from okrsync.logbook import alarm_lines, asked_since, last_statuses, logged
 from okrsync.sheets.base import LogRecord, SheetBackend
 from okrsync.workspace import open_sheet, open_source
 
@@ -40,8 +51,9 @@ class SheetState:
     layout: Layout
     period: Period
     assessments: list[Assessment]
-    before: dict[int, Before] = field(default_factory=dict)
-    """Each KR as the previous pull left it (by 0-based row), for Andon."""
+    known: dict[int, Known] = field(default_factory=dict)
+    """Each KR as the previous pull (and people since) left it (by 0-based row), for
+    Andon."""
     source: IssueSource | None = None
     language: str = "en"
     """The sheet's language: the words written into it and reported on it."""
@@ -112,7 +124,7 @@ def _measure(
                 metric = parse_metric(kr.metric)
                 percent = kr.unit == "%" or (kr.row, layout.quarters[period.quarter]) in (
                     grid.percent)
-                check_unit(metric, kr.unit, percent, kr.start, kr.target)
+                check_unit(metric, kr.unit, percent, kr.start, kr.target, kr.metric)
             except KRError as error:
                 raise KRError(f"{where}: {error}") from None
         except KRError as error:
@@ -180,13 +192,9 @@ def load_state(
     set_sheet_language(language)
     krs = read_key_results(grid, layout)
     thresholds = config.okr.thresholds
-    before: dict[int, Before] = {}
-    status_col = layout.columns.get(Column.STATUS)
-    for kr in krs:
-        written = status_in_cell(grid.text(kr.row, status_col)) if status_col is not None else None
-        before[kr.row] = Before(kr.achievement(), written or kr.status(period.expected,
-                                                                      thresholds))
+    known = _as_left(krs, grid, layout, period, config)
     measured: dict[int, Measured] = {}
+    noted: dict[int, tuple[str, ...]] = {}
     problems: dict[int, list[str]] = {}
     sources: dict[int, str] = {}
     source = None
@@ -194,6 +202,9 @@ def load_state(
         for kr in krs:
             if found := owned_cell_problems(grid, layout, kr, period):
                 problems[kr.row] = found
+    else:
+        _problems_the_last_pull_found(krs, grid, layout, problems)
+        noted = _caveats_the_last_pull_noted(krs, grid, layout)
     asked = [kr for kr in krs if only is None or only(kr)]
     if with_jira and any(kr.linked for kr in asked):
         try:
@@ -208,11 +219,62 @@ def load_state(
             kr.quarters[period.quarter] = values[kr.row]
     assessments = [
         assess(kr, period, thresholds, problems.get(kr.row, ()), values.get(kr.row),
-               measured[kr.row].caveats if kr.row in measured else ())
+               measured[kr.row].caveats if kr.row in measured else noted.get(kr.row, ()))
         for kr in krs
     ]
-    return SheetState(backend, grid, layout, period, assessments, before, source,
+    return SheetState(backend, grid, layout, period, assessments, known, source,
                       language, measured), sources
+
+
+def _problems_the_last_pull_found(krs: Sequence[KeyResult], grid: Grid, layout: Layout,
+                                  problems: dict[int, list[str]]) -> None:
+    """A report agrees with the sheet: a JIRA-linked KR whose status cell says the last
+    pull found a problem (`데이터 없음 · JIRA: …`) has that problem in every report, with
+    its reason, not a number from a value okrsync could not stand behind. (A report does
+    not ask JIRA; the next pull says whether the problem is gone. Problems of the sheet's
+    own values a report finds by itself.)"""
+    status_col = layout.columns.get(Column.STATUS)
+    if status_col is None:
+        return
+    for kr in krs:
+        if kr.linked and not kr.errors and (found := problem_in_cell(
+                grid.text(kr.row, status_col))):
+            problems.setdefault(kr.row, []).append(found)
+
+
+def _caveats_the_last_pull_noted(krs: Sequence[KeyResult], grid: Grid, layout: Layout
+                                 ) -> dict[int, tuple[str, ...]]:
+    """A report shows the caveat the last pull wrote after a KR's status (an unestimated
+    issue counted as 0 points): what the number's reader should know."""
+    status_col = layout.columns.get(Column.STATUS)
+    if status_col is None:
+        return {}
+    return {kr.row: (found,) for kr in krs if kr.linked and (
+        found := caveat_in_cell(grid.text(kr.row, status_col)))}
+
+
+def _as_left(krs: Sequence[KeyResult], grid: Grid, layout: Layout, period: Period,
+             config: Config) -> dict[int, Known]:
+    """Each KR as the last pull (and people since) left it, by 0-based row: the status
+    okrsync wrote in its status cell (else the one its values give, before JIRA's new
+    value), and the achievement in its achievement cell (else from its values)."""
+    status_col = layout.columns.get(Column.STATUS)
+    achievement_col = layout.columns.get(Column.ACHIEVEMENT)
+    known: dict[int, Known] = {}
+    for kr in krs:
+        written = status_in_cell(grid.text(kr.row, status_col)) if status_col is not None else None
+        status = written or kr.status(period.expected, config.okr.thresholds)
+        achievement = None
+        if achievement_col is not None:
+            try:
+                cell = parse_number(grid.get(kr.row, achievement_col))
+            except KRError:
+                cell = None
+            achievement = None if cell is None else cell / 100
+        if achievement is None and not isinstance(computed := kr.achievement(), NotComputable):
+            achievement = computed
+        known[kr.row] = Known(achievement, None if status is Status.NO_DATA else status)
+    return known
 
 
 def run_pull(
@@ -229,7 +291,7 @@ def run_pull(
 
     `env` is where it runs (default: this process's terminal, folders and clock)."""
     env = env or Environment.from_system()
-    now = env.now(as_of)
+    now = env.now(as_of, config.okr.zone)
     state, sources = load_state(config, as_of or now.date(), env=env, with_jira=True,
                                 output=output, force=force, full=full)
     try:
@@ -242,19 +304,22 @@ def _write(
     config: Config, state: SheetState, sources: dict[int, str], as_of: date | None,
     now: datetime, dry_run: bool,
 ) -> Pull:
-    stamp = as_of.isoformat() if as_of else now.strftime("%Y-%m-%d %H:%M")
+    stamp = as_of.isoformat() if as_of else synced_stamp(now)
     plan = plan_pull(state.grid, state.layout, state.assessments, state.period, stamp, sources,
                      state.language)
     result = Pull(state, plan.changes, state.problems, plan.recolored, dry_run=dry_run)
-    result.alerts = find_alerts(state.before, state.assessments, state.period,
+    result.alerts = find_alerts(_remembered(state, config), state.assessments, state.period,
                                 config.alerts.stale_after_days)
-    if plan.writes and not dry_run:
+    if (plan.writes or result.alerts) and not dry_run:
         pull_id = now.strftime("%Y%m%d-%H%M%S")
         log = [
             LogRecord(now.isoformat(timespec="seconds"), pull_id, c.row, c.key_result, c.cell,
                       c.column, c.old, c.new, c.source)
             for c in plan.changes
         ]
+        kr_col = state.layout.columns[Column.KEY_RESULT]
+        log += alarm_lines(result.alerts, now, {a.kr.sheet_row: a1(a.kr.row, kr_col)
+                                                for a in state.assessments})
         report = state.backend.write(plan.writes, log, state.layout.header_rows)
         written = [w for w in plan.writes if (w.row, w.col) not in report.skipped]
         result.written = bool(written)
@@ -268,6 +333,44 @@ def _write(
                     seen.add((row, reason))
                     result.problems.append(Problem(row + 1, _kr_text(state, row), reason))
     return result
+
+
+def _remembered(state: SheetState, config: Config) -> dict[int, Known]:
+    """What okrsync last knew of each KR: as the sheet left it, and, where that cannot
+    tell, as the sheet's change log remembers (read only then): the last real status of a
+    KR whose status cell says `no data` and now has a number again, and whether a stale
+    KR's value was already asked for this quarter."""
+    period = state.period
+    status_col = state.layout.columns.get(Column.STATUS)
+    known = dict(state.known)
+    back = [a for a in state.assessments
+            if known.get(a.kr.row, Known()).status is None and a.status is not Status.NO_DATA]
+    stale = [a for a in state.assessments if not a.problems and is_stale(
+        a.kr, a.status, period, config.alerts.stale_after_days)]
+    if not back and not stale:
+        return known
+    records = state.backend.read_log()
+    if back and status_col is not None:
+        statuses = last_statuses(records, state.layout.labels[status_col])
+        for item in back:
+            if (status := statuses.get(logged(item.kr.text))) is not None:
+                known[item.kr.row] = replace(known.get(item.kr.row, Known()), status=status)
+    asked = asked_since(records, period.year.quarter_start(period.quarter))
+    for item in stale:
+        if logged(item.kr.text) in asked:
+            known[item.kr.row] = replace(known.get(item.kr.row, Known()), stale_asked=True)
+    return known
+
+
+def synced_stamp(moment: datetime) -> str:
+    """The `Last synced` stamp: the minute, and the zone it is in (`2024-08-20 23:36 KST`,
+    or `2024-08-20 23:36 UTC+09:00` where the zone has no abbreviation), so that a team in
+    Seoul reading a stamp from a server on UTC knows what it means."""
+    name = moment.tzname() or ""
+    if not name or name[0] in "+-":
+        offset = moment.strftime("%z")
+        name = f"UTC{offset[:3]}:{offset[3:]}" if offset else ""
+    return f"{moment:%Y-%m-%d %H:%M} {name}".strip()
 
 
 def _kr_text(state: SheetState, row: int) -> str:

@@ -1,79 +1,136 @@
 """`okrsync digest`: the weekly review brief, per department, so the meeting starts from it.
 
-For each department: what moved since the last digest (old → new, from the change log),
-KRs that have not moved for `[digest] stalled_weeks`, manual KRs whose owners owe a
-value for this quarter (the reminder list, by owner), new Andon alarms, and where each
-KR is heading (its forecast). With `--post`, each department's brief goes to its own
-webhook (`[alerts.departments]`) or to `[alerts] webhook`, and the digest's date is
-remembered so the next one starts there.
+It leads with what needs attention ("이번 주 먼저 볼 것": at most five KRs, ranked: newly off
+track, went backwards, stalled, a value owed, heading below target by the year's end, each
+naming its owner). Then each department: every KR at most once, with everything that
+changed about it since the department's last brief (from the change log), the KRs that
+have not moved for `[digest] stalled_weeks`, the values owed for this quarter (by owner),
+the KRs heading below target, the KRs with no data and why.
+
+With `--post`, each department's brief goes to its own webhook (`[alerts.departments]`) or
+to `[alerts] webhook`, in its chat tool's format, and the delivery is remembered in the
+sheet's change log (okrsync.logbook): the next brief of that department starts there, on
+any machine. Should recording it fail after the posts went out, the digest says what was
+posted.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from enum import StrEnum
 
 from okrsync.commands.common import known_department, shared_name
-from okrsync.config import Config
-from okrsync.core.andon import Alarm, status_in_cell
+from okrsync.config import Config, Webhook
+from okrsync.core.andon import Alarm
 from okrsync.core.calendar import Period
 from okrsync.core.forecast import Forecast, forecast
-from okrsync.core.grid import a1
-from okrsync.core.layout import Column
 from okrsync.core.plan import Assessment
 from okrsync.core.progress import Status
-from okrsync.core.values import parse_number
 from okrsync.environment import Environment
-from okrsync.errors import ConfigError, ExitCode, KRError
-from okrsync.i18n import _
+from okrsync.errors import ConfigError, ExitCode
+from okrsync.i18n import _, _s
+from okrsync.kr_table import ACHIEVEMENT, STATUS, Move, last_moved, moved_since
+from okrsync.logbook import Raised, digest_lines, last_delivered, logged, raised
 from okrsync.sheets.base import LogRecord
 from okrsync.sync import SheetState, load_state
-from okrsync.workspace import sheet_identity
+from okrsync.workspace import locked
 
 FIRST_WINDOW = timedelta(days=7)
-"""With no earlier digest and no --since, a digest covers the last week."""
+"""With no earlier brief and no --since, a digest covers the last week."""
+ATTENTION = 5
+"""At most this many lines lead the brief."""
+NO_DEPARTMENT = "–"
+"""How the change log names the department of KRs that have none."""
+
+
+class Why(StrEnum):
+    """Why a KR needs attention this week, most urgent first."""
+
+    OFF_TRACK = "off-track"
+    """Newly off track (위험)."""
+    REGRESSED = "regressed"
+    """Its achievement went down."""
+    STALLED = "stalled"
+    """No move for `stalled_weeks`."""
+    OWED = "owed"
+    """A manual KR whose value for this quarter is not in yet."""
+    BELOW_TARGET = "below target"
+    """Heading below its target by the year's end, at its own pace."""
 
 
 @dataclass(frozen=True)
-class Move:
-    """One cell of a KR that changed since the last digest: first old → last new."""
+class News:
+    """Everything the brief says about one KR."""
 
-    key_result: str
-    cell: str
-    column: str
-    old: Any
-    new: Any
+    item: Assessment
+    moves: list[Move]
+    """Its value, achievement and status moves since the brief's start."""
+    alarms: list[Raised]
+    """Andon alarms raised for it since then."""
+    stalled: bool
+    owed: bool
+    heading: Forecast | None
+
+    @property
+    def moved(self) -> bool:
+        return bool(self.moves or self.alarms)
+
+    @property
+    def below_target(self) -> bool:
+        return (self.heading is not None and self.item.status is not Status.DONE
+                and self.heading.achievement_at_year_end < 1.0)
+
+    @property
+    def why(self) -> Why | None:
+        """The most urgent reason to look at this KR this week, if any."""
+        item = self.item
+        if item.status is Status.OFF_TRACK and (
+                any(a.alarm is Alarm.OFF_TRACK for a in self.alarms)
+                or any(m.field == STATUS and m.new == Status.OFF_TRACK for m in self.moves)):
+            return Why.OFF_TRACK
+        if any(a.alarm is Alarm.REGRESSED for a in self.alarms) or any(
+                m.field == ACHIEVEMENT and isinstance(m.old, float) and isinstance(m.new, float)
+                and m.new < m.old for m in self.moves):
+            return Why.REGRESSED
+        if self.stalled:
+            return Why.STALLED
+        if self.owed:
+            return Why.OWED
+        if self.below_target:
+            return Why.BELOW_TARGET
+        return None
 
 
 @dataclass(frozen=True)
-class Alarmed:
-    """An Andon alarm raised since the last digest, read back from the change log."""
+class Window:
+    """Since when a department's brief tells what moved: its last delivered brief (after
+    that moment), else `--since` (that day included), else the last seven days."""
 
-    key_result: str
-    owner: str
-    alarm: Alarm
-    old: Any
-    new: Any
+    start: str
+    """The ISO time (or date) the window starts at, as the change log's times compare."""
+    day: date
+    """Its first day, as the brief names it."""
+    last_brief: bool = False
+    """It starts at the department's last delivered brief (just after it)."""
+
+    def holds(self, time: str) -> bool:
+        """Whether the log's `time` falls in the window."""
+        return time > self.start if self.last_brief else time >= self.start
 
 
 @dataclass
 class DepartmentBrief:
     department: str
-    moves: list[Move] = field(default_factory=list)
-    stalled: list[Assessment] = field(default_factory=list)
-    owed: dict[str, list[Assessment]] = field(default_factory=dict)
-    """Owner → their manual KRs with no value yet for this quarter."""
-    alarms: list[Alarmed] = field(default_factory=list)
-    forecasts: list[tuple[Assessment, Forecast | None]] = field(default_factory=list)
+    since: Window
+    news: list[News] = field(default_factory=list)
+    """Every KR of the department, in sheet order."""
 
 
 @dataclass
 class DigestResult:
     period: Period
-    since: date
     stalled_weeks: int
     language: str
     departments: list[DepartmentBrief]
@@ -81,123 +138,70 @@ class DigestResult:
     posted: list[str] = field(default_factory=list)
     """Departments whose brief was delivered to a webhook."""
     warnings: list[str] = field(default_factory=list)
+    failure: str | None = None
+    """What went wrong after the briefs were posted (they could not be remembered)."""
 
     @property
     def exit_code(self) -> ExitCode:
+        if self.failure is not None:
+            return ExitCode.COULD_NOT_RUN
         return ExitCode.PARTIAL if self.warnings else ExitCode.OK
 
+    def attention(self, departments: Sequence[DepartmentBrief] | None = None
+                  ) -> list[tuple[Why, News]]:
+        """What to look at first, in `departments` (default: all in the brief): at most
+        `ATTENTION` KRs, the most urgent first; within a reason, the furthest behind."""
+        found = [(why, news) for brief in (departments or self.departments)
+                 for news in brief.news if (why := news.why) is not None]
+        order = list(Why)
 
-def _state_file(env: Environment) -> Any:
-    return env.config_dir / "digests.json"
+        def urgency(entry: tuple[Why, News]) -> tuple[int, float]:
+            why, news = entry
+            if why is Why.BELOW_TARGET and news.heading is not None:
+                return order.index(why), news.heading.achievement_at_year_end
+            achieved = news.item.achievement
+            return order.index(why), achieved if isinstance(achieved, float) else 0.0
 
-
-def last_digest(env: Environment, config: Config) -> date | None:
-    """When the last digest of this sheet was posted, if ever."""
-    try:
-        known = json.loads(_state_file(env).read_text(encoding="utf-8"))
-        return date.fromisoformat(known[sheet_identity(config)])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def remember_digest(env: Environment, config: Config, day: date) -> None:
-    path = _state_file(env)
-    try:
-        known = json.loads(path.read_text(encoding="utf-8"))
-        known = known if isinstance(known, dict) else {}
-    except (OSError, ValueError):
-        known = {}
-    known[sheet_identity(config)] = day.isoformat()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(known, indent=1) + "\n", encoding="utf-8")
+        return sorted(found, key=urgency)[:ATTENTION]
 
 
-def _value_columns(state: SheetState) -> set[str]:
-    """Column letters of the cells whose change means a KR moved: quarters, achievement."""
-    layout = state.layout
-    columns = set(layout.quarters.values())
-    if Column.ACHIEVEMENT in layout.columns:
-        columns.add(layout.columns[Column.ACHIEVEMENT])
-    return {a1(0, col).rstrip("0123456789") for col in columns}
-
-
-def _status_column(state: SheetState) -> set[str]:
-    col = state.layout.columns.get(Column.STATUS)
-    return set() if col is None else {_column_of(a1(0, col))}
-
-
-def _column_of(cell: str) -> str:
-    return cell.rstrip("0123456789")
-
-
-def _number(value: Any) -> float | None:
-    try:
-        return parse_number(value)
-    except KRError:
-        return None
-
-
-def _alarms(item: Assessment, moves: Sequence[Move], state: SheetState) -> list[Alarmed]:
-    """Alarms a KR raised since the last digest: its status fell to off track, or its
-    achievement went down (from the first old to the last new value in the window)."""
-    layout = state.layout
-    found = []
-    status_col = layout.columns.get(Column.STATUS)
-    achievement_col = layout.columns.get(Column.ACHIEVEMENT)
-    for move in moves:
-        column = _column_of(move.cell)
-        if status_col is not None and column == _column_of(a1(0, status_col)):
-            old = status_in_cell(str(move.old or ""))
-            new = status_in_cell(str(move.new or ""))
-            if new is Status.OFF_TRACK and old is not Status.OFF_TRACK:
-                found.append(Alarmed(item.kr.text, item.kr.owner, Alarm.OFF_TRACK, move.old,
-                                     move.new))
-        if achievement_col is not None and column == _column_of(a1(0, achievement_col)):
-            old_value, new_value = _number(move.old), _number(move.new)
-            if old_value is not None and new_value is not None and new_value < old_value:
-                found.append(Alarmed(item.kr.text, item.kr.owner, Alarm.REGRESSED, move.old,
-                                     move.new))
-    return found
-
-
-def brief(state: SheetState, records: Sequence[LogRecord], since: date,
+def brief(state: SheetState, records: Sequence[LogRecord], since: dict[str, Window],
           stalled_weeks: int) -> list[DepartmentBrief]:
-    """The brief of every department, from the sheet as it stands and its change log."""
+    """The brief of every department, from the sheet as it stands and its change log;
+    `since` gives each department's window (a department not in it: the last week)."""
     period = state.period
-    window = since.isoformat()
+    first_day = period.as_of - FIRST_WINDOW + timedelta(days=1)
+    default = Window(first_day.isoformat(), first_day)
     stall_from = (period.as_of - timedelta(weeks=stalled_weeks)).isoformat()
-    value_columns = _value_columns(state)
-    shown_columns = value_columns | _status_column(state)
+    moved_last = last_moved(records, state.layout)
     log_starts = min((r.time[:10] for r in records), default=None)
-    last_move: dict[str, str] = {}
-    moves: dict[str, dict[str, Move]] = {}
-    for record in records:
-        if _column_of(record.cell) in value_columns:
-            last_move[record.key_result] = max(last_move.get(record.key_result, ""),
-                                               record.time[:10])
-        if record.time[:10] < window or _column_of(record.cell) not in shown_columns:
-            continue
-        cells = moves.setdefault(record.key_result, {})
-        first = cells.get(record.cell)
-        cells[record.cell] = Move(record.key_result, record.cell, record.column,
-                                  first.old if first else record.old, record.new)
+    alarms: dict[str, list[Raised]] = {}
+    for alarm in raised(records):
+        alarms.setdefault(alarm.key_result, []).append(alarm)
     briefs: dict[str, DepartmentBrief] = {}
+    windows: dict[str, dict[str, list[Move]]] = {}
     for item in state.assessments:
         kr = item.kr
-        department = briefs.setdefault(kr.department, DepartmentBrief(kr.department))
-        kr_moves = [m for m in moves.get(kr.text, {}).values() if m.old != m.new]
-        department.moves += kr_moves
-        department.alarms += _alarms(item, kr_moves, state)
-        moved_last = last_move.get(kr.text)
-        can_tell = moved_last is not None or (log_starts is not None
-                                              and log_starts <= stall_from)
-        if (item.status is not Status.DONE and can_tell
-                and (moved_last is None or moved_last < stall_from)):
-            department.stalled.append(item)
-        if not kr.linked and kr.quarters.get(period.quarter) is None and \
-                item.status is not Status.DONE:
-            department.owed.setdefault(kr.owner, []).append(item)
-        department.forecasts.append((item, None if item.problems else forecast(kr, period)))
+        department = briefs.get(kr.department)
+        if department is None:
+            window = since.get(kr.department, default)
+            department = briefs[kr.department] = DepartmentBrief(kr.department, window)
+            windows[kr.department] = moved_since(records, window.start, state.layout,
+                                                 after=window.last_brief)
+        text = logged(kr.text)
+        # okrsync's first achievement or status for a KR is no move of the KR's
+        moves = [m for m in windows[kr.department].get(text, [])
+                 if m.old is not None or m.field not in (ACHIEVEMENT, STATUS)]
+        last = moved_last.get(text)
+        can_tell = last is not None or (log_starts is not None and log_starts <= stall_from)
+        stalled = (not item.problems and item.status is not Status.DONE and can_tell
+                   and (last is None or last < stall_from) and not moves)
+        owed = (not kr.linked and not item.problems and item.status is not Status.DONE
+                and kr.quarters.get(period.quarter) is None)
+        department.news.append(News(
+            item, moves,
+            [a for a in alarms.get(text, []) if department.since.holds(a.time)],
+            stalled, owed, None if item.problems else forecast(kr, period)))
     return list(briefs.values())
 
 
@@ -210,49 +214,90 @@ def digest(
     department: str | None = None,
     post: bool = False,
 ) -> DigestResult:
-    """The weekly brief; with `post`, delivered to the departments' webhooks."""
+    """The weekly brief; with `post`, delivered to the departments' webhooks and
+    remembered in the sheet's change log (under the sheet's lock, as a pull)."""
     if post and not (config.alerts.webhook or config.alerts.departments):
         raise ConfigError(_("--post needs a webhook: set [alerts] webhook, or one per "
                             "department in [alerts.departments]. Nothing was posted."))
-    if post:
-        config.alerts.refuse_plain_http(departments=True)
-    state, _sources = load_state(config, env.today(as_of), env=env, with_jira=False)
+    if not post:
+        return _digest(env, config, as_of, since, department, post)
+    config.alerts.refuse_plain_http(departments=True)  # before anything is posted
+    with locked(config, env.lock_dir):
+        return _digest(env, config, as_of, since, department, post)
+
+
+def _digest(env: Environment, config: Config, as_of: date | None, since: date | None,
+            department: str | None, post: bool) -> DigestResult:
+    zone = config.okr.zone
+    state, _sources = load_state(config, env.today(as_of, zone), env=env, with_jira=False)
     try:
         records = state.backend.read_log()
+        windows: dict[str, Window] = {}
+        if since is not None:
+            windows = {a.kr.department: Window(since.isoformat(), since)
+                       for a in state.assessments}
+        else:
+            for name, time in last_delivered(records).items():
+                windows[name if name != NO_DEPARTMENT else ""] = Window(
+                    time, date.fromisoformat(time[:10]), last_brief=True)
+        briefs = brief(state, records, windows, config.digest.stalled_weeks)
+        if department is not None:
+            known_department(state.assessments, department)
+            briefs = [b for b in briefs if b.department.casefold() == department.casefold()]
+        result = DigestResult(state.period, config.digest.stalled_weeks, state.language,
+                              briefs, shared_name(config))
+        if post:
+            _post(env, config, result)
+            _remember(env, config, state, result)
     finally:
         state.close()
-    start = since or last_digest(env, config) or (state.period.as_of - FIRST_WINDOW)
-    briefs = brief(state, records, start, config.digest.stalled_weeks)
-    if department is not None:
-        known_department(state.assessments, department)
-        briefs = [b for b in briefs if b.department.casefold() == department.casefold()]
-
-    result = DigestResult(state.period, start, config.digest.stalled_weeks, state.language,
-                          briefs, shared_name(config))
-    if post:
-        _post(env, config, result)
     return result
 
 
-def _post(env: Environment, config: Config, result: DigestResult) -> None:
-    """One chat post per department, to its webhook or the default one."""
-    from okrsync.alerts import post_text
-    from okrsync.render.digest import digest_post
+def _webhook(config: Config, department: str) -> Webhook | None:
+    hooks = {name.casefold(): hook for name, hook in config.alerts.departments.items()}
+    return hooks.get(department.casefold(), config.alerts.webhook)
 
-    hooks = {name.casefold(): url for name, url in config.alerts.departments.items()}
+
+def _post(env: Environment, config: Config, result: DigestResult) -> None:
+    """One chat post per department (split where its chat tool needs), to its webhook or
+    the default one."""
+    from okrsync.chat import deliver
+    from okrsync.render.digest import digest_message
+
     for item in result.departments:
-        url = hooks.get(item.department.casefold(), config.alerts.webhook)
+        hook = _webhook(config, item.department)
         shown = item.department or _("(no department)")
-        if url is None:
+        if hook is None:
             result.warnings.append(_("no webhook for {department}: set [alerts.departments] "
                                      "or [alerts] webhook").format(department=shown))
             continue
-        problem = post_text(url, digest_post(result, item))
+        problem = deliver(hook, digest_message(result, item), config.alerts.owners,
+                          deadline=env.deadline)
         if problem:
             result.warnings.append(_("the brief of {department} was not delivered: "
                                      "{problem}").format(department=shown, problem=problem))
         else:
             result.posted.append(item.department)
-    if not result.warnings:
-        remember_digest(env, config, result.period.as_of)
 
+
+def _remember(env: Environment, config: Config, state: SheetState,
+              result: DigestResult) -> None:
+    """Record the delivered briefs in the sheet's change log, so that each department's
+    next brief starts here. The posts have gone out: a failure here says what was posted
+    and how to go on, never leaving the reader to guess."""
+    if not result.posted:
+        return
+    lines = digest_lines([name or NO_DEPARTMENT for name in result.posted],
+                         env.now(result.period.as_of, config.okr.zone),
+                         _s("weekly brief delivered"))
+    try:
+        state.backend.write([], lines, state.layout.header_rows)
+    except Exception as error:  # after posting, whatever it is, say what was posted
+        posted = ", ".join(name or _("(no department)") for name in result.posted)
+        result.failure = _(
+            "the briefs of {posted} were posted, but okrsync could not record that in the "
+            "okrsync log tab ({error}), so the next digest will cover these days again; to "
+            "start it here, run it with --since {day}").format(
+            posted=posted, error=str(error) or error.__class__.__name__,
+            day=result.period.as_of.isoformat())

@@ -14,6 +14,7 @@ from okrsync.core.plan import same_value
 from okrsync.environment import Environment
 from okrsync.errors import ExitCode
 from okrsync.i18n import _
+from okrsync.logbook import is_change
 from okrsync.sheets.base import LogRecord, SheetBackend
 from okrsync.workspace import locked, open_sheet
 
@@ -62,13 +63,15 @@ def _when(record: LogRecord) -> float | None:
 def last_pull(records: list[LogRecord]) -> str | None:
     """The newest pull that wrote something and has not been undone: newest by the time
     its lines carry, not by where they stand (a person may sort the log tab newest
-    first); of lines with the same time, the lower one."""
+    first); of lines with the same time, the lower one. The alarms and briefs the log
+    remembers are not writes to undo."""
     undone = {r.source.removeprefix(UNDO_SOURCE) for r in records
               if r.source.startswith(UNDO_SOURCE)}
     newest: tuple[float, int] | None = None
     pull = None
     for position, record in enumerate(records):
-        if record.pull.startswith(UNDO_PULL) or record.pull in undone:
+        if (not is_change(record) or record.pull.startswith(UNDO_PULL)
+                or record.pull in undone):
             continue
         when = _when(record)
         if when is not None and (newest is None or (when, position) > newest):
@@ -100,7 +103,7 @@ def undo(env: Environment, config: Config, dry_run: bool = False) -> UndoResult:
     keeps the person's value and is reported; so is a row whose KR moved.
     """
     with locked(config, env.lock_dir), closing(open_sheet(config, env)) as backend:
-        return _undo(backend, env.now(), dry_run)
+        return _undo(backend, env.now(zone=config.okr.zone), dry_run)
 
 
 def _owned(grid: Grid, layout: Layout) -> tuple[set[int], dict[tuple[int, int], str]]:

@@ -47,7 +47,8 @@ def pull(
     max_seconds: float | None = None,
     full: bool = False,
 ) -> PullResult:
-    """Read, measure, write (unless `dry_run`), then post Andon alerts to the webhook.
+    """Read, measure, write (unless `dry_run`), then post the new Andon alarms to the
+    webhook.
 
     With `max_seconds`, every request stops at that time limit: a hung server never holds
     the sheet's lock past it."""
@@ -61,7 +62,8 @@ def pull(
     result = PullResult(done, frozenset(fail_on))
     if done.alerts and config.alerts.webhook and not dry_run:
         warning = post_alerts(config.alerts.webhook, done.alerts, shared_name(config),
-                              deadline=env.deadline, lang=done.state.language)
+                              owners=config.alerts.owners, deadline=env.deadline,
+                              lang=done.state.language)
         if warning:
             result.warnings.append(warning)
     return result

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from okrsync.commands.common import known_department
 from okrsync.config import Config
@@ -14,10 +13,11 @@ from okrsync.core.plan import Assessment
 from okrsync.core.progress import Status
 from okrsync.environment import Environment
 from okrsync.errors import ExitCode
-from okrsync.kr_table import moved_since, select
+from okrsync.kr_table import Move, moved_since, select
+from okrsync.logbook import logged
 from okrsync.sync import Problem, load_state
 
-Moved = dict[str, list[dict[str, Any]]]
+Moved = dict[str, list[Move]]
 """Per KR text: each cell that changed since a date, first old → last new."""
 
 
@@ -53,16 +53,18 @@ def report(
 ) -> ReportResult:
     """The sheet assessed as of a date, filtered; with `since`, only the KRs that moved;
     with `kr`, only the KRs whose text contains it, with their descriptions."""
-    state, _sources = load_state(config, env.today(as_of), env=env, with_jira=False)
+    state, _sources = load_state(config, env.today(as_of, config.okr.zone), env=env,
+                                 with_jira=False)
     try:
-        moved = moved_since(state.backend.read_log(), since.isoformat()) if since else None
+        moved = (moved_since(state.backend.read_log(), since.isoformat(), state.layout)
+                 if since else None)
     finally:
         state.close()
     chosen = select(state.assessments, department, owner, statuses)
     if kr:
         chosen = [a for a in chosen if kr.casefold() in a.kr.text.casefold()]
     if moved is not None:
-        chosen = [a for a in chosen if moved.get(a.kr.text)]
+        chosen = [a for a in chosen if moved.get(logged(a.kr.text))]
     if department:
         known_department(state.assessments, department)
     problems = [p for p in state.problems if any(a.kr.sheet_row == p.row for a in chosen)]

@@ -1,7 +1,18 @@
-"""Andon: notice trouble early. What a pull flags compared with the pull before it.
+"""Andon: notice trouble early, and say it once. What a pull flags, against what okrsync
+last knew of each KR.
 
-"Before" is the sheet as the previous pull (and people since) left it: its quarter
-values and its status cell. "After" is the sheet this pull writes.
+An alarm is raised when a KR *enters* a state, never again while it stays there:
+
+- `off-track`: the KR is off track now, and the last status okrsync knew was another;
+- `regressed`: the achievement went down *and* the status got worse (on track → at risk);
+  a correction that keeps the status is not a regression;
+- `stale`: no value yet for the current quarter well into it; asked once a quarter.
+
+"What okrsync last knew" (`Known`) skips `no data`: a KR that had a problem (a typo, a
+broken link) and is fixed compares with where it stood before the problem, and a KR's
+first value compares with nothing, so neither raises an alarm. It comes from the sheet
+(the status and achievement cells okrsync wrote) and, where those say `no data`, from the
+sheet's change log (`okrsync.logbook`), which also remembers the alarms raised.
 """
 
 from __future__ import annotations
@@ -13,23 +24,39 @@ from enum import StrEnum
 from okrsync.core.calendar import Period
 from okrsync.core.okr import KeyResult
 from okrsync.core.plan import Assessment
-from okrsync.core.progress import NotComputable, Status, status_from_word, status_word
+from okrsync.core.progress import (
+    NotComputable,
+    Status,
+    percent_points,
+    status_from_word,
+    status_word,
+)
 from okrsync.i18n import _s, sheet_language
 
 
 class Alarm(StrEnum):
     REGRESSED = "regressed"
-    """The achievement went down."""
+    """The achievement went down and the status got worse."""
     OFF_TRACK = "off-track"
     """The KR is off track and was not before."""
     STALE = "stale"
     """No value yet for the current quarter, well into it."""
 
 
+RANK = {Status.DONE: 0, Status.ON_TRACK: 1, Status.AT_RISK: 2, Status.OFF_TRACK: 3}
+"""How far behind each status is; `no data` is no status to compare."""
+
+
 @dataclass(frozen=True)
-class Before:
-    achievement: float | NotComputable
-    status: Status
+class Known:
+    """What okrsync last knew of one KR, before this pull."""
+
+    achievement: float | None = None
+    """Its last achievement (1.0 = the target), if it had one."""
+    status: Status | None = None
+    """Its last status other than `no data`; None when it never had one."""
+    stale_asked: bool = False
+    """Its value for the current quarter was already asked for (a `stale` alarm)."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +70,7 @@ class Alert:
 
 
 def _percent(value: float) -> str:
-    return f"{value * 100:.0f}%"
+    return f"{percent_points(value)}%"
 
 
 def status_in_cell(text: str) -> Status | None:
@@ -52,14 +79,38 @@ def status_in_cell(text: str) -> Status | None:
     return status_from_word(text.split("·")[0])
 
 
+def problem_in_cell(text: str) -> str | None:
+    """The problem a pull wrote in a status cell after `no data` (`데이터 없음 · JIRA: …`),
+    or None when the cell names none."""
+    word, dot, problem = text.partition("·")
+    if not dot or status_from_word(word) is not Status.NO_DATA:
+        return None
+    return problem.strip() or None
+
+
+def caveat_in_cell(text: str) -> str | None:
+    """The caveat a pull wrote in a status cell after a status (`순항 · 미추정 이슈 …`):
+    its value stands, and a reader should know it. None when the cell names none."""
+    word, dot, caveat = text.partition("·")
+    status = status_from_word(word)
+    if not dot or status is None or status is Status.NO_DATA:
+        return None
+    return caveat.strip() or None
+
+
+def worse(now: Status, before: Status | None) -> bool:
+    """Whether `now` is further behind than `before` (never, against no known status)."""
+    return before is not None and now in RANK and RANK[now] > RANK[before]
+
+
 def find_alerts(
-    before: Mapping[int, Before],
+    known: Mapping[int, Known],
     after: Sequence[Assessment],
     period: Period,
     stale_after_days: int,
 ) -> list[Alert]:
-    """KRs that went backwards, fell off track, or went stale, in sheet order; each
-    detail in the sheet's language."""
+    """The KRs that entered an alarm's state since okrsync last knew them (`known`, by
+    0-based row), in sheet order; each detail in the sheet's language."""
     alerts: list[Alert] = []
 
     def alert(kr: KeyResult, alarm: Alarm, detail: str) -> None:
@@ -69,23 +120,28 @@ def find_alerts(
         kr = item.kr
         if item.problems:
             continue  # no number okrsync stands behind: nothing to compare
-        old = before.get(kr.row)
+        before = known.get(kr.row, Known())
         new = item.achievement
-        if old is not None:
-            if (not isinstance(old.achievement, NotComputable)
-                    and not isinstance(new, NotComputable) and new < old.achievement - 1e-9):
-                alert(kr, Alarm.REGRESSED, _s("achievement went from {old} to {new}").format(
-                    old=_percent(old.achievement), new=_percent(new)))
-            if item.status is Status.OFF_TRACK and old.status is not Status.OFF_TRACK:
-                shown = "–" if isinstance(new, NotComputable) else _percent(new)
-                alert(kr, Alarm.OFF_TRACK, _s(
-                    "fell off track (was {was}; {now} against {expected} expected)").format(
-                    was=status_word(old.status, sheet_language()), now=shown,
-                    expected=_percent(period.expected)))
-        latest = kr.current_quarter
-        if (item.status is not Status.DONE and (latest or 0) < period.quarter
-                and period.days_into_quarter > stale_after_days):
+        if (worse(item.status, before.status) and before.achievement is not None
+                and not isinstance(new, NotComputable)
+                and percent_points(new) < percent_points(before.achievement)):
+            alert(kr, Alarm.REGRESSED, _s("achievement went from {old} to {new}").format(
+                old=_percent(before.achievement), new=_percent(new)))
+        if (item.status is Status.OFF_TRACK and before.status is not None
+                and before.status is not Status.OFF_TRACK):
+            shown = "–" if isinstance(new, NotComputable) else _percent(new)
+            alert(kr, Alarm.OFF_TRACK, _s(
+                "fell off track (was {was}; {now} against {expected} expected)").format(
+                was=status_word(before.status, sheet_language()), now=shown,
+                expected=_percent(period.expected)))
+        if is_stale(kr, item.status, period, stale_after_days) and not before.stale_asked:
             alert(kr, Alarm.STALE, _s(
                 "no value for Q{quarter} yet, {days} days into the quarter").format(
                 quarter=period.quarter, days=period.days_into_quarter))
     return alerts
+
+
+def is_stale(kr: KeyResult, status: Status, period: Period, stale_after_days: int) -> bool:
+    """No value yet for the current quarter, more than `stale_after_days` into it."""
+    return (status is not Status.DONE and (kr.current_quarter or 0) < period.quarter
+            and period.days_into_quarter > stale_after_days)

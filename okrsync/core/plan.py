@@ -15,7 +15,14 @@ from okrsync.core.calendar import Period
 from okrsync.core.grid import CellWrite, Grid, ValueKind, a1
 from okrsync.core.layout import Column, Layout
 from okrsync.core.okr import KeyResult
-from okrsync.core.progress import NotComputable, Status, Thresholds, color, status_word
+from okrsync.core.progress import (
+    NotComputable,
+    Status,
+    Thresholds,
+    color,
+    percent_points,
+    status_word,
+)
 from okrsync.core.text import clean
 from okrsync.core.values import CellValue, is_blank, parse_number
 from okrsync.errors import KRError
@@ -233,7 +240,8 @@ def _plan_colors(builder: _Builder, kr: KeyResult, item: Assessment) -> None:
             builder.fill(kr, col, color(value))
     if Column.ACHIEVEMENT in layout.columns and not isinstance(item.achievement, NotComputable):
         col = layout.columns[Column.ACHIEVEMENT]
-        builder.value(kr, col, round(item.achievement * 100, 4), ValueKind.PERCENT, "okrsync")
+        builder.value(kr, col, float(percent_points(item.achievement)), ValueKind.PERCENT,
+                      "okrsync")
         builder.fill(kr, col, color(item.achievement))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 
@@ -101,6 +102,22 @@ def status(value: float | NotComputable, expected: float, thresholds: Thresholds
     if value >= expected - thresholds.at_risk_margin:
         return Status.AT_RISK
     return Status.OFF_TRACK
+
+
+def percent_points(achievement: float) -> int:
+    """An achievement (1.0 = the target) as the whole percentage every output shows: the
+    sheet's achievement cell, the terminal, Markdown, HTML, CSV, the digest and chat posts.
+
+    Half a point rounds up (46.5% → 47%, not Python's 46%), and a KR short of its target
+    never reads 100% (99.6% → 99%): 100% means done, as its status says. Deltas are
+    differences of these whole points (47% → 52% is +5%p), so they add up as shown.
+    """
+    if not math.isfinite(achievement):
+        raise ValueError(f"not a finite achievement: {achievement!r}")
+    points = int(Decimal(repr(achievement * 100)).quantize(Decimal(1), ROUND_HALF_UP))
+    if achievement < 1.0 and points >= 100:
+        return 99
+    return points
 
 
 # Google Sheets' own colour-scale stops, so the dashboard looks as if a person had

@@ -184,26 +184,28 @@ def _unestimated(keys: Sequence[str]) -> tuple[str, ...]:
 
 
 def check_unit(metric: Metric, unit: str, percent: bool, start: float | None,
-               target: float | None) -> None:
+               target: float | None, typed: str = "") -> None:
     """A metric's value must mean what the KR's cells mean: a share done goes into a KR
     kept in % (or one that runs from 0 to 100), a count or a sum never does. KRError
-    otherwise, never a silent reinterpretation (10 done issues written as 10%)."""
+    otherwise, never a silent reinterpretation (10 done issues written as 10%); it names
+    the metric as the person `typed` it (`완료 수`), when given."""
+    shown = typed.strip() or str(metric)
     if metric.gives_share and not percent and not (unit == "" and (start, target) == (0, 100)):
         counts = (_s("in {unit}").format(unit=unit) if unit else _s("in plain numbers"))
         raise KRError(_s("{metric} gives a share done in {percent}, but this KR counts "
                          "{counts}; pick a metric that counts (done_count, count, points_done, "
                          "sum:<field>), or type its start and target in {percent}").format(
-            metric=metric, counts=counts, percent="%"))
+            metric=shown, counts=counts, percent="%"))
     if percent and not metric.gives_share:
         raise KRError(_s("{metric} gives a number, but this KR is kept in {percent}; pick a "
                          "share (done_ratio, points_ratio), or type its start and target as "
-                         "numbers").format(metric=metric, percent="%"))
+                         "numbers").format(metric=shown, percent="%"))
     fitting = _UNITS_OF.get(metric.kind)
     if unit and not percent and fitting is not None and unit.lower() not in fitting:
         raise KRError(_s("{metric} counts {what}, but this KR is kept in {unit}; link a "
                          "metric that gives {unit} (sum:<field>), or type its start and target "
                          "as plain numbers").format(
-            metric=metric, unit=unit,
+            metric=shown, unit=unit,
             what=_s("story points") if metric.needs_points else _s("issues")))
 
 

@@ -6,20 +6,26 @@ with control characters made visible and secrets removed (`plain`).
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console, Group
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from okrsync.commands.history import UNDO_SOURCE
 from okrsync.core.andon import Alarm
-from okrsync.core.forecast import CALL_OUT_BELOW
+from okrsync.core.forecast import CALL_OUT_BELOW, forecast
 from okrsync.core.okr import KeyResult
 from okrsync.core.progress import Status, status_word
 from okrsync.i18n import _, words
 from okrsync.kr_table import frame, overall, rollup
+from okrsync.logbook import ALARM, DIGEST
+from okrsync.render.documents import moves_of
 from okrsync.render.text import (
     average,
     bar,
@@ -34,6 +40,7 @@ from okrsync.render.text import (
     trend,
     value,
 )
+from okrsync.sheets.base import LogRecord
 
 if TYPE_CHECKING:
     from okrsync.commands.check import CheckResult
@@ -83,15 +90,16 @@ def report_table(result: ReportResult) -> Group:
         members = list(items)
         summary = summaries[department]
         grid = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1),
-                     title_justify="left", title_style="bold",
+                     title_justify="left", title_style="bold", expand=True,
                      title=shown(department or t("(no department)")) + " — " + t(
                          "{count} KRs, average {average}").format(
                          count=summary.krs, average=average(summary.average)))
         grid.add_column(t("Key Result (owner)"), ratio=1, overflow="fold", min_width=14)
-        grid.add_column(t("Start→Now→Target"), overflow="fold", max_width=20)
+        grid.add_column(t("Start→Now→Target"), overflow="fold", max_width=16)
         grid.add_column("Q1-4", no_wrap=True)
         grid.add_column(t("Achievement"), no_wrap=True)
         grid.add_column(t("Status"), no_wrap=True)
+        grid.add_column(t("Year end"), no_wrap=True, justify="right")
         for objective, krs in groupby(members, key=lambda a: a.kr.objective):
             grid.add_row(plain(objective or t("(no objective)"), style="bold cyan"))
             for item in krs:
@@ -101,18 +109,20 @@ def report_table(result: ReportResult) -> Group:
                     status.append(" !", style="bold red")
                 elif called_out(item, period):
                     status.append(" ↘", style="bold yellow")
-                name = Text(" " + shown(kr.text))
+                name = Text(shown(kr.text))
                 if kr.owner:
                     name.append(f" ({shown(kr.owner)})", style="dim")
                 if result.detailed and kr.description:
-                    name.append("\n  " + shown(kr.description), style="italic")
+                    name.append("\n" + shown(kr.description), style="italic")
+                ahead = None if item.problems else forecast(kr, period)
                 grid.add_row(
-                    name,
+                    Padding(name, (0, 0, 0, 1)),  # a wrapped name stays under its KR
                     shown(f"{value(kr, kr.start)}→{value(kr, kr.current)}→"
                           f"{value(kr, kr.target)}"),
                     trend(kr),
-                    f"{bar(item.achievement, 8)}{percent(item.achievement):>5}",
+                    f"{bar(item.achievement, 6)}{percent(item.achievement):>5}",
                     status,
+                    percent(ahead.achievement_at_year_end) if ahead else "–",
                 )
         parts.append(grid)
     total = overall(table)
@@ -132,6 +142,12 @@ def report_table(result: ReportResult) -> Group:
         for kr, problem in problems:
             parts.append(plain("  " + t("row {row} ({kr}): {text}").format(
                 row=kr.sheet_row, kr=kr.text, text=problem)))
+    caveats = [(a.kr, c) for a in assessments for c in a.caveats]
+    if caveats:
+        parts.append(Text(t("Caveats (the value stands; good to know):"), style="bold"))
+        for kr, caveat in caveats:
+            parts.append(plain("  " + t("row {row} ({kr}): {text}").format(
+                row=kr.sheet_row, kr=kr.text, text=caveat)))
     if result.since is not None:
         parts.append(moved_since(result))
     return Group(*parts)
@@ -143,15 +159,9 @@ def moved_since(result: ReportResult) -> Group:
     t = words(result.language)
     parts: list[Any] = [plain(t("Moved since {day}:").format(day=result.since.isoformat()),
                               style="bold")]
-    moved = result.moved or {}
-    if not any(moved.values()):
-        parts.append(plain("  " + t("nothing")))
-    for kr, cells in moved.items():
-        for cell in cells:
-            unit = logged_unit(cell["column"])
-            parts.append(plain(f"  {kr} — {cell['column']} ({cell['cell']}): "
-                               f"{cell_value(cell['old'], unit, t)} → "
-                               f"{cell_value(cell['new'], unit, t)}"))
+    found = [f"{item.kr.text} — {text}" for item in result.assessments
+             for text in moves_of(result, item)]
+    parts += [plain("  " + line) for line in found or [t("nothing")]]
     return Group(*parts)
 
 
@@ -295,8 +305,48 @@ def history_table(result: HistoryResult) -> Any:
         table.add_row(plain(entry.time[:16].replace("T", " ")), str(entry.row),
                       plain(entry.key_result), plain(entry.cell),
                       plain(f"{cell_value(entry.old, unit)} → {cell_value(entry.new, unit)}"),
-                      plain(entry.source))
+                      plain(_source(entry)))
     return table
+
+
+_JIRA_SOURCE = re.compile(r"JIRA (?P<link>.+) \((?P<metric>[^()]+)\)")
+
+
+def _source(entry: LogRecord) -> str:
+    """Where a logged value came from, in the person's language: `okrsync`, `JIRA CX-100
+    (완료율)`, `8월 20일 23:36 pull 되돌리기`, or the alarm an Andon line remembers."""
+    if entry.pull.startswith(ALARM):
+        return _("Andon: {alarm}").format(alarm=_alarm(Alarm(str(entry.new)))
+                                          if str(entry.new) in set(Alarm) else entry.new)
+    if entry.pull.startswith(DIGEST):
+        return _("weekly brief delivered")
+    if entry.source.startswith(UNDO_SOURCE):
+        return _("undo of the pull of {when}").format(
+            when=_pull_time(entry.source.removeprefix(UNDO_SOURCE)))
+    if found := _JIRA_SOURCE.fullmatch(entry.source):
+        return f"JIRA {found['link']} ({_metric_name(found['metric'])})"
+    return entry.source
+
+
+def _metric_name(metric: str) -> str:
+    """A metric as the person's language names it (`done_ratio`, `완료율`)."""
+    if metric.startswith("sum:"):
+        return _("sum:{field}").format(field=metric.removeprefix("sum:"))
+    return {"done_ratio": _("done_ratio"), "done_count": _("done_count"),
+            "count": _("count"), "points_done": _("points_done"),
+            "points_ratio": _("points_ratio"), "weighted": _("weighted"),
+            "weighted_points": _("weighted_points")}.get(metric, metric)
+
+
+
+def _pull_time(pull: str) -> str:
+    """A pull as people name it, by when it ran: `8/20 23:36` (`8월 20일 23:36`)."""
+    try:
+        when = datetime.strptime(pull, "%Y%m%d-%H%M%S")
+    except ValueError:
+        return pull
+    return _("{month}/{day} {time}").format(month=when.month, day=when.day,
+                                            time=f"{when:%H:%M}")
 
 
 def undo_summary(result: UndoResult) -> Group:
@@ -304,10 +354,11 @@ def undo_summary(result: UndoResult) -> Group:
         return Group(Text(_("Nothing to undo: every pull in the change log has been undone, "
                             "or none has written yet.")))
     if result.dry_run:
-        line = _("Would revert {cells} cell(s) written by pull {pull} in {sheet}.")
+        line = _("Would revert {cells} cell(s) written by the pull of {when} in {sheet}.")
     else:
-        line = _("Reverted {cells} cell(s) written by pull {pull} in {sheet}.")
-    parts: list[Any] = [plain(line.format(cells=len(result.reverted), pull=result.pull,
+        line = _("Reverted {cells} cell(s) written by the pull of {when} in {sheet}.")
+    parts: list[Any] = [plain(line.format(cells=len(result.reverted),
+                                          when=_pull_time(result.pull),
                                           sheet=result.sheet), style="bold")]
     for entry in result.reverted:
         parts.append(plain("  " + _("{cell} (row {row}, {kr}): {change}").format(

@@ -12,17 +12,22 @@ import json
 import re
 from typing import Any
 
-from okrsync.core.andon import Alarm
 from okrsync.core.calendar import Period
 from okrsync.core.forecast import CALL_OUT_BELOW, Forecast, forecast
 from okrsync.core.layout import ALIASES, Column, normalise
 from okrsync.core.okr import KeyResult
 from okrsync.core.plan import Assessment
-from okrsync.core.progress import NotComputable, Status, status_word
+from okrsync.core.progress import (
+    NotComputable,
+    Status,
+    percent_points,
+    status_from_word,
+    status_word,
+)
 from okrsync.core.text import clean
 from okrsync.core.values import format_number
 from okrsync.i18n import Words, _, words
-from okrsync.kr_table import STATUS_ORDER
+from okrsync.kr_table import ACHIEVEMENT, STATUS, STATUS_ORDER, Move
 from okrsync.redact import scrub
 
 _SPARK = "▁▂▃▄▅▆▇█"
@@ -45,9 +50,18 @@ def value(kr: KeyResult, number: float | None) -> str:
 
 
 def percent(achievement: float | NotComputable | None) -> str:
-    if achievement is None or isinstance(achievement, NotComputable):
+    """An achievement as every output shows it (`47%`, one rounding rule:
+    `percent_points`), or `–` without one."""
+    if achievement is None or isinstance(achievement, NotComputable) or achievement != achievement:
         return "–"
-    return f"{achievement * 100:.0f}%"
+    return f"{percent_points(achievement)}%"
+
+
+def points_delta(old: float, new: float) -> str:
+    """The move between two achievements in percentage points, as shown: `+15%p`, `−5%p`
+    (the difference of the whole percentages each shows)."""
+    delta = percent_points(new) - percent_points(old)
+    return f"{'+' if delta >= 0 else '−'}{abs(delta)}%p"
 
 
 def bar(achievement: float | NotComputable, width: int = 10) -> str:
@@ -78,7 +92,7 @@ def status_counts(counts: dict[str, Any], lang: str = "en") -> str:
 
 
 def average(mean: float | None) -> str:
-    return "–" if mean is None or mean != mean else f"{mean * 100:.0f}%"
+    return percent(mean)
 
 
 def heading(period: Period, lang: str) -> str:
@@ -86,7 +100,7 @@ def heading(period: Period, lang: str) -> str:
     t = words(lang)
     return t("{day} · Q{quarter} · {passed} of the year passed").format(
         day=period.as_of.isoformat(), quarter=period.quarter,
-        passed=f"{period.expected * 100:.0f}%")
+        passed=percent(period.expected))
 
 
 def forecast_text(ahead: Forecast | None, lang: str) -> str:
@@ -108,12 +122,6 @@ def called_out(item: Assessment, period: Period) -> Forecast | None:
     if ahead is not None and ahead.achievement_at_year_end < CALL_OUT_BELOW:
         return ahead
     return None
-
-
-def alarm_word(alarm: Alarm, lang: str) -> str:
-    t = words(lang)
-    return {Alarm.REGRESSED: t("regressed"), Alarm.OFF_TRACK: t("fell off track"),
-            Alarm.STALE: t("stale")}[alarm]
 
 
 def call_out_text(ahead: Forecast, lang: str) -> str:
@@ -177,3 +185,53 @@ def cell_value(cell: object, unit: str = "", t: Words | None = None) -> str:
 def logged_unit(column: str) -> str:
     """The change log keeps numbers only; an achievement column's are percentages."""
     return "%" if normalise(column) in ALIASES[Column.ACHIEVEMENT] else ""
+
+
+def field_name(field: str, t: Words) -> str:
+    """What a move is of, as people say it: `3분기 값`, `달성률`, `상태`."""
+    if field.startswith("Q") and field[1:].isdigit():
+        return t("Q{quarter} value").format(quarter=field[1:])
+    if field == ACHIEVEMENT:
+        return t("achievement")
+    if field == STATUS:
+        return t("status")
+    return shown(field)
+
+
+def move_value(field: str, found: float | str | None, kr: KeyResult, lang: str) -> str:
+    """A moved cell's old or new value as the KR shows it: a quarter's value in the KR's
+    unit (`4.2점`, `70%`), an achievement as a whole percent, a status in `lang`."""
+    t = words(lang)
+    if found is None:
+        return t("(empty)")
+    if field == STATUS and (status := status_from_word(str(found))) is not None:
+        return status_word(status, lang)
+    if isinstance(found, float):
+        return percent(found) if field == ACHIEVEMENT else value(kr, found)
+    return shown(found)
+
+
+def _delta(field: str, old: float, new: float, kr: KeyResult) -> str:
+    if field == ACHIEVEMENT:
+        return points_delta(old, new)
+    change = round(new - old, 4)
+    sign = "+" if change >= 0 else "−"
+    if kr.unit == "%":
+        return f"{sign}{format_number(abs(change))}%p"
+    return sign + value(kr, abs(change))
+
+
+def move_text(move: Move, kr: KeyResult, lang: str, named: bool = True) -> str:
+    """One move as a person says it: `3분기 값 55% → 70% (+15%p)`, `달성률 40% → 45%
+    (+5%p)`, `상태 주의 → 순항`; a first value `처음 기록: 70%`. `named=False` leaves out
+    what moved (`주의 → 순항`)."""
+    t = words(lang)
+    name = field_name(move.field, t)
+    new = move_value(move.field, move.new, kr, lang)
+    if move.old is None and move.field != STATUS:
+        first = new if move.field.startswith("Q") else f"{name} {new}"
+        return t("first recorded: {value}").format(value=first)
+    text = f"{move_value(move.field, move.old, kr, lang)} → {new}"
+    if isinstance(move.old, float) and isinstance(move.new, float):
+        text += f" ({_delta(move.field, move.old, move.new, kr)})"
+    return f"{name} {text}" if named else text

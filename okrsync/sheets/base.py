@@ -116,7 +116,9 @@ class SheetBackend(ABC):
     @abstractmethod
     def write(self, writes: Sequence[CellWrite], log: Sequence[LogRecord],
               header_rows: Sequence[int] = ()) -> WriteReport:
-        """Apply the writes and append the log lines of the cells written.
+        """Apply the writes and append the log lines of the cells written (and the lines
+        that are no cell's: what okrsync.logbook remembers). When every write is refused,
+        nothing is written, log lines included.
 
         A backend that can tell re-checks the sheet first: writes to a row whose KR moved,
         to a column whose header (in `header_rows`) changed, or to a cell someone changed

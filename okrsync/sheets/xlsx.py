@@ -282,12 +282,14 @@ class XlsxSheet(SheetBackend):
             if write.fill is not None:
                 cell.fill = PatternFill(fill_type="solid", fgColor="FF" + write.fill)
             applied += 1
+        if writes and not applied:  # every cell refused: nothing is written, no log line
+            return report
         if report.skipped:  # only the cells actually written are logged
             skipped = {a1(row, col) for row, col in report.skipped}
             log = [record for record in log if record.cell not in skipped]
         if log:
             _append_log(self._book, log)
-        if applied or self.output is not None:
+        if applied or log or self.output is not None:
             self._save(self._book)
         return report
 

@@ -55,6 +55,21 @@ def test_the_kr_gets_jiras_number_and_every_output_names_the_unestimated_issue(t
                         "message": "1 unestimated issue(s) (DLV-316) counted as 0 points"}]
 
 
+def test_the_report_and_the_digest_show_the_caveat_the_pull_wrote(tmp_path):
+    config = _dashboard(tmp_path, EN_HEADER)
+    assert runner.invoke(app, ["pull", "-c", str(config), *AS_OF]).exit_code == 0
+    said = "1 unestimated issue(s) (DLV-316) counted as 0 points"
+    table = runner.invoke(app, ["report", "-c", str(config), *AS_OF])
+    assert table.exit_code == 0 and f"row 2 (Delivery): {said}" in table.output
+    markdown = runner.invoke(app, ["report", "-c", str(config), *AS_OF, "-f", "markdown"])
+    assert f"※ {said}" in markdown.output, markdown.output
+    (found,) = json.loads(runner.invoke(app, ["report", "-c", str(config), *AS_OF,
+                                              "-f", "json"]).output)
+    assert found["caveats"] == [said] and found["error"] is None
+    digest = runner.invoke(app, ["digest", "-c", str(config), *AS_OF])
+    assert f"(※ {said})" in digest.output, digest.output
+
+
 def test_a_korean_sheet_says_it_in_korean(tmp_path):
     config = _dashboard(tmp_path, KO_HEADER)
     pulled = runner.invoke(app, ["pull", "-c", str(config), *AS_OF])

@@ -59,7 +59,7 @@ def test_report_json_shape(example):
         "start": 4.0, "target": 4.5,
         "quarters": {"Q1": 4.1, "Q2": 4.2, "Q3": None, "Q4": None},
         "current": 4.2, "achievement": pytest.approx(0.4), "status": "at risk",
-        "jira": None, "metric": None, "error": None,
+        "jira": None, "metric": None, "error": None, "caveats": [],
         # 40% by the end of Q2 (day 182 of 366): 80% by year end, the target in March.
         "forecast": {"achievement_at_year_end": 0.8044, "target_date": "2025-03-30"},
     }

@@ -3,6 +3,7 @@ it and reported on it, the person's (the locale) for the command line's own mess
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -111,12 +112,14 @@ def test_a_stale_kr_is_told_in_the_sheets_language(tmp_path):
 def test_a_korean_locale_gets_korean_messages(example, korean, tmp_path):
     dry = run("pull", "-c", str(example), *AS_OF, "--dry-run")
     assert dry.exit_code == ExitCode.OK
-    assert "변경 사항 (시험 실행)" in dry.output
-    assert "값 26개와 색 31개가 바뀔 예정입니다. 아무것도 쓰지 않았습니다." in dry.output
+    assert "바뀔 값 — 미리 보기(저장하지 않음)" in dry.output
+    assert ("미리 보기(저장하지 않음): okr-dashboard.xlsx [2024 OKR]에서 값 26개가 바뀌고 "
+            "셀 31개의 색이 바뀝니다.") in dry.output
     result = run("pull", "-c", str(example), *AS_OF)
     assert result.exit_code == ExitCode.OK
     assert "K8" in result.output and "(빈 셀) → 55%" in result.output
-    assert "에 값 26개와 색 31개를 썼습니다. KR 9개 (JIRA 연동 4개), 문제 0건." in result.output
+    assert ("에 값 26개를 기록하고 셀 31개에 색을 칠했습니다. KR 9개 (JIRA 연동 4개), 문제 0건."
+            in result.output)
     assert "Wrote" not in result.output
     missing = run("pull", "-c", str(tmp_path / "nowhere.toml"), *AS_OF)
     assert missing.exit_code == ExitCode.USAGE
@@ -218,3 +221,62 @@ def test_problems_made_on_the_search_threads_speak_the_sheets_language(jira, tmp
         english = str(cell(configs["en"], address))
         assert english.startswith("no data · JIRA: "), english
         assert "HTTP 503" in english and "while searching; gave up" in english, english
+
+
+def test_korean_reads_as_a_korean_pm_would_say_it(example, korean, tmp_path):
+    """The wording a PM's read asked for, through the commands people run."""
+    made = run("init", "-c", str(tmp_path / "new.toml"), "--spreadsheet", "new.xlsx",
+               "--export", "jira-export.json")
+    assert "설정 파일 " in made.output and "new.toml을 만들었습니다." in made.output
+    example.write_text(example.read_text(encoding="utf-8")
+                       + '\n[alerts]\nwebhook = "https://hooks.example/okr"\n', encoding="utf-8")
+    example.chmod(0o644)
+    pulled = run("pull", "-c", str(example), *AS_OF, "--dry-run")
+    assert ("okrsync.toml에 웹훅 URL(비밀 정보)이 있는데 이 컴퓨터의 다른 사용자도 읽을 수 "
+            "있습니다") in pulled.output
+    example.chmod(0o600)
+    run("pull", "-c", str(example), "--as-of", "2024-08-13")
+    from tests.commands.test_digest import _jira_moves
+
+    _jira_moves(example.parent, 3)
+    run("pull", "-c", str(example), *AS_OF)
+    history = run("history", "-c", str(example), "--row", "8")
+    assert "(완료율)" in history.output and "done_ratio" not in history.output
+    undone = run("undo", "-c", str(example))
+    assert re.search(r"8월 20일 \d\d:\d\d pull에서 바꾼 셀 \d+개를 되돌렸습니다", undone.output)
+
+
+def test_a_metric_that_does_not_fit_the_unit_echoes_what_was_typed(tmp_path, korean):
+    folder = tmp_path / "ko"
+    folder.mkdir()
+    make_workbook(folder / "okr.xlsx", [
+        KO_HEADER, ["CX실", "만족도", "앱 평점", "김민지", "4점", "4.5점", None, None, None, None,
+                    None, "CX-1", "완료 수"]])
+    (folder / "export.json").write_text('{"issues": []}')
+    config = write_config(folder, "okr.xlsx", "export.json")
+    result = run("pull", "-c", str(config), *AS_OF)
+    assert "'완료 수'는 이슈 개수를 세는 기준이라 '점' 단위 KR에는 쓸 수 없습니다" in result.output
+
+
+def test_overlaps_and_andon_speak_plain_korean(tmp_path, korean):
+    import json
+
+    from tests.helpers import issue
+
+    make_workbook(tmp_path / "okr.xlsx", [
+        KO_HEADER,
+        ["결제실", "안정", "결제 장애 자동 대응 2건 구축", "", 0, 2, None, None, None, None,
+         None, "labels = andon", "완료 수"],
+        ["플랫폼실", "운영", "결제 장애 자동 대응 체계 2건 구축", "", 0, 2, None, None, None,
+         None, None, "E-1", "완료 수"]])
+    export = {"issues": [issue("A-1", "done", "E-1", labels=["andon"]),
+                         issue("A-2", "done", "E-1", labels=["andon"])]}
+    (tmp_path / "export.json").write_text(json.dumps(export))
+    config = write_config(tmp_path, "okr.xlsx", "export.json")
+    overlaps = run("overlaps", "-c", str(config), *AS_OF)
+    assert "겹치는 이슈" in overlaps.output and "예시" in overlaps.output
+    run("pull", "-c", str(config), *AS_OF)
+    export["issues"][0] = issue("A-1", "new", "E-1", labels=["andon"])  # reopened: 완료 → 주의
+    (tmp_path / "export.json").write_text(json.dumps(export))
+    fell = run("pull", "-c", str(config), "--as-of", "2024-08-21")
+    assert "[하락]" in fell.output and "후퇴" not in fell.output and "경보" not in fell.output

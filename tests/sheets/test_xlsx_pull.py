@@ -40,7 +40,7 @@ def test_example_pull_writes_jira_values_achievement_status_and_colors(example):
     # Achievement of manual KRs from typed values; the 3분 KR goes down.
     assert sheet["M5"].value == pytest.approx(0.4)
     assert sheet["M6"].value == pytest.approx(0.45)
-    assert sheet["M10"].value == pytest.approx((2.5 - 1.8) / 1.5)
+    assert sheet["M10"].value == pytest.approx(0.47)  # 46.67%: whole percents, one rule
     assert "%" in sheet["M5"].number_format
     assert sheet["P5"].value == "주의"  # a Korean sheet gets Korean statuses
     assert sheet["P8"].value == "순항"

@@ -326,6 +326,8 @@ class GoogleSheet(SheetBackend):
                 "({account}) may not add to it; nothing was written (okrsync writes nothing "
                 "it cannot log). Give the account edit access to the okrsync log tab, or "
                 "remove its protection.").format(sheet=self.name, account=self.account))
+        if writes and not kept:  # every cell refused: nothing is written, no log line
+            return report
         skipped_cells = {a1(r, c) for r, c in report.skipped}
         lines = [record for record in log if record.cell not in skipped_cells]
         requests_ = self._cell_requests(kept) + self._log_requests(lines)
