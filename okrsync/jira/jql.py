@@ -390,25 +390,38 @@ _FIELDS = {
 }
 
 
+_OPPOSITE = {"=": "!=", "!=": "=", "in": "not in", "not in": "in", "is": "is not",
+             "is not": "is"}
+"""What NOT makes of a clause's operator."""
+
+
 class _Compiler:
     def __init__(self, vocabulary: Vocabulary | None,
                  clauses: Callable[[Clause], Predicate | None] | None) -> None:
         self.vocabulary = vocabulary
         self.clauses = clauses
 
-    def compile(self, node: Node) -> Predicate:
+    def compile(self, node: Node, negated: bool = False) -> Predicate:
+        """`node` as JIRA evaluates it. NOT is pushed down to the clauses, as JIRA reads
+        it: `NOT field = v` is `field != v`, which never matches an empty field."""
         if isinstance(node, Clause):
-            return self._clause(node)
+            return self._clause(node, negated)
         if isinstance(node, Not):
-            inner = self.compile(node.inner)
-            return lambda issue: not inner(issue)
-        parts = [self.compile(part) for part in node.parts]
-        combine: Callable[[Iterator[bool]], bool] = all if isinstance(node, And) else any
+            return self.compile(node.inner, not negated)
+        parts = [self.compile(part, negated) for part in node.parts]
+        every = isinstance(node, And) != negated  # De Morgan
+        combine: Callable[[Iterator[bool]], bool] = all if every else any
         return lambda issue: combine(part(issue) for part in parts)
 
-    def _clause(self, clause: Clause) -> Predicate:
+    def _clause(self, clause: Clause, negated: bool = False) -> Predicate:
         if self.clauses is not None and (answered := self.clauses(clause)) is not None:
-            return answered
+            return (lambda issue: not answered(issue)) if negated else answered
+        if negated and clause.operator in _OPPOSITE:
+            clause = Clause(clause.field, clause.shown, _OPPOSITE[clause.operator],
+                            clause.operand, clause.history)
+        elif negated:
+            inner = self._clause(clause)
+            return lambda issue: not inner(issue)
         field = _FIELDS.get(clause.field)
         if field is None:
             raise KRError(_s(
@@ -525,8 +538,10 @@ def exact_predicate(query: str) -> tuple[Predicate, frozenset[str]] | None:
 _RELATIVE = re.compile(r"^\s*[+-]?\d+\s*[ywdhm](?:\s*[+-]?\d+\s*[ywdhm])*\s*$", re.IGNORECASE)
 """A relative date (`-7d`, `2w 3d`, `-90m`): counted back from the moment JIRA answers."""
 
-UNWATCHED_FIELDS = frozenset({"lastviewed", "watcher", "watchers", "voter", "votes"})
-"""Fields whose values change without the issue's `updated` moving."""
+UNWATCHED_FIELDS = frozenset({"lastviewed", "watcher", "watchers", "voter", "votes",
+                              "category", "projectcategory"})
+"""Fields whose values change without the issue's `updated` moving (a project's category
+is the project's, set by an administrator)."""
 
 FILTER_FIELDS = frozenset({"filter", "savedfilter", "request", "searchrequest"})
 STATUS_FIELDS = frozenset({"status", "statuscategory"})

@@ -115,6 +115,9 @@ class JiraApi(ABC):
         self.http = http
         self.server_time = server_time(info)
         """JIRA's own clock when okrsync connected: every window is measured on it."""
+        self.connected = http.clock()
+        """When okrsync connected, on the run's monotonic clock: how long ago JIRA said
+        `server_time` (time spent since widens a window JIRA counts back from its now)."""
         self._fields: list[dict[str, Any]] | None = None
         self._fields_lock = threading.Lock()
 
@@ -200,17 +203,20 @@ class JiraApi(ABC):
                     chunk = [number for number in chunk if number not in gone]
         return found
 
-    def resolve(self, keys: Sequence[str]) -> dict[str, Resolved | KRError]:
+    def resolve(self, keys: Sequence[str], known: Mapping[str, str] | None = None
+                ) -> dict[str, Resolved | KRError]:
         """What each issue key names now: its id and current key (a key the issue had
         before it moved to another project still resolves), or, for a key JIRA does not
-        know, its words about it. Costs a request per 200 keys, one more for keys JIRA
-        rejects, and one per moved key that cannot be told apart from another."""
+        know, its words about it. `known` (key → id, from an earlier read) tells moved
+        issues apart. Costs a request per 200 keys, one more for keys JIRA rejects, and
+        one per moved key that cannot be told apart from another."""
         result: dict[str, Resolved | KRError] = {}
         for start in range(0, len(keys), KEY_CHUNK):
-            self._resolve(list(keys[start:start + KEY_CHUNK]), result)
+            self._resolve(list(keys[start:start + KEY_CHUNK]), result, known or {})
         return result
 
-    def _resolve(self, asked: list[str], result: dict[str, Resolved | KRError]) -> None:
+    def _resolve(self, asked: list[str], result: dict[str, Resolved | KRError],
+                 known: Mapping[str, str]) -> None:
         while asked:
             try:
                 found = self.ids(f"key in ({listed(asked)})")
@@ -222,8 +228,8 @@ class JiraApi(ABC):
                         result[asked[0]] = KRError(error.message)
                         return
                     middle = len(asked) // 2
-                    self._resolve(asked[:middle], result)
-                    self._resolve(asked[middle:], result)
+                    self._resolve(asked[:middle], result, known)
+                    self._resolve(asked[middle:], result, known)
                     return
                 for key, message in missing.items():
                     result[key] = KRError(message)
@@ -231,11 +237,14 @@ class JiraApi(ABC):
         else:
             return
         by_key = {key.upper(): number for number, key in found.items()}
-        unmatched = [key for key in asked if key not in by_key]
-        others = {number: key for number, key in found.items() if key.upper() not in asked}
         for key in asked:
             if key in by_key:
                 result[key] = Resolved(by_key[key], key)
+            elif known.get(key) in found:  # moved since an earlier read told us its id
+                result[key] = Resolved(known[key], found[known[key]].upper())
+        taken = {r.id for k, r in result.items() if k in asked and isinstance(r, Resolved)}
+        unmatched = [key for key in asked if key not in result]
+        others = {number: key for number, key in found.items() if number not in taken}
         if len(unmatched) == 1 and len(others) == 1:  # one moved issue: it is that one
             number, now = next(iter(others.items()))
             result[unmatched[0]] = Resolved(number, now.upper())

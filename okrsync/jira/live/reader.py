@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import math
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ from okrsync.errors import KRError
 from okrsync.i18n import _s
 from okrsync.jira.jql import dependencies, exact_predicate, without_order_by
 from okrsync.jira.links import IssueKeys, Jql, Link, SavedFilter
-from okrsync.jira.live.api import KEY_CHUNK, Into, JiraApi, Project, missing_keys
+from okrsync.jira.live.api import KEY_CHUNK, MATCH_LIMIT, Into, JiraApi, Project, missing_keys
 from okrsync.jira.live.cache import IssueCache, Site, Snapshot
 from okrsync.jira.live.cursor import ChangesSince, Cursor, FullRead, decide
 from okrsync.jira.live.http import JiraRefused, JiraUnavailable
@@ -143,6 +144,9 @@ class Reader:
             dict(previous.issues) if previous else {}, {},
             dict(stored.aliases) if stored else {}, site)
         self.changed: dict[str, Issue] = {}
+        self.changed_keys: dict[str, str] = {}
+        """Id → key of every issue updated since the last read (on Cloud only those
+        already known are in `changed`, with their fields)."""
         self.statuses_changed: set[str] = set()
         self.projects_changed: set[Project] = set()
         if previous is not None:
@@ -169,8 +173,24 @@ class Reader:
         before = {Project(*p) for p in old.projects}
         after = {Project(*p) for p in new.projects}
         self.projects_changed = before ^ after
-        changed = self.api.search(since.jql, sorted({*self.fields, *self.local_fields}),
-                                  self.into)
+        api = self.api
+        # JIRA counts the window back from when it answers, not from when okrsync
+        # connected: the time spent since (the site's checks, waits) widens it.
+        since = ChangesSince(since.minutes + math.ceil(
+            max(0.0, api.http.clock() - api.connected) / 60))
+        if api.can_match:
+            # Only what is known needs its fields again: the ids are cheap (5,000 a page),
+            # and a site busy elsewhere costs no more than its ids. New members are found
+            # (and read) by the membership checks.
+            found = api.ids(since.jql)
+            self.changed_keys = found
+            known = [n for n in found if n in self.state.issues]
+            changed = api.by_ids(known, self.fields, self.into)
+        else:  # Server / DC: pages hold 1,000 with fields or without; each changed issue
+            # is decided locally against the JQL links, so it needs its fields
+            changed = api.search(since.jql, sorted({*self.fields, *self.local_fields}),
+                                 self.into)
+            self.changed_keys = {issue.id: issue.key for issue in changed}
         self.changed = {issue.id: issue for issue in changed}
         issues = self.state.issues
         if self.statuses_changed:  # a status moved to another category: no issue edited
@@ -182,9 +202,9 @@ class Reader:
                                                          status_category=category)
         issues.update(self.changed)
         anchors = set(self.state.aliases.values())
-        for issue in changed:  # an epic that moved: its new key names it too
-            if issue.id in anchors:
-                self.state.aliases[issue.key] = issue.id
+        for number, key in self.changed_keys.items():  # a moved epic: its new key names it
+            if number in anchors:
+                self.state.aliases[key.upper()] = number
 
     def _answers(self, links: Mapping[Link, bool], queries: Mapping[Link, Query | KRError]
                  ) -> dict[Link, Answer]:
@@ -201,6 +221,10 @@ class Reader:
             counted[query.text] = counted.get(query.text, True) and links[link]
         found: dict[str, Answer] = {}
         incremental = [q for q in by_text.values() if not self._needs_full(q)]
+        if self.api.can_match:  # a big count is cheaper listed (5,000 ids a page) than
+            # matched (1,000 a request)
+            incremental = [q for q in incremental if not (counted[q.text] and len(
+                self._members(q)) > MATCH_LIMIT)]
         for query in by_text.values():
             if query not in incremental:
                 tasks.append(functools.partial(self._query_in_full, query,
@@ -313,6 +337,10 @@ class Reader:
                 site.filters.update(query.filters)
         return site
 
+    def _members(self, query: Query) -> list[str]:
+        assert self.previous is not None
+        return self.previous.members.get(query.member_key(self.site), [])
+
     def _needs_full(self, query: Query) -> bool:
         previous = self.previous
         if previous is None or query.volatile:
@@ -332,15 +360,16 @@ class Reader:
         keys = sorted({key for link in links if isinstance(link, IssueKeys)
                        for key in link.keys})
         aliases = self.state.aliases
-        unknown = [key for key in keys if key not in aliases]
-        if unknown:
+        if keys:  # asked every read (a request per 200 keys): a key can come to name
+            # another issue (its project deleted and made again), or none
             try:
-                resolved = self.api.resolve(unknown)
+                resolved = self.api.resolve(keys, aliases)
             except (JiraRefused, JiraUnavailable) as error:
-                resolved = dict.fromkeys(unknown, _unavailable(error))
+                resolved = dict.fromkeys(keys, _unavailable(error))
             for key, found in resolved.items():
                 if isinstance(found, KRError):
                     children[key] = found
+                    aliases.pop(key, None)
                 else:
                     aliases[key] = aliases[found.key] = found.id
         keys = [key for key in keys if key not in children]
@@ -550,7 +579,8 @@ class Reader:
         """Server / DC: each query's members worked out from the changed issues, where the
         issue's own fields decide the query exactly as JIRA would; one count per group of
         queries checks them (an issue deleted meanwhile shows there). The others, and a
-        group whose count disagrees, are listed by id."""
+        group whose count disagrees, are listed by id; a count the issues cannot decide is
+        asked as a full read asks it, in one page."""
         previous = self.previous
         assert previous is not None
         tasks: list[Task] = []
@@ -562,9 +592,10 @@ class Reader:
                 before = set(previous.members[query.member_key(self.site)]) - set(self.changed)
                 now = {n for n, issue in self.changed.items() if predicate(issue)}
                 decided.append((query, sorted(before | now)))
+            elif counted[query.text]:  # a count needs no members: one page, as in full
+                tasks.append(functools.partial(self._query_in_full, query, True, found))
             else:
-                tasks.append(functools.partial(self._query_by_id, query,
-                                               counted[query.text], found))
+                tasks.append(functools.partial(self._query_by_id, query, False, found))
         for start in range(0, len(decided), GROUP):
             tasks.append(functools.partial(self._check, decided[start:start + GROUP],
                                            counted, found))
@@ -603,7 +634,11 @@ class Reader:
         """Cloud: which known or changed issues each query matches now, in few requests."""
         previous = self.previous
         assert previous is not None
-        candidates = set(self.changed)
+        reach: set[str] | None = set()
+        for query in queries:  # the projects the queries can match in (None: any)
+            reach = None if reach is None or query.projects is None else reach | query.projects
+        candidates = {number for number, key in self.changed_keys.items()
+                      if reach is None or key.rpartition("-")[0].lower() in reach}
         for query in queries:
             candidates |= set(previous.members[query.member_key(self.site)])
         try:
