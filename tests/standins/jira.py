@@ -909,6 +909,17 @@ class JiraStandIn(StandIn):
             if match[2] is not None:
                 found += [raw for key in keys for raw in self._by_epic.get(key, [])]
             return found
+        match = re.fullmatch(rf"key in {listed}", text)
+        if match:  # a key not found falls to the evaluator, which names it as JIRA does
+            found_keys = [self._find(key) for key in re.findall(r'"([^"]+)"', match[1])]
+            if all(raw is not None for raw in found_keys):
+                return list({raw["id"]: raw for raw in found_keys if raw}.values())
+            return None
+        match = re.fullmatch(r'updated >= "-(\d+)m"', text)
+        if match:
+            moment = self.now - timedelta(minutes=int(match[1]))
+            return [raw for raw in self.issues
+                    if _parse_stamp(raw["fields"]["updated"]) >= moment]
         match = re.fullmatch(r"project = (\w+) AND labels = (\w+)", text)
         if match:
             return [raw for raw in self._by_label.get(match[2], [])

@@ -209,6 +209,8 @@ class Sheet:
     protected: list[dict[str, Any]] = field(default_factory=list)
     """ProtectedRange objects as stored (`editors` kept, `requestingUserCanEdit` not: it
     depends on who asks)."""
+    edited: dict[tuple[int, int], Cell | None] | None = None
+    """While one request of a batchUpdate applies: each cell it set, as it was before."""
 
     def properties(self, index: int) -> dict[str, Any]:
         grid = {"rowCount": self.rows, "columnCount": self.columns}
@@ -224,6 +226,8 @@ class Sheet:
         return max((r for (r, _), cell in self.cells.items() if cell), default=-1)
 
     def set(self, row: int, col: int, cell: Cell) -> None:
+        if self.edited is not None and (row, col) not in self.edited:
+            self.edited[(row, col)] = self.cells.get((row, col))
         if cell:
             self.cells[(row, col)] = _display(cell)
         else:
@@ -296,15 +300,16 @@ def parse_range(book: Spreadsheet, text: str) -> tuple[Sheet, int, int, int | No
 def _grid_data(sheet: Sheet, r0: int, c0: int, r1: int | None, c1: int | None) -> dict[str, Any]:
     cells = {(r, c): cell for (r, c), cell in sheet.cells.items()
              if r >= r0 and c >= c0 and (r1 is None or r < r1) and (c1 is None or c < c1)}
-    last_row = max((r for r, _ in cells), default=r0 - 1)
+    last_column: dict[int, int] = {}
+    for r, c in cells:
+        last_column[r] = max(c, last_column.get(r, c))
     rows = []
-    for r in range(r0, last_row + 1):
-        in_row = [c for (rr, c) in cells if rr == r]
-        if not in_row:
+    for r in range(r0, max(last_column, default=r0 - 1) + 1):
+        if r not in last_column:
             rows.append({})
             continue
         rows.append({"values": [copy.deepcopy(cells.get((r, c), {}))
-                                for c in range(c0, max(in_row) + 1)]})
+                                for c in range(c0, last_column[r] + 1)]})
     data: dict[str, Any] = {"rowMetadata": [], "columnMetadata": []}
     if r0:
         data["startRow"] = r0
@@ -650,13 +655,20 @@ class SheetsStandIn(StandIn):
                 raise ApiError(400, f"Invalid requests[{index}]: exactly one kind of request "
                                "must be set", "INVALID_ARGUMENT")
             kind, payload = next(iter(request.items()))
-            before = {id(sheet): dict(sheet.cells) for sheet in work.sheets}
+            cell_wise = kind in ("updateCells", "appendCells", "repeatCell")
+            before = {} if cell_wise else {id(sheet): dict(sheet.cells)
+                                           for sheet in work.sheets}
+            for sheet in work.sheets:
+                sheet.edited = {}
             replies.append(self._apply(work, kind, payload, index))
             for sheet in work.sheets:  # what this request changed: allowed?
-                old = before.get(id(sheet), {})
-                for key in set(old) | set(sheet.cells):
-                    if old.get(key) != sheet.cells.get(key):
-                        _check_edit(work, sheet, key, old.get(key), sheet.cells.get(key),
+                edited, sheet.edited = sheet.edited or {}, None
+                if not cell_wise:  # cells moved (rows inserted): compare them all
+                    old = before.get(id(sheet), {})
+                    edited = {key: old.get(key) for key in set(old) | set(sheet.cells)}
+                for key, was in edited.items():
+                    if was != sheet.cells.get(key):
+                        _check_edit(work, sheet, key, was, sheet.cells.get(key),
                                     account, index, kind)
         book.sheets = work.sheets
         return {"spreadsheetId": book.id, "replies": replies}
