@@ -31,6 +31,9 @@ class SheetConfig(_Section):
     """An .xlsx path (relative to the config file), or a Google spreadsheet id or URL."""
     worksheet: str | None = None
     """The tab's title; default the tab in the URL's #gid=, else the first."""
+    notes: bool = False
+    """Put the evidence behind each JIRA value on its cell (a Google Sheets note, an Excel
+    comment), written with the value."""
 
 
     @field_validator("spreadsheet")

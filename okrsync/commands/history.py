@@ -171,7 +171,9 @@ def _undo(backend: SheetBackend, now: datetime, dry_run: bool) -> UndoResult:
             kind = ValueKind.PERCENT
         else:
             kind = ValueKind.NUMBER
-        writes.append(CellWrite(row, col, True, old, kind, anchor=(kr_col, record.key_result)))
+        # the evidence note told how the undone value came about: it goes with it
+        writes.append(CellWrite(row, col, True, old, kind, anchor=(kr_col, record.key_result),
+                                note=""))
         log.append(LogRecord(now.isoformat(timespec="seconds"), undo_id, record.row,
                              record.key_result, record.cell, record.column, record.new, old,
                              f"{UNDO_SOURCE}{pull}"))

@@ -123,3 +123,18 @@ class CellWrite:
     """New solid background as `RRGGBB`, or None to leave the fill alone."""
     anchor: tuple[int, str] | None = None
     """(column, text) of the KR cell on the same row, for backends that verify rows."""
+    note: str | None = None
+    """The evidence note to put on the cell (a Google Sheets note, an Excel comment); ""
+    removes okrsync's note; None leaves the note alone. A note someone else wrote is never
+    replaced nor removed (`is_okrsync_note`)."""
+
+
+NOTE_SIGNATURE = "okrsync · "
+"""How an evidence note ends: its last line is `okrsync · 2024-11-15 09:00 KST`."""
+
+
+def is_okrsync_note(text: str | None) -> bool:
+    """Whether a cell's note is okrsync's own (or there is none), so it may be replaced."""
+    if not text or not text.strip():
+        return True
+    return text.rstrip().rsplit("\n", 1)[-1].startswith(NOTE_SIGNATURE)

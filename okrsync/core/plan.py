@@ -165,6 +165,7 @@ class _Builder:
                 kind=write.kind if write.set_value else old.kind,
                 fill=write.fill or old.fill,
                 anchor=write.anchor,
+                note=write.note if write.note is not None else old.note,
             )
         self.cells[key] = write
 
@@ -173,15 +174,17 @@ class _Builder:
 
     def value(
         self, kr: KeyResult, col: int, new: float | str | None, kind: ValueKind, source: str,
+        note: str | None = None,
     ) -> bool:
-        """Set an owned cell, unless it already shows `new`, holds a formula or lies inside
-        merged cells (`owned_cell_problems` reports those). Whether it will change."""
+        """Set an owned cell (and its evidence `note`), unless it already shows `new`, holds
+        a formula or lies inside merged cells (`owned_cell_problems` reports those). Whether
+        it will change."""
         old = self.grid.get(kr.row, col)
         merge = self.grid.merge_at(kr.row, col)
         hidden = merge is not None and (merge.row0, merge.col0) != (kr.row, col)
         if hidden or (kr.row, col) in self.grid.formulas or same_value(old, new):
             return False
-        self._merge(CellWrite(kr.row, col, True, new, kind, anchor=self.anchor(kr)))
+        self._merge(CellWrite(kr.row, col, True, new, kind, anchor=self.anchor(kr), note=note))
         unit = "%" if kind is ValueKind.PERCENT else kr.unit if kind is ValueKind.NUMBER else ""
         self.plan.changes.append(Change(
             kr.sheet_row, kr.text, a1(kr.row, col), self.layout.labels[col], old, new, source,
@@ -202,10 +205,12 @@ def plan_pull(
     synced_stamp: str,
     sources: Mapping[int, str],
     lang: str = "en",
+    notes: Mapping[int, str] | None = None,
 ) -> Plan:
     """The writes that bring the sheet in line with `assessments`.
 
-    `sources` names, per 0-based row, where the JIRA value came from (for the log).
+    `sources` names, per 0-based row, where the JIRA value came from (for the log);
+    `notes` the evidence to put on the JIRA value's cell when the value changes.
     A KR with a problem keeps every cell as it is, but for its status cell, which says
     `no data` and the problem. The synced stamp moves only with JIRA's value, so a pull
     that finds nothing new writes nothing.
@@ -220,7 +225,8 @@ def plan_pull(
                 kind = (ValueKind.PERCENT if kr.unit == "%" or (kr.row, col) in grid.percent
                         else ValueKind.NUMBER)
                 changed = builder.value(kr, col, item.jira_value, kind,
-                                        sources.get(kr.row, "JIRA"))
+                                        sources.get(kr.row, "JIRA"),
+                                        (notes or {}).get(kr.row))
                 synced = columns.get(Column.SYNCED)
                 if synced is not None and (changed or is_blank(grid.get(kr.row, synced))):
                     builder.value(kr, synced, synced_stamp, ValueKind.TEXT, "okrsync")

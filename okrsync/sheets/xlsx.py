@@ -36,6 +36,7 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell, MergedCell
+from openpyxl.comments import Comment
 from openpyxl.packaging.custom import CustomPropertyList, StringProperty
 from openpyxl.styles import PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
@@ -43,7 +44,15 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.functions import fromstring
 
-from okrsync.core.grid import CellWrite, Grid, Merge, ValueKind, a1, parse_a1
+from okrsync.core.grid import (
+    CellWrite,
+    Grid,
+    Merge,
+    ValueKind,
+    a1,
+    is_okrsync_note,
+    parse_a1,
+)
 from okrsync.core.layout import HEADER_SEARCH_ROWS
 from okrsync.core.template import Template
 from okrsync.core.values import CellValue
@@ -281,6 +290,8 @@ class XlsxSheet(SheetBackend):
                 _set_value(cell, write.value, write.kind)
             if write.fill is not None:
                 cell.fill = PatternFill(fill_type="solid", fgColor="FF" + write.fill)
+            if write.note is not None:
+                _set_note(cell, write.note)
             applied += 1
         if writes and not applied:  # every cell refused: nothing is written, no log line
             return report
@@ -455,6 +466,10 @@ class XlsxSheet(SheetBackend):
                 sheet.cell(r, col + 1).number_format = "0%"
         sheet.freeze_panes = "D3"
         book.save(self.path)
+
+
+NOTE_AUTHOR = "okrsync"
+"""The author of okrsync's comments, as Excel shows it."""
 
 
 def _same_file(one: Path, other: Path) -> bool:
@@ -682,6 +697,16 @@ def _set_value(cell: Cell, value: float | str | None, kind: ValueKind) -> None:
             cell.number_format = PERCENT_FORMAT
     else:
         cell.value = value
+
+
+def _set_note(cell: Cell, note: str) -> None:
+    """Put okrsync's evidence note on `cell` as an Excel comment (or remove it, for ""),
+    unless the cell has a comment someone else wrote."""
+    current = cell.comment
+    if current is not None and (current.author != NOTE_AUTHOR
+                                or not is_okrsync_note(current.text)):
+        return
+    cell.comment = Comment(note, NOTE_AUTHOR, height=120, width=360) if note else None
 
 
 def _append_log(book: Workbook, log: Sequence[LogRecord]) -> None:

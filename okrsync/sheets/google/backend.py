@@ -45,6 +45,7 @@ from okrsync.sheets.google.cells import (
     column_letters,
     grid_from_data,
     log_cell,
+    notes_of,
 )
 from okrsync.sheets.google.http import GOOGLE_SHEETS, RoutedSession, SheetsHttp, google_policy
 from okrsync.sheets.google.locks import Lock, judge, list_source, locks_of, strict_rules
@@ -52,7 +53,7 @@ from okrsync.sheets.refs import SpreadsheetRef
 
 _CELL_FIELDS = (
     "userEnteredValue,effectiveValue,formattedValue,effectiveFormat.numberFormat,"
-    "userEnteredFormat(backgroundColor,backgroundColorStyle,numberFormat),dataValidation"
+    "userEnteredFormat(backgroundColor,backgroundColorStyle,numberFormat),dataValidation,note"
 )
 _LOCK_FIELDS = ("protectedRanges(range,namedRangeId,description,warningOnly,"
                 "requestingUserCanEdit,unprotectedRanges)")
@@ -114,6 +115,8 @@ class GoogleSheet(SheetBackend):
         self._log_locks: list[Lock] = []
         self._rules: dict[tuple[int, int], dict[str, Any]] = {}
         """Strict data validation rules of the tab's cells."""
+        self._notes: dict[tuple[int, int], str] = {}
+        """The notes of the cells about to be written, as read just before writing."""
 
     @property
     def name(self) -> str:
@@ -274,6 +277,7 @@ class GoogleSheet(SheetBackend):
                 self.ref.id, params={"ranges": ranges, "fields": _DATA_FIELDS}))
         blocks = [block for sheet in data.get("sheets") or [] for block in sheet.get("data") or []]
         now = grid_from_data(blocks, [])
+        self._notes = notes_of(blocks)  # as they are now: only okrsync's are replaced
         report = WriteReport()
         moved = [c for c in columns if any(now.text(r, c) != self._grid.text(r, c)
                                            for r in self._header_rows)]
@@ -407,7 +411,9 @@ class GoogleSheet(SheetBackend):
         """updateCells requests: one per run of adjacent rows in a column with one mask."""
         assert self._grid is not None
         prepared = sorted(
-            ((w.col, w.row, *cell_data(w, (w.row, w.col) in self._grid.percent)) for w in writes),
+            ((w.col, w.row, *cell_data(w, (w.row, w.col) in self._grid.percent,
+                                       self._notes.get((w.row, w.col))))
+             for w in writes),
             key=lambda item: (item[0], item[3], item[1]),
         )
         result: list[dict[str, Any]] = []

@@ -15,7 +15,7 @@ from typing import Any
 
 from gspread.utils import rowcol_to_a1
 
-from okrsync.core.grid import CellWrite, Grid, Merge, ValueKind
+from okrsync.core.grid import CellWrite, Grid, Merge, ValueKind, is_okrsync_note
 from okrsync.core.values import CellValue
 
 MAX_REQUEST_BYTES = 1_900_000
@@ -94,10 +94,28 @@ def grid_from_data(data: Sequence[Mapping[str, Any]], merges: Sequence[Mapping[s
     return Grid(values, grid_merges, frozenset(formulas), frozenset(percent), fills, title)
 
 
-def cell_data(write: CellWrite, is_percent: bool) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """CellData for one write and the field mask it needs."""
+def notes_of(data: Sequence[Mapping[str, Any]]) -> dict[tuple[int, int], str]:
+    """The cells' notes in `GridData` blocks, by 0-based (row, col)."""
+    notes: dict[tuple[int, int], str] = {}
+    for block in data:
+        top, left = block.get("startRow", 0), block.get("startColumn", 0)
+        for r, row in enumerate(block.get("rowData") or [], start=top):
+            for c, cell in enumerate(row.get("values") or [], start=left):
+                if cell and cell.get("note"):
+                    notes[(r, c)] = str(cell["note"])
+    return notes
+
+
+def cell_data(write: CellWrite, is_percent: bool, note: str | None = None
+              ) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """CellData for one write and the field mask it needs; `note` is the note the cell
+    has now: the write's note replaces it only when it is okrsync's own."""
     data: dict[str, Any] = {}
     fields: list[str] = []
+    if write.note is not None and is_okrsync_note(note):
+        fields.append("note")
+        if write.note:
+            data["note"] = write.note
     if write.set_value:
         fields.append("userEnteredValue")
         value = write.value
