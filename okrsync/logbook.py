@@ -6,8 +6,12 @@ The memory travels with the sheet: a pull or digest on a new machine, from cron 
 laptop, knows what was already said. Its lines are log lines like any other (a person can
 read them in the tab, `okrsync history` lists them), told apart by their `pull` column:
 
-    andon-20240820-090000    an alarm raised: `new` is the alarm, `source` its detail
-    digest-20240820-090000   a brief delivered: `new` is the department
+    20240820-090000.123          a pull's changes (`undo-…`: an undo's)
+    andon-20240820-090000.123    an alarm raised: `new` is the alarm, `source` its detail
+    digest-20240820-090000.123   a brief delivered: `new` is the department
+
+A run's id is its time to the millisecond (`run_id`): two pulls in the same second are two
+pulls, each undone on its own. Logs written before say the second only; both read back.
 
 `undo` reverts changes only, and `report --since` and the digest read moves only from
 change lines (`is_change`).
@@ -38,6 +42,24 @@ def logged(text: str) -> str:
     return clean(text)
 
 
+_RUN_TIME = "%Y%m%d-%H%M%S"
+
+
+def run_id(now: datetime, kind: str = "") -> str:
+    """The `pull` column of a run's lines: `kind` and its time to the millisecond."""
+    return f"{kind}{now:{_RUN_TIME}}.{now.microsecond // 1000:03d}"
+
+
+def run_time(pull: str, kind: str = "") -> datetime | None:
+    """When the run with this id ran (its local time, to the second); None for an id that
+    is not a run's (`kind` is the prefix to expect)."""
+    text = pull.removeprefix(kind)[:15]
+    try:
+        return datetime.strptime(text, _RUN_TIME)
+    except ValueError:
+        return None
+
+
 def is_change(record: LogRecord) -> bool:
     """A line recording a cell a pull (or an undo) changed, not a memory line."""
     return not record.pull.startswith((ALARM, DIGEST))
@@ -47,7 +69,7 @@ def alarm_lines(alerts: Sequence[Alert], now: datetime, cells: dict[int, str]
                 ) -> list[LogRecord]:
     """The log lines that remember `alerts` (raised at `now`); `cells` gives each KR's
     Key Result cell by sheet row, to point at in the tab."""
-    pull = f"{ALARM}{now:%Y%m%d-%H%M%S}"
+    pull = run_id(now, ALARM)
     return [LogRecord(now.isoformat(timespec="seconds"), pull, alert.row, alert.key_result,
                       cells.get(alert.row, ""), ALARM_COLUMN, None, alert.alarm.value,
                       alert.detail) for alert in alerts]
@@ -56,7 +78,7 @@ def alarm_lines(alerts: Sequence[Alert], now: datetime, cells: dict[int, str]
 def digest_lines(departments: Sequence[str], now: datetime, what: str) -> list[LogRecord]:
     """The log lines that remember briefs delivered at `now`, one per department;
     `what` says so in the sheet's language, for people reading the tab."""
-    pull = f"{DIGEST}{now:%Y%m%d-%H%M%S}"
+    pull = run_id(now, DIGEST)
     return [LogRecord(now.isoformat(timespec="seconds"), pull, 0, "", "", DIGEST_COLUMN,
                       None, department, what) for department in departments]
 

@@ -31,7 +31,7 @@ from okrsync.i18n import _, _s, set_sheet_language
 from okrsync.jira.links import Link, parse_link
 from okrsync.jira.metrics import Measured, Metric, check_unit, parse_metric
 from okrsync.jira.source import IssueSource
-from okrsync.logbook import alarm_lines, asked_since, last_statuses, logged
+from okrsync.logbook import alarm_lines, asked_since, last_statuses, logged, run_id
 from okrsync.sheets.base import LogRecord, SheetBackend
 from okrsync.workspace import open_sheet, open_source
 
@@ -314,7 +314,7 @@ def _write(
     result.alerts = find_alerts(_remembered(state, config), state.assessments, state.period,
                                 config.alerts.stale_after_days)
     if (plan.writes or result.alerts) and not dry_run:
-        pull_id = now.strftime("%Y%m%d-%H%M%S")
+        pull_id = run_id(now)
         log = [
             LogRecord(now.isoformat(timespec="seconds"), pull_id, c.row, c.key_result, c.cell,
                       c.column, c.old, c.new, c.source)

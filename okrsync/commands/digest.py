@@ -19,11 +19,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from enum import StrEnum
 
 from okrsync.commands.common import known_department, shared_name
 from okrsync.config import Config, Webhook
-from okrsync.core.andon import Alarm
+from okrsync.core.andon import Alarm, Why
 from okrsync.core.calendar import Period
 from okrsync.core.forecast import Forecast, forecast
 from okrsync.core.plan import Assessment
@@ -43,21 +42,6 @@ ATTENTION = 5
 """At most this many lines lead the brief."""
 NO_DEPARTMENT = "–"
 """How the change log names the department of KRs that have none."""
-
-
-class Why(StrEnum):
-    """Why a KR needs attention this week, most urgent first."""
-
-    OFF_TRACK = "off-track"
-    """Newly off track (위험)."""
-    REGRESSED = "regressed"
-    """Its achievement went down."""
-    STALLED = "stalled"
-    """No move for `stalled_weeks`."""
-    OWED = "owed"
-    """A manual KR whose value for this quarter is not in yet."""
-    BELOW_TARGET = "below target"
-    """Heading below its target by the year's end, at its own pace."""
 
 
 @dataclass(frozen=True)

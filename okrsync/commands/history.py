@@ -14,12 +14,12 @@ from okrsync.core.plan import same_value
 from okrsync.environment import Environment
 from okrsync.errors import ExitCode
 from okrsync.i18n import _
-from okrsync.logbook import is_change
+from okrsync.logbook import is_change, run_id, run_time
 from okrsync.sheets.base import LogRecord, SheetBackend
 from okrsync.workspace import locked, open_sheet
 
 UNDO_PULL = "undo-"
-"""How an undo's lines are marked in the log's `pull` column (`undo-20240820-090000`)."""
+"""How an undo's lines are marked in the log's `pull` column (`undo-20240820-090000.123`)."""
 UNDO_SOURCE = "undo of pull "
 """How an undo's lines name the pull they revert, in the log's `source` column."""
 
@@ -47,17 +47,16 @@ def history(env: Environment, config: Config, kr: str | None = None, row: int | 
 
 def _when(record: LogRecord) -> float | None:
     """When a log line was written, as a timestamp: its time (ISO 8601, with or without
-    an offset), else the time in its pull's id (`20240820-090000`); None when neither
+    an offset), else the time in its pull's id (`20240820-090000.123`); None when neither
     reads (a person's edit)."""
-    for text, form in ((record.time, None), (record.pull.removeprefix(UNDO_PULL),
-                                              "%Y%m%d-%H%M%S")):
-        try:
-            moment = (datetime.fromisoformat(text) if form is None
-                      else datetime.strptime(text, form))
-            return moment.timestamp()  # a time without an offset is local, as written
-        except (ValueError, OverflowError, OSError):
-            continue
-    return None
+    try:
+        moment: datetime | None = datetime.fromisoformat(record.time)
+    except ValueError:
+        moment = run_time(record.pull, UNDO_PULL if record.pull.startswith(UNDO_PULL) else "")
+    try:
+        return None if moment is None else moment.timestamp()  # without an offset: local
+    except (OverflowError, OSError):
+        return None
 
 
 def last_pull(records: list[LogRecord]) -> str | None:
@@ -155,7 +154,7 @@ def _undo(backend: SheetBackend, now: datetime, dry_run: bool) -> UndoResult:
     columns, owned = _owned(grid, layout)
     writes: list[CellWrite] = []
     log: list[LogRecord] = []
-    undo_id = f"{UNDO_PULL}{now:%Y%m%d-%H%M%S}"
+    undo_id = run_id(now, UNDO_PULL)
     for record in reversed([r for r in records if r.pull == pull]):
         if (refusal := _refusal(record, grid, layout, columns, owned)) is not None:
             result.refused.append((record, refusal))

@@ -145,3 +145,18 @@ def is_stale(kr: KeyResult, status: Status, period: Period, stale_after_days: in
     """No value yet for the current quarter, more than `stale_after_days` into it."""
     return (status is not Status.DONE and (kr.current_quarter or 0) < period.quarter
             and period.days_into_quarter > stale_after_days)
+
+
+class Why(StrEnum):
+    """Why a KR needs attention this week, most urgent first."""
+
+    OFF_TRACK = "off-track"
+    """Newly off track (위험)."""
+    REGRESSED = "regressed"
+    """Its achievement went down."""
+    STALLED = "stalled"
+    """No move for `stalled_weeks`."""
+    OWED = "owed"
+    """A manual KR whose value for this quarter is not in yet."""
+    BELOW_TARGET = "below target"
+    """Heading below its target by the year's end, at its own pace."""

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from okrsync.alerts import alarm_word
 from okrsync.chat import Line, Message, Owner, Section
-from okrsync.core.andon import Alarm
+from okrsync.core.andon import Alarm, Why
 from okrsync.core.progress import NotComputable, status_word
 from okrsync.i18n import _, words
 from okrsync.kr_table import ACHIEVEMENT, STATUS, STATUS_ORDER, Move, record
@@ -32,7 +32,7 @@ from okrsync.render.text import (
 )
 
 if TYPE_CHECKING:
-    from okrsync.commands.digest import DepartmentBrief, DigestResult, News, Why
+    from okrsync.commands.digest import DepartmentBrief, DigestResult, News
 
 
 def _title(result: DigestResult) -> str:
@@ -96,8 +96,6 @@ def _alarms(result: DigestResult, news: News) -> str:
 
 
 def _attention_line(result: DigestResult, why: Why, news: News, department: bool) -> Line:
-    from okrsync.commands.digest import Why
-
     lang = result.language
     t = words(lang)
     item = news.item

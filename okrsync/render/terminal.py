@@ -7,7 +7,6 @@ with control characters made visible and secrets removed (`plain`).
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +23,7 @@ from okrsync.core.okr import KeyResult
 from okrsync.core.progress import Status, status_word
 from okrsync.i18n import _, words
 from okrsync.kr_table import frame, overall, rollup
-from okrsync.logbook import ALARM, DIGEST
+from okrsync.logbook import ALARM, DIGEST, run_time
 from okrsync.render.documents import moves_of
 from okrsync.render.text import (
     average,
@@ -341,9 +340,8 @@ def _metric_name(metric: str) -> str:
 
 def _pull_time(pull: str) -> str:
     """A pull as people name it, by when it ran: `8/20 23:36` (`8월 20일 23:36`)."""
-    try:
-        when = datetime.strptime(pull, "%Y%m%d-%H%M%S")
-    except ValueError:
+    when = run_time(pull)
+    if when is None:
         return pull
     return _("{month}/{day} {time}").format(month=when.month, day=when.day,
                                             time=f"{when:%H:%M}")

@@ -166,6 +166,30 @@ def test_history_and_undo(tmp_path):
     assert any(str(row[8]).startswith("undo of pull ") for row in log[1:])
 
 
+def test_two_pulls_in_the_same_second_are_undone_one_at_a_time(tmp_path):
+    """A run is known by its time to the millisecond: the second pull of a script that
+    pulls twice in a row is undone alone, the first one's values stay."""
+    from dataclasses import replace
+    from datetime import datetime, timedelta, timezone
+
+    from okrsync.commands.history import undo
+    from okrsync.environment import Environment
+    from okrsync.sync import run_pull
+
+    first = datetime(2024, 8, 20, 9, 0, 0, 120_000, tzinfo=timezone(timedelta(hours=9)))
+    config = load_config(_team(tmp_path, 3))
+    def at(moment: datetime) -> Environment:
+        return replace(Environment.from_system(), clock=lambda: moment)
+
+    run_pull(config, env=at(first))
+    config = load_config(_team(tmp_path, 7))
+    run_pull(config, env=at(first + timedelta(milliseconds=400)))
+    assert load_workbook(tmp_path / "okr.xlsx").active["I2"].value == pytest.approx(0.7)
+    result = undo(at(first + timedelta(seconds=5)), config)
+    assert {r.cell for r in result.reverted} >= {"I2"} and not result.refused
+    assert load_workbook(tmp_path / "okr.xlsx").active["I2"].value == pytest.approx(0.3)
+
+
 def test_report_since_shows_what_moved(tmp_path):
     config = _team(tmp_path, 7)
     run("pull", "-c", str(config), *AS_OF)
