@@ -165,7 +165,7 @@ def _same_year(grid: Grid, layout: Layout, period: Period) -> None:
 
 def load_state(
     config: Config,
-    as_of: date,
+    as_of: date | None,
     *,
     env: Environment,
     with_jira: bool,
@@ -174,10 +174,11 @@ def load_state(
     full: bool = False,
     only: Callable[[KeyResult], bool] | None = None,
 ) -> tuple[SheetState, dict[int, str]]:
-    """Read and assess the sheet; with JIRA, put fresh values in the current quarter
-    (`full`: read JIRA in full, whatever the cache holds). With `only`, JIRA is asked
-    about those KRs alone, for the evidence behind their numbers (fresh, with each
-    issue's summary)."""
+    """Read and assess the sheet as of `as_of` (default: today in `[okr] timezone`); with
+    JIRA, put fresh values in the current quarter (`full`: read JIRA in full, whatever
+    the cache holds). With `only`, JIRA is asked about those KRs alone, for the evidence
+    behind their numbers (fresh, with each issue's summary)."""
+    as_of = env.today(as_of, config.okr.zone)
     period = Period.at(as_of, config.okr.fiscal_year_start_month)
     if config.okr.year is not None and config.okr.year != period.year.label:
         raise ConfigError(_(
@@ -293,7 +294,7 @@ def run_pull(
     `env` is where it runs (default: this process's terminal, folders and clock)."""
     env = env or Environment.from_system()
     now = env.now(as_of, config.okr.zone)
-    state, sources = load_state(config, as_of or now.date(), env=env, with_jira=True,
+    state, sources = load_state(config, as_of, env=env, with_jira=True,
                                 output=output, force=force, full=full)
     try:
         return _write(config, state, sources, as_of, now, dry_run)

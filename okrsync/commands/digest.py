@@ -212,8 +212,7 @@ def digest(
 
 def _digest(env: Environment, config: Config, as_of: date | None, since: date | None,
             department: str | None, post: bool) -> DigestResult:
-    zone = config.okr.zone
-    state, _sources = load_state(config, env.today(as_of, zone), env=env, with_jira=False)
+    state, _sources = load_state(config, as_of, env=env, with_jira=False)
     try:
         records = state.backend.read_log()
         windows: dict[str, Window] = {}

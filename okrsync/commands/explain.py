@@ -85,7 +85,7 @@ def explain(env: Environment, config: Config, *, row: int | None = None,
     if (row is None) == (text is None):
         raise ConfigError(_("give the KR to explain with --row ROW or --kr TEXT"))
     wanted = _wanted(row, text)
-    state, _sources = load_state(config, env.today(as_of), env=env, with_jira=True,
+    state, _sources = load_state(config, as_of, env=env, with_jira=True,
                                  only=wanted)
     try:
         items = [_explained(item, state.measured.get(item.kr.row), state.source,

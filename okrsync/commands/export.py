@@ -95,7 +95,7 @@ def export(env: Environment, config: Config, *, output: Path | None = None,
     if not output.parent.is_dir():
         raise SourceError(_("--output: the folder {folder} does not exist").format(
             folder=output.parent))
-    state, _sources = load_state(config, env.today(as_of), env=env, with_jira=False)
+    state, _sources = load_state(config, as_of, env=env, with_jira=False)
     state.close()
     wanted: dict[Link, set[Metric]] = {}
     problems: list[tuple[str, str]] = []

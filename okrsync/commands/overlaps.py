@@ -81,7 +81,7 @@ def shared_issues(issues: dict[int, tuple[KeyResult, dict[str, str]]]) -> list[S
 def overlaps(env: Environment, config: Config, *, as_of: date | None = None,
              threshold: float = 85.0) -> Overlaps:
     """KR pairs of different departments that count the same issues or read alike."""
-    state, _sources = load_state(config, env.today(as_of, config.okr.zone), env=env,
+    state, _sources = load_state(config, as_of, env=env,
                                  with_jira=False)
     state.close()
     krs = [a.kr for a in state.assessments]

@@ -53,7 +53,7 @@ def report(
 ) -> ReportResult:
     """The sheet assessed as of a date, filtered; with `since`, only the KRs that moved;
     with `kr`, only the KRs whose text contains it, with their descriptions."""
-    state, _sources = load_state(config, env.today(as_of, config.okr.zone), env=env,
+    state, _sources = load_state(config, as_of, env=env,
                                  with_jira=False)
     try:
         moved = (moved_since(state.backend.read_log(), since.isoformat(), state.layout)

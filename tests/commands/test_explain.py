@@ -72,3 +72,24 @@ def test_live_jira_shows_the_search_and_a_link_to_it(tmp_path, monkeypatch, clou
     assert [(i["key"], i["summary"], i["done"]) for i in found["issues"]] == [
         ("ST-1", "ST-1 work", True), ("ST-2", "ST-2 work", True), ("ST-3", "ST-3 work", False)]
     assert found["arithmetic"] == "3 issue(s)"
+
+
+def test_explain_works_on_the_teams_day_as_the_pull_does(tmp_path):
+    """At 00:30 on 1 January in Seoul (15:30 UTC the day before) the pull already works in
+    the new year and quarter; so does explain, for the same `[okr] timezone`."""
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from okrsync.commands.explain import explain
+    from okrsync.config import load_config
+    from okrsync.environment import Environment
+    from okrsync.sync import run_pull
+
+    config = _dashboard(tmp_path, EN_HEADER)
+    config.write_text(config.read_text() + '[okr]\ntimezone = "Asia/Seoul"\n')
+    env = replace(Environment.from_system(),
+                  clock=lambda: datetime(2024, 12, 31, 15, 30, tzinfo=UTC))
+    pulled = run_pull(load_config(config), env=env, dry_run=True)
+    explained = explain(env, load_config(config), row=2)
+    assert pulled.state.period.quarter == explained.period.quarter == 1
+    assert pulled.state.period.year.label == explained.period.year.label == 2025
