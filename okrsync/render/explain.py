@@ -16,8 +16,9 @@ from okrsync.i18n import words
 from okrsync.jira.links import IssueKeys, Jql, Link
 from okrsync.jira.metrics import Measured
 from okrsync.jira.model import Issue, field_name
+from okrsync.kr_table import record
 from okrsync.render.terminal import plain
-from okrsync.render.text import markdown_text, percent, to_json
+from okrsync.render.text import markdown_text, to_json
 
 if TYPE_CHECKING:
     from okrsync.commands.explain import ExplainResult, Explanation
@@ -34,12 +35,17 @@ def _link_kind(link: Link | None, lang: str) -> str:
     return t("the issues of saved filter {id}").format(id=link.id)
 
 
-def _value(issue: Issue, measured: Measured) -> str:
-    """The value the metric reads on the issue: its points, the summed field, or `–`."""
+def _number(issue: Issue, measured: Measured) -> float | None:
+    """The value the metric reads on the issue (its points, the summed field), if any."""
     name = measured.field
-    if name is None:
+    return None if name is None else issue.points.get(name, issue.numbers.get(field_name(name)))
+
+
+def _value(issue: Issue, measured: Measured) -> str:
+    """`_number` as shown: `–` for none, nothing for a metric that reads no field."""
+    if measured.field is None:
         return ""
-    found = issue.points.get(name, issue.numbers.get(field_name(name)))
+    found = _number(issue, measured)
     return "–" if found is None else format_number(found)
 
 
@@ -127,23 +133,21 @@ def explain_markdown(result: ExplainResult) -> str:
 
 
 def explain_json(result: ExplainResult) -> str:
-    """One object per KR (keys in English, texts in the sheet's language)."""
+    """One object per KR: the KR as the JSON report shows it (`achievement` a fraction,
+    `error` why there is no data), with the evidence added: the search, the value JIRA
+    gave, the arithmetic, and every issue with the number the metric read on it."""
     out = []
     for item in result.items:
-        kr, measured = item.kr, item.measured
+        measured = item.measured
         out.append({
-            "row": kr.sheet_row, "key_result": kr.text, "link": kr.link or None,
+            **record(item.assessment, result.period),
             "metric": str(item.metric) if item.metric else None, "jql": item.query,
             "url": item.url, "value": measured.value if measured else None,
             "arithmetic": measured.arithmetic if measured else None,
-            "caveats": list(measured.caveats) if measured else [],
-            "achievement": percent(item.assessment.achievement),
             "achievement_arithmetic": item.achievement,
-            "status": item.assessment.status.value,
-            "problems": list(item.assessment.problems),
             "issues": [{"key": i.key, "summary": i.summary, "status": i.status,
                         "status_category": i.status_category, "done": i.done,
-                        "value": _value(i, measured) or None}
+                        "value": _number(i, measured)}
                        for i in sorted(measured.issues, key=_order)] if measured else [],
         })
     return to_json(out) + "\n"

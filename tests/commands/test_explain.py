@@ -38,7 +38,9 @@ def test_every_issue_the_arithmetic_and_the_caveat_are_shown(tmp_path):
     assert [i["key"] for i in data[0]["issues"]] == ["DLV-310", "DLV-311", "DLV-316",
                                                       "DLV-317"]
     assert data[0]["value"] == pytest.approx(70.0)
-    assert [i["value"] for i in data[0]["issues"]] == ["5", "3", "–", "2"]
+    assert [i["value"] for i in data[0]["issues"]] == [5, 3, None, 2]
+    assert data[0]["achievement"] == pytest.approx(0.7)  # a fraction, as in report JSON
+    assert data[0]["caveats"] == ["1 unestimated issue(s) (DLV-316) counted as 0 points"]
     assert data[0]["caveats"] == ["1 unestimated issue(s) (DLV-316) counted as 0 points"]
 
 
