@@ -53,8 +53,10 @@ from okrsync.sheets.refs import SpreadsheetRef
 
 _CELL_FIELDS = (
     "userEnteredValue,effectiveValue,formattedValue,effectiveFormat.numberFormat,"
-    "userEnteredFormat(backgroundColor,backgroundColorStyle,numberFormat),dataValidation,note"
+    "userEnteredFormat(backgroundColor,backgroundColorStyle,numberFormat)"
 )
+"""What a cell is read for; a read of the tab adds its validation rule (`_take_locks`),
+the check before writing its note (only okrsync's own note is replaced)."""
 _LOCK_FIELDS = ("protectedRanges(range,namedRangeId,description,warningOnly,"
                 "requestingUserCanEdit,unprotectedRanges)")
 """How a team locks a tab down: read with its cells (and their dataValidation)."""
@@ -62,14 +64,14 @@ _STRUCTURE_FIELDS = (
     "spreadsheetId,properties.title,"
     "sheets(properties(sheetId,title,index,gridProperties(rowCount,columnCount)),merges)"
 )
-_DATA_FIELDS = f"sheets(data(startRow,startColumn,rowData(values({_CELL_FIELDS}))))"
+_DATA_FIELDS = f"sheets(data(startRow,startColumn,rowData(values({_CELL_FIELDS},note))))"
 _SHEET_FIELDS = (
     f"namedRanges(namedRangeId,range),sheets(properties(sheetId,title),{_LOCK_FIELDS},"
-    f"data(startRow,startColumn,rowData(values({_CELL_FIELDS}))))"
+    f"data(startRow,startColumn,rowData(values({_CELL_FIELDS},dataValidation))))"
 )
 _COMBINED_FIELDS = (
     f"namedRanges(namedRangeId,range),sheets(properties(sheetId,title),merges,{_LOCK_FIELDS},"
-    f"data(startRow,startColumn,rowData(values({_CELL_FIELDS}))))"
+    f"data(startRow,startColumn,rowData(values({_CELL_FIELDS},dataValidation))))"
 )
 
 
