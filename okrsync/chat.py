@@ -274,13 +274,11 @@ def payloads(webhook: Webhook, message: Message, owners: Mapping[str, str]
     return FORMATS[webhook.chat](owners).payloads(message)
 
 
-def webhook_policy(sleep: Callable[[float], None] | None = None,
-                   clock: Callable[[], float] | None = None) -> RetryPolicy:
-    """The webhook's retry policy: three tries, 1 s then 2 s apart, within 20 s. Its
-    waits use `sleep` and `clock` (default: the run's, okrsync.net.policy.waiting)."""
-    return RetryPolicy(max_seconds=20.0, first_wait=1.0, cap=4.0, jitter=(1.0, 1.0),
-                       service="the alert webhook", setting="the webhook's retry time",
-                       max_tries=ATTEMPTS, sleep=sleep, clock=clock)
+WEBHOOK_POLICY = RetryPolicy(max_seconds=20.0, first_wait=1.0, cap=4.0, jitter=(1.0, 1.0),
+                             service="the alert webhook", setting="the webhook's retry time",
+                             max_tries=ATTEMPTS)
+"""Three tries, 1 s then 2 s apart, within 20 s, waiting on the run's clock
+(okrsync.net.policy.waiting)."""
 
 
 class _Refused(Exception):
@@ -291,7 +289,6 @@ class _Refused(Exception):
 
 def deliver(
     webhook: Webhook, message: Message, owners: Mapping[str, str] | None = None, *,
-    sleep: Callable[[float], None] | None = None, policy: RetryPolicy | None = None,
     deadline: Deadline | None = None,
 ) -> str | None:
     """Post `message` to `webhook` in its chat tool's format; None when every part was
@@ -325,9 +322,8 @@ def deliver(
     try:
         for number, body in enumerate(bodies, 1):
             if number > 1 and style.pause:
-                (sleep or run_waits().sleep)(style.pause)
-            problem = _attempt(functools.partial(send, body), classify,
-                               policy or webhook_policy(sleep), sleep, deadline)
+                run_waits().sleep(style.pause)
+            problem = _attempt(functools.partial(send, body), classify, deadline)
             if problem is not None:
                 return problem if len(bodies) == 1 else _("part {number} of {parts}: "
                                                           "{problem}").format(
@@ -338,12 +334,11 @@ def deliver(
 
 
 def _attempt(send: Callable[[], None], classify: Callable[[BaseException], Failure | None],
-             policy: RetryPolicy, sleep: Callable[[float], None] | None,
              deadline: Deadline | None) -> str | None:
     import requests
 
     try:
-        policy.run(send, classify, "posting", sleep=sleep, deadline=deadline)
+        WEBHOOK_POLICY.run(send, classify, "posting", deadline=deadline)
     except GaveUp as gave_up:
         return (f"HTTP {gave_up.failure.status}" if gave_up.failure.status
                 else gave_up.error.__class__.__name__)
