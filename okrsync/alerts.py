@@ -8,20 +8,13 @@ nothing new posts nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from okrsync.chat import Line, Message, Owner, Section, deliver
 from okrsync.config import Webhook
-from okrsync.core.andon import Alarm, Alert
-from okrsync.i18n import Words, _, words
+from okrsync.core.andon import Alert, alarm_word
+from okrsync.i18n import _, words
 from okrsync.net.deadline import Deadline
-from okrsync.net.policy import RetryPolicy
-
-
-def alarm_word(alarm: Alarm, t: Words) -> str:
-    """The alarm as people read it (`[하락]`, `[위험 진입]`, `[값 미입력]`) in `t`'s language."""
-    return {Alarm.REGRESSED: t("regressed"), Alarm.OFF_TRACK: t("off-track"),
-            Alarm.STALE: t("stale")}[alarm]
 
 
 def alert_message(alerts: Sequence[Alert], sheet: str, lang: str = "en") -> Message:
@@ -40,14 +33,13 @@ def alert_message(alerts: Sequence[Alert], sheet: str, lang: str = "en") -> Mess
 
 
 def post_alerts(
-    webhook: Webhook, alerts: Sequence[Alert], sheet: str,
-    sleep: Callable[[float], None] | None = None, *, owners: Mapping[str, str] | None = None,
-    policy: RetryPolicy | None = None, deadline: Deadline | None = None, lang: str = "en",
+    webhook: Webhook, alerts: Sequence[Alert], sheet: str, *,
+    owners: Mapping[str, str] | None = None, deadline: Deadline | None = None,
+    lang: str = "en",
 ) -> str | None:
     """Post the alerts in the sheet's language `lang`; None when delivered, else a warning
     to show (in the person's language; never the URL)."""
-    problem = deliver(webhook, alert_message(alerts, sheet, lang), owners, sleep=sleep,
-                      policy=policy, deadline=deadline)
+    problem = deliver(webhook, alert_message(alerts, sheet, lang), owners, deadline=deadline)
     if problem is None:
         return None
     return _("the alert webhook did not take the alerts ({problem}); the pull itself is "

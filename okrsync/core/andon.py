@@ -31,7 +31,7 @@ from okrsync.core.progress import (
     status_from_word,
     status_word,
 )
-from okrsync.i18n import _s, sheet_language
+from okrsync.i18n import Words, _s, sheet_language
 
 
 class Alarm(StrEnum):
@@ -41,6 +41,13 @@ class Alarm(StrEnum):
     """The KR is off track and was not before."""
     STALE = "stale"
     """No value yet for the current quarter, well into it."""
+
+
+def alarm_word(alarm: Alarm, t: Words) -> str:
+    """The alarm as people read it (`하락`, `위험 진입`, `값 미입력`; as `--fail-on` names it
+    in English) in `t`'s language."""
+    return {Alarm.REGRESSED: t("regressed"), Alarm.OFF_TRACK: t("off-track"),
+            Alarm.STALE: t("stale")}[alarm]
 
 
 RANK = {Status.DONE: 0, Status.ON_TRACK: 1, Status.AT_RISK: 2, Status.OFF_TRACK: 3}

@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Group
 from rich.text import Text
 
-from okrsync.alerts import alarm_word
 from okrsync.chat import Line, Message, Owner, Section
-from okrsync.core.andon import Alarm, Why
+from okrsync.core.andon import Alarm, Why, alarm_word
 from okrsync.core.progress import NotComputable, status_word
 from okrsync.i18n import _, words
 from okrsync.kr_table import ACHIEVEMENT, STATUS, STATUS_ORDER, Move, record

@@ -7,6 +7,7 @@ with control characters made visible and secrets removed (`plain`).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
@@ -17,11 +18,11 @@ from rich.table import Table
 from rich.text import Text
 
 from okrsync.commands.history import UNDO_SOURCE
-from okrsync.core.andon import Alarm
+from okrsync.core.andon import Alarm, alarm_word
 from okrsync.core.forecast import CALL_OUT_BELOW, forecast
 from okrsync.core.okr import KeyResult
 from okrsync.core.progress import Status, status_word
-from okrsync.i18n import _, words
+from okrsync.i18n import Words, _, words
 from okrsync.kr_table import frame, overall, rollup
 from okrsync.logbook import ALARM, DIGEST, run_time
 from okrsync.render.documents import moves_of
@@ -49,7 +50,8 @@ if TYPE_CHECKING:
     from okrsync.commands.overlaps import Overlaps
     from okrsync.commands.pull import PullResult
     from okrsync.commands.report import ReportResult
-    from okrsync.sync import Pull
+    from okrsync.core.plan import Assessment
+    from okrsync.sync import Problem, Pull
 
 STATUS_STYLE = {
     Status.DONE: "bold green",
@@ -128,25 +130,13 @@ def report_table(result: ReportResult) -> Group:
     parts.append(plain(t("Total: {count} KRs, average {average} — {statuses}").format(
         count=total["krs"], average=average(total["average"]),
         statuses=status_counts(total, lang)), style="bold"))
-    heads_up = [(item, ahead) for item in assessments if (ahead := called_out(item, period))]
-    if heads_up:
-        parts.append(Text(t("Heading below {limit} by year end (↘):").format(
-            limit=percent(CALL_OUT_BELOW)), style="bold yellow"))
-        for item, ahead in heads_up:
-            parts.append(plain("  " + t("row {row} ({kr}): {text}").format(
-                row=item.kr.sheet_row, kr=item.kr.text, text=call_out_text(ahead, lang))))
-    problems = [(a.kr, p) for a in assessments for p in a.problems]
-    if problems:
-        parts.append(Text(t("Problems:"), style="bold red"))
-        for kr, problem in problems:
-            parts.append(plain("  " + t("row {row} ({kr}): {text}").format(
-                row=kr.sheet_row, kr=kr.text, text=problem)))
-    caveats = [(a.kr, c) for a in assessments for c in a.caveats]
-    if caveats:
-        parts.append(Text(t("Caveats (the value stands; good to know):"), style="bold"))
-        for kr, caveat in caveats:
-            parts.append(plain("  " + t("row {row} ({kr}): {text}").format(
-                row=kr.sheet_row, kr=kr.text, text=caveat)))
+    parts += _by_row(t("Heading below {limit} by year end (↘):").format(
+        limit=percent(CALL_OUT_BELOW)), "bold yellow", t,
+        [(item.kr.sheet_row, item.kr.text, call_out_text(ahead, lang))
+         for item in assessments if (ahead := called_out(item, period))])
+    parts += _by_row(t("Problems:"), "bold red", t, [
+        (a.kr.sheet_row, a.kr.text, p) for a in assessments for p in a.problems])
+    parts += _caveats(assessments, t)
     if result.since is not None:
         parts.append(moved_since(result))
     return Group(*parts)
@@ -180,20 +170,15 @@ def pull_summary(done: PullResult, quiet: bool = False) -> Group:
                           plain(f"{cell_value(change.old, change.unit)} → "
                                 f"{cell_value(change.new, change.unit)}"))
         parts.append(table)
-    if result.problems:
-        parts.append(Text(_("Problems (these KRs were skipped or kept their old value):"),
-                          style="bold red"))
-        for problem in result.problems:
-            parts.append(plain("  " + _("row {row} ({kr}): {text}").format(
-                row=problem.row, kr=problem.key_result, text=problem.message)))
-    if (caveats := _caveats(result)) and not quiet:
-        parts.append(Text(_("Caveats (the value stands; good to know):"), style="bold"))
-        parts += caveats
+    parts += _by_row(_("Problems (these KRs were skipped or kept their old value):"),
+                     "bold red", _, _problems(result.problems))
+    if not quiet:
+        parts += _caveats(result.state.assessments, _)
     if result.alerts:
         parts.append(Text(_("Andon — KRs that need attention:"), style="bold yellow"))
         for alert in result.alerts:
             parts.append(plain("  " + _("row {row} ({kr}) [{alarm}]: {detail}").format(
-                row=alert.row, kr=alert.key_result, alarm=_alarm(alert.alarm),
+                row=alert.row, kr=alert.key_result, alarm=alarm_word(alert.alarm, _),
                 detail=alert.detail)))
     for warning in done.warnings:
         parts.append(plain(_("warning: {message}").format(message=warning), style="yellow"))
@@ -202,18 +187,25 @@ def pull_summary(done: PullResult, quiet: bool = False) -> Group:
     return Group(*parts)
 
 
-def _caveats(result: Pull) -> list[Text]:
+def _by_row(title: str, style: str, t: Words, lines: Sequence[tuple[int, str, str]]
+            ) -> list[Text]:
+    """A titled list of `row R (KR): text` lines; nothing when there are none."""
+    if not lines:
+        return []
+    return [Text(title, style=style), *(plain("  " + t("row {row} ({kr}): {text}").format(
+        row=row, kr=kr, text=text)) for row, kr, text in lines)]
+
+
+def _problems(problems: Sequence[Problem]) -> list[tuple[int, str, str]]:
+    return [(p.row, p.key_result, p.message) for p in problems]
+
+
+def _caveats(assessments: Sequence[Assessment], t: Words) -> list[Text]:
     """What JIRA's conventions decided about a KR's value (an unestimated issue counted
     as 0 points), one line each, in the sheet's language as written."""
-    return [plain("  " + _("row {row} ({kr}): {text}").format(
-        row=item.kr.sheet_row, kr=item.kr.text, text=caveat))
-        for item in result.state.assessments for caveat in item.caveats]
-
-
-def _alarm(alarm: Alarm) -> str:
-    """The alarm as `--fail-on` names it, in the person's language."""
-    return {Alarm.REGRESSED: _("regressed"), Alarm.OFF_TRACK: _("off-track"),
-            Alarm.STALE: _("stale")}[alarm]
+    return _by_row(t("Caveats (the value stands; good to know):"), "bold", t, [
+        (item.kr.sheet_row, item.kr.text, caveat)
+        for item in assessments for caveat in item.caveats])
 
 
 def _summary(result: Pull) -> str:
@@ -256,14 +248,9 @@ def check_summary(check: CheckResult) -> Group:
     parts.append(Text(_("{krs} KRs, {linked} linked to JIRA; Q{quarter} is the current "
                         "quarter.").format(krs=len(state.assessments), linked=linked,
                                            quarter=state.period.quarter)))
-    if caveats := _caveats(result):
-        parts.append(Text(_("Caveats (the value stands; good to know):"), style="bold"))
-        parts += caveats
+    parts += _caveats(state.assessments, _)
+    parts += _by_row(_("Problems:"), "bold red", _, _problems(result.problems))
     if result.problems:
-        parts.append(Text(_("Problems:"), style="bold red"))
-        for problem in result.problems:
-            parts.append(plain("  " + _("row {row} ({kr}): {text}").format(
-                row=problem.row, kr=problem.key_result, text=problem.message)))
         parts.append(Text(_("{problems} problem(s): a pull would be partial.").format(
             problems=len(result.problems)), style="bold"))
     else:
@@ -315,7 +302,7 @@ def _source(entry: LogRecord) -> str:
     """Where a logged value came from, in the person's language: `okrsync`, `JIRA CX-100
     (완료율)`, `8월 20일 23:36 pull 되돌리기`, or the alarm an Andon line remembers."""
     if entry.pull.startswith(ALARM):
-        return _("Andon: {alarm}").format(alarm=_alarm(Alarm(str(entry.new)))
+        return _("Andon: {alarm}").format(alarm=alarm_word(Alarm(str(entry.new)), _)
                                           if str(entry.new) in set(Alarm) else entry.new)
     if entry.pull.startswith(DIGEST):
         return _("weekly brief delivered")
