@@ -11,10 +11,9 @@ from okrsync.config import Config
 from okrsync.core.andon import (
     Alert,
     Known,
-    caveat_in_cell,
     find_alerts,
     is_stale,
-    problem_in_cell,
+    status_cell,
     status_in_cell,
 )
 from okrsync.core.calendar import Period
@@ -194,7 +193,7 @@ def load_state(
     set_sheet_language(language)
     krs = read_key_results(grid, layout)
     thresholds = config.okr.thresholds
-    known = _as_left(krs, grid, layout, period, config)
+    known = _as_left(krs, grid, layout, period, config) if with_jira else {}
     measured: dict[int, Measured] = {}
     noted: dict[int, tuple[str, ...]] = {}
     problems: dict[int, list[str]] = {}
@@ -205,8 +204,7 @@ def load_state(
             if found := owned_cell_problems(grid, layout, kr, period):
                 problems[kr.row] = found
     else:
-        _problems_the_last_pull_found(krs, grid, layout, problems)
-        noted = _caveats_the_last_pull_noted(krs, grid, layout)
+        noted = _noted_by_the_last_pull(krs, grid, layout, problems)
     asked = [kr for kr in krs if only is None or only(kr)]
     if with_jira and any(kr.linked for kr in asked):
         try:
@@ -228,31 +226,27 @@ def load_state(
                       language, measured), sources
 
 
-def _problems_the_last_pull_found(krs: Sequence[KeyResult], grid: Grid, layout: Layout,
-                                  problems: dict[int, list[str]]) -> None:
-    """A report agrees with the sheet: a JIRA-linked KR whose status cell says the last
-    pull found a problem (`데이터 없음 · JIRA: …`) has that problem in every report, with
-    its reason, not a number from a value okrsync could not stand behind. (A report does
-    not ask JIRA; the next pull says whether the problem is gone. Problems of the sheet's
-    own values a report finds by itself.)"""
+def _noted_by_the_last_pull(krs: Sequence[KeyResult], grid: Grid, layout: Layout,
+                            problems: dict[int, list[str]]) -> dict[int, tuple[str, ...]]:
+    """A report agrees with the sheet: what the last pull wrote after a JIRA-linked KR's
+    status. A problem (`데이터 없음 · JIRA: …`) is added to `problems`, so the KR shows it
+    with its reason, not a number okrsync could not stand behind (a report does not ask
+    JIRA; the next pull says whether it is gone; problems of the sheet's own values a
+    report finds by itself). A caveat (an unestimated issue counted as 0 points) is
+    returned, by row: what the number's reader should know."""
     status_col = layout.columns.get(Column.STATUS)
+    caveats: dict[int, tuple[str, ...]] = {}
     if status_col is None:
-        return
+        return caveats
     for kr in krs:
-        if kr.linked and not kr.errors and (found := problem_in_cell(
-                grid.text(kr.row, status_col))):
-            problems.setdefault(kr.row, []).append(found)
-
-
-def _caveats_the_last_pull_noted(krs: Sequence[KeyResult], grid: Grid, layout: Layout
-                                 ) -> dict[int, tuple[str, ...]]:
-    """A report shows the caveat the last pull wrote after a KR's status (an unestimated
-    issue counted as 0 points): what the number's reader should know."""
-    status_col = layout.columns.get(Column.STATUS)
-    if status_col is None:
-        return {}
-    return {kr.row: (found,) for kr in krs if kr.linked and (
-        found := caveat_in_cell(grid.text(kr.row, status_col)))}
+        status, note = status_cell(grid.text(kr.row, status_col))
+        if not kr.linked or note is None:
+            continue
+        if status is not Status.NO_DATA:
+            caveats[kr.row] = (note,)
+        elif not kr.errors:
+            problems.setdefault(kr.row, []).append(note)
+    return caveats
 
 
 def _as_left(krs: Sequence[KeyResult], grid: Grid, layout: Layout, period: Period,

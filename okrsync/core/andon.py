@@ -80,29 +80,19 @@ def _percent(value: float) -> str:
     return f"{percent_points(value)}%"
 
 
-def status_in_cell(text: str) -> Status | None:
-    """The status okrsync wrote in a status cell, in either language (`on track · …`,
-    `주의 · …`): a sheet switched to Korean still compares with what it said before."""
-    return status_from_word(text.split("·")[0])
-
-
-def problem_in_cell(text: str) -> str | None:
-    """The problem a pull wrote in a status cell after `no data` (`데이터 없음 · JIRA: …`),
-    or None when the cell names none."""
-    word, dot, problem = text.partition("·")
-    if not dot or status_from_word(word) is not Status.NO_DATA:
-        return None
-    return problem.strip() or None
-
-
-def caveat_in_cell(text: str) -> str | None:
-    """The caveat a pull wrote in a status cell after a status (`순항 · 미추정 이슈 …`):
-    its value stands, and a reader should know it. None when the cell names none."""
-    word, dot, caveat = text.partition("·")
+def status_cell(text: str) -> tuple[Status | None, str | None]:
+    """What okrsync wrote in a status cell, in either language: the status (a sheet
+    switched to Korean still compares with what it said before) and the note after it,
+    a problem after `no data` (`데이터 없음 · JIRA: …`) or a caveat after another status
+    (`순항 · 미추정 이슈 …`); None for what the cell does not say."""
+    word, dot, note = text.partition("·")
     status = status_from_word(word)
-    if not dot or status is None or status is Status.NO_DATA:
-        return None
-    return caveat.strip() or None
+    return status, (note.strip() or None) if dot and status is not None else None
+
+
+def status_in_cell(text: str) -> Status | None:
+    """The status okrsync wrote in a status cell (`status_cell`)."""
+    return status_cell(text)[0]
 
 
 def worse(now: Status, before: Status | None) -> bool:

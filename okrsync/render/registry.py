@@ -48,10 +48,6 @@ RENDERERS: dict[type, dict[str, Renderer]] = {
 }
 
 
-def formats(kind: type) -> tuple[str, ...]:
-    return tuple(RENDERERS[kind])
-
-
 def render(result: object, fmt: str = "table", **options: Any) -> Rendered:
     """`result` in `fmt` (options such as `quiet` go to the renderer); ConfigError naming
     the formats it has when it has not that one."""
