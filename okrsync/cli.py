@@ -259,7 +259,7 @@ def pull(
                           "track (off-track) or went stale (repeatable)."),
     ] = None,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print only problems and alerts (for cron).")
+        bool, typer.Option("--quiet", "-q", help="Print only new problems and alerts (for cron).")
     ] = False,
     log_format: Annotated[
         LogFormat, typer.Option("--log-format", metavar="text|json",

@@ -20,7 +20,14 @@ from okrsync.core.calendar import Period
 from okrsync.core.grid import NOTE_SIGNATURE, Grid, a1
 from okrsync.core.layout import Column, Layout, detect_layout, sheet_year
 from okrsync.core.okr import KeyResult, read_key_results
-from okrsync.core.plan import Assessment, Change, assess, owned_cell_problems, plan_pull
+from okrsync.core.plan import (
+    Assessment,
+    Change,
+    assess,
+    owned_cell_problems,
+    plan_pull,
+    same_value,
+)
 from okrsync.core.progress import NotComputable, Status
 from okrsync.core.text import clean
 from okrsync.core.values import parse_number
@@ -87,6 +94,13 @@ class Pull:
     written: bool = False
     dry_run: bool = False
     alerts: list[Alert] = field(default_factory=list)
+    standing: frozenset[int] = frozenset()
+    """Sheet rows whose problem the sheet already shows, as the last pull wrote it in the
+    status cell: not new (`--quiet` does not say it again; the exit code still does)."""
+
+    @property
+    def new_problems(self) -> list[Problem]:
+        return [p for p in self.problems if p.row not in self.standing]
 
     @property
     def exit_code(self) -> ExitCode:
@@ -305,7 +319,8 @@ def _write(
              for row, measured in state.measured.items()} if config.sheet.notes else None
     plan = plan_pull(state.grid, state.layout, state.assessments, state.period, stamp, sources,
                      state.language, notes)
-    result = Pull(state, plan.changes, state.problems, plan.recolored, dry_run=dry_run)
+    result = Pull(state, plan.changes, state.problems, plan.recolored, dry_run=dry_run,
+                  standing=_standing(state))
     result.alerts = find_alerts(_remembered(state, config), state.assessments, state.period,
                                 config.alerts.stale_after_days)
     if (plan.writes or result.alerts) and not dry_run:
@@ -331,6 +346,15 @@ def _write(
                     seen.add((row, reason))
                     result.problems.append(Problem(row + 1, _kr_text(state, row), reason))
     return result
+
+
+def _standing(state: SheetState) -> frozenset[int]:
+    """The rows of KRs with a problem whose status cell already says it, word for word."""
+    status_col = state.layout.columns.get(Column.STATUS)
+    if status_col is None:
+        return frozenset()
+    return frozenset(a.kr.sheet_row for a in state.assessments if a.problems and same_value(
+        state.grid.get(a.kr.row, status_col), a.status_text(state.language)))
 
 
 def _remembered(state: SheetState, config: Config) -> dict[int, Known]:

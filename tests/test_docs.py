@@ -128,3 +128,16 @@ def test_the_korean_readme_shows_the_same_command_lines():
     korean = _korean_readme()
     for pattern in (r"```sh\n(.*?)\n```", r"```console\n\$ (okrsync [^\n]*)\n"):
         assert re.findall(pattern, korean, re.DOTALL) == re.findall(pattern, README, re.DOTALL)
+
+
+def _anchor(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces → `-`."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_link_inside_a_readme_leads_to_one_of_its_headings():
+    for readme in (README, _korean_readme()):
+        text = re.sub(r"```.*?```", "", readme, flags=re.DOTALL)
+        anchors = {_anchor(h) for h in re.findall(r"^#+ (.+)$", text, flags=re.MULTILINE)}
+        links = set(re.findall(r"\]\(#([^)]+)\)", text))
+        assert links and links <= anchors, sorted(links - anchors)

@@ -171,7 +171,7 @@ def pull_summary(done: PullResult, quiet: bool = False) -> Group:
                                 f"{cell_value(change.new, change.unit)}"))
         parts.append(table)
     parts += _by_row(_("Problems (these KRs were skipped or kept their old value):"),
-                     "bold red", _, _problems(result.problems))
+                     "bold red", _, _problems(result.new_problems if quiet else result.problems))
     if not quiet:
         parts += _caveats(result.state.assessments, _)
     if result.alerts:

@@ -117,7 +117,7 @@ def test_a_second_pull_of_the_same_sheet_waits_for_nobody(tmp_path):
     assert run("pull", "-c", str(config), *AS_OF).exit_code == 0
 
 
-def test_quiet_prints_only_problems_and_alerts(tmp_path):
+def test_quiet_prints_only_new_problems_and_alerts(tmp_path):
     config = _team(tmp_path, 7, stale=90)
     assert run("pull", "-c", str(config), *AS_OF, "--quiet").output == ""
     make_workbook(tmp_path / "okr.xlsx", [EN_HEADER, ["Eng", "Ship", "Bad", "", 0, "?"]])
@@ -126,6 +126,14 @@ def test_quiet_prints_only_problems_and_alerts(tmp_path):
     assert result.output.strip().splitlines() == [
         "Problems (these KRs were skipped or kept their old value):",
         "  row 2 (Bad): F2: '?' is not a number"]
+    # The next night the sheet already says it: cron mails nothing, the exit code says it
+    again = run("pull", "-c", str(config), *AS_OF, "--quiet")
+    assert (again.exit_code, again.output) == (1, "")
+    book = load_workbook(tmp_path / "okr.xlsx")
+    book.active["F2"] = "??"  # another problem on the same row is new again
+    book.save(tmp_path / "okr.xlsx")
+    changed = run("pull", "-c", str(config), *AS_OF, "--quiet")
+    assert changed.exit_code == 1 and "F2: '??' is not a number" in changed.output
 
 
 def test_json_log_lines(tmp_path):
