@@ -1,7 +1,7 @@
 """The tests never reach the real home.
 
-`isolate()` runs first thing in tests/conftest.py, before okrsync (or matplotlib, or
-anything else that looks for a home) is imported: HOME and the XDG folders point at a
+`isolate()` runs first thing in tests/conftest.py, before okrsync (or anything else
+that looks for a home) is imported: HOME and the XDG folders point at a
 temporary home for the whole run. Each test then gets its own home on top of it (the
 `private_home` fixture); a test that undoes its patches falls back to the run's
 temporary home, never to the real one.

@@ -6,7 +6,6 @@ and time."""
 from __future__ import annotations
 
 import re
-import time
 import xml.etree.ElementTree as ET
 from datetime import date
 from pathlib import Path
@@ -177,26 +176,11 @@ def _company(krs: int) -> ReportResult:
     return ReportResult(items, period, [], language="ko")
 
 
-def test_a_company_wide_page_stays_small_and_quick():
-    """1,000 KRs: within 1.5 MB (mailable), made in well under a second of CPU here."""
-    result = _company(1000)
-    started = time.process_time()
-    page = render(result, "html")
-    spent = time.process_time() - started
+def test_a_company_wide_page_stays_mailable():
+    """1,000 KRs: within 1.5 MB (how long it takes: benchmarks/html_at_scale.py)."""
+    page = render(_company(1000), "html")
     assert isinstance(page, str)
     assert len(page.encode()) < 1_500_000, len(page.encode())
-    assert spent < 5.0, spent  # far inside the budget of 3x the table report's time
     assert page.count('<figure class="chart department">') == 4
     assert page.count('<svg class="spark"') == 1000
     assert "가장 뒤처진 KR 25개의 달성률" in page  # a department of 250 KRs: its laggards
-
-
-def test_a_page_and_a_pull_never_import_a_charting_library(example):
-    """HTML charts are written by hand: no matplotlib, loaded or installed for them."""
-    import sys
-
-    okrsync("pull", "-c", str(example), *AS_OF)
-    okrsync("report", "-c", str(example), *AS_OF, "-f", "html")
-    assert not any(m == "matplotlib" or m.startswith("matplotlib.") for m in sys.modules)
-
-
