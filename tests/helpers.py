@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -132,3 +133,27 @@ class FakeTime:
         assert seconds >= 0
         self.slept.append(seconds)
         self.now += seconds
+
+
+def team(folder: Path, done: int, *, webhook: str | None = None, stale: int = 30) -> Path:
+    """A team's dashboard: one KR linked to the 10 stories of E-1 (`done` of them done)
+    and one manual KR; the workbook is made once, the export and config every call.
+    Returns the config's path."""
+    if not (folder / "okr.xlsx").exists():
+        make_workbook(folder / "okr.xlsx", [
+            EN_HEADER,
+            ["Eng", "Ship", "Stories done", "Kim", "0%", "100%", "20%", "50%", None, None,
+             None, "E-1"],
+            ["Eng", "Ship", "Manual KR", "Lee", 0, 10, 3, 6],
+        ])
+    export = {"issues": [issue(f"S-{n}", "done" if n < done else "new", "E-1")
+                         for n in range(10)]}
+    (folder / "export.json").write_text(json.dumps(export))
+    lines = ['[sheet]\nspreadsheet = "okr.xlsx"', '[jira]\nexport = "export.json"',
+             f"[alerts]\nstale_after_days = {stale}"]
+    if webhook:
+        lines.append(f'webhook = "{webhook}"')
+    config = folder / "okrsync.toml"
+    config.write_text("\n".join(lines) + "\n")
+    config.chmod(0o600)
+    return config

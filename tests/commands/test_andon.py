@@ -3,7 +3,6 @@ it stays there; remembered with the sheet, so a new machine does not say it agai
 
 from __future__ import annotations
 
-import json
 from datetime import UTC
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from typer.testing import CliRunner
 
 from okrsync.cli import app
 from okrsync.errors import ExitCode
-from tests.helpers import EN_HEADER, issue, make_workbook
+from tests.helpers import EN_HEADER, make_workbook, team
 from tests.standins.chat import ChatHooks
 
 runner = CliRunner()
@@ -21,28 +20,6 @@ runner = CliRunner()
 
 def run(*args: str):
     return runner.invoke(app, list(args), catch_exceptions=False)
-
-
-def _team(folder: Path, done: int, webhook: str = "", stale: int = 30) -> Path:
-    """One KR linked to the 10 stories of E-1 (`done` of them done) and one manual KR."""
-    if not (folder / "okr.xlsx").exists():
-        make_workbook(folder / "okr.xlsx", [
-            EN_HEADER,
-            ["Eng", "Ship", "Stories done", "Kim", "0%", "100%", "20%", "50%", None, None,
-             None, "E-1"],
-            ["Eng", "Ship", "Manual KR", "Lee", 0, 10, 3, 6],
-        ])
-    export = {"issues": [issue(f"S-{n}", "done" if n < done else "new", "E-1")
-                         for n in range(10)]}
-    (folder / "export.json").write_text(json.dumps(export))
-    lines = ['[sheet]\nspreadsheet = "okr.xlsx"', '[jira]\nexport = "export.json"',
-             f"[alerts]\nstale_after_days = {stale}"]
-    if webhook:
-        lines.append(f'webhook = "{webhook}"')
-    config = folder / "okrsync.toml"
-    config.write_text("\n".join(lines) + "\n")
-    config.chmod(0o600)
-    return config
 
 
 def _set(folder: Path, address: str, value: object) -> None:
@@ -54,7 +31,7 @@ def _set(folder: Path, address: str, value: object) -> None:
 
 def test_a_second_night_with_nothing_new_prints_and_posts_nothing(tmp_path):
     with ChatHooks() as hooks:
-        config = _team(tmp_path, 7, webhook=hooks.url_for("slack"))
+        config = team(tmp_path, 7, webhook=hooks.url_for("slack"))
         first = run("pull", "-c", str(config), "--as-of", "2024-08-20", "--quiet",
                     "--fail-on", "stale")
         second = run("pull", "-c", str(config), "--as-of", "2024-08-21", "--quiet",
@@ -66,28 +43,28 @@ def test_a_second_night_with_nothing_new_prints_and_posts_nothing(tmp_path):
 
 
 def test_a_stale_value_is_asked_for_once_a_quarter(tmp_path):
-    config = _team(tmp_path, 7)
+    config = team(tmp_path, 7)
     said = [run("pull", "-c", str(config), "--as-of", day).output.count("[stale]")
             for day in ("2024-08-20", "2024-08-27", "2024-09-30", "2024-11-15")]
     assert said == [1, 0, 0, 1]  # Q3 once; Q4 asks again (its own value)
 
 
 def test_entering_off_track_alarms_once_and_staying_there_does_not(tmp_path):
-    config = _team(tmp_path, 7, stale=90)
+    config = team(tmp_path, 7, stale=90)
     assert run("pull", "-c", str(config), "--as-of", "2024-08-20").exit_code == 0
-    config = _team(tmp_path, 3, stale=90)  # issues reopened: 30%, off track
+    config = team(tmp_path, 3, stale=90)  # issues reopened: 30%, off track
     fell = run("pull", "-c", str(config), "--as-of", "2024-08-20", "--fail-on", "off-track")
     assert fell.exit_code == ExitCode.ANDON
     assert "[off-track]: fell off track (was on track; 30% against 64% expected)" in fell.output
     assert "[regressed]: achievement went from 70% to 30%" in fell.output
-    config = _team(tmp_path, 2, stale=90)  # worse still, but already off track
+    config = team(tmp_path, 2, stale=90)  # worse still, but already off track
     again = run("pull", "-c", str(config), "--as-of", "2024-08-21", "--fail-on", "off-track",
                 "--fail-on", "regressed")
     assert again.exit_code == ExitCode.OK and "Andon" not in again.output
 
 
 def test_fixing_a_typo_raises_nothing_for_a_kr_that_was_already_off_track(tmp_path):
-    config = _team(tmp_path, 7, stale=90)
+    config = team(tmp_path, 7, stale=90)
     run("pull", "-c", str(config), "--as-of", "2024-08-20")
     _set(tmp_path, "H3", 1)  # Manual KR: 10% in Q2 → off track
     assert "[off-track]" in run("pull", "-c", str(config), "--as-of", "2024-08-20").output
@@ -103,7 +80,7 @@ def test_fixing_a_typo_raises_nothing_for_a_kr_that_was_already_off_track(tmp_pa
 def test_a_first_value_and_a_correction_that_keeps_the_status_raise_nothing(tmp_path):
     make_workbook(tmp_path / "okr.xlsx", [
         EN_HEADER, ["Eng", "Ship", "Manual KR", "Lee", 0, 10, None, None, 8]])
-    config = _team(tmp_path, 7, stale=90)
+    config = team(tmp_path, 7, stale=90)
     assert "Andon" not in run("pull", "-c", str(config), "--as-of", "2024-08-20").output
     _set(tmp_path, "I2", 7.5)  # a correction: 80% → 75%, still on track
     corrected = run("pull", "-c", str(config), "--as-of", "2024-08-21", "--fail-on",
@@ -119,7 +96,7 @@ def test_a_first_value_and_a_correction_that_keeps_the_status_raise_nothing(tmp_
 
 def test_alarms_are_remembered_with_the_sheet_not_the_machine(tmp_path, monkeypatch):
     (tmp_path / "team").mkdir()
-    config = _team(tmp_path / "team", 7)
+    config = team(tmp_path / "team", 7)
     assert run("pull", "-c", str(config), "--as-of", "2024-08-20").output.count("[stale]") == 1
     for name in ("HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
         monkeypatch.setenv(name, str(tmp_path / "new-machine" / name.lower()))
@@ -132,7 +109,7 @@ def test_alarms_are_remembered_with_the_sheet_not_the_machine(tmp_path, monkeypa
 
 
 def test_undo_reverts_the_cells_of_a_pull_not_the_alarms_it_remembered(tmp_path):
-    config = _team(tmp_path, 7)
+    config = team(tmp_path, 7)
     run("pull", "-c", str(config), "--as-of", "2024-08-20")
     history = run("history", "-c", str(config))
     assert "Andon: stale" in history.output
@@ -150,7 +127,7 @@ def test_the_synced_stamp_and_the_log_are_in_the_teams_time_zone(tmp_path, zone)
     from okrsync.config import load_config
     from okrsync.environment import Environment
 
-    config = _team(tmp_path, 7)
+    config = team(tmp_path, 7)
     config.write_text(config.read_text() + f'[okr]\ntimezone = "{zone}"\n')
     env = Environment.from_system()
     late = datetime(2024, 8, 20, 14, 36, tzinfo=UTC)  # 23:36 in Seoul
@@ -165,7 +142,7 @@ def test_the_synced_stamp_and_the_log_are_in_the_teams_time_zone(tmp_path, zone)
 
 
 def test_a_time_zone_that_does_not_exist_is_a_config_error(tmp_path):
-    config = _team(tmp_path, 7)
+    config = team(tmp_path, 7)
     config.write_text(config.read_text() + '[okr]\ntimezone = "Seoul"\n')
     result = run("pull", "-c", str(config))
     assert result.exit_code == ExitCode.USAGE

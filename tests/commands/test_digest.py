@@ -53,7 +53,6 @@ def test_the_brief_leads_with_what_needs_attention_and_tells_each_kr_once(exampl
     _two_pulls_a_week_apart(example)
     brief = _brief(example)
     attention = brief["attention"]
-    assert 0 < len(attention) <= 5
     assert [a["why"] for a in attention] == ["owed"] * 5  # no value for Q3 from five owners
     assert all(a["owner"] for a in attention)
     departments = {d["department"]: d for d in brief["departments"]}

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from okrsync.cli import app
 from okrsync.config import load_config
 from okrsync.workspace import sheet_lock
-from tests.helpers import EN_HEADER, issue, make_workbook
+from tests.helpers import EN_HEADER, issue, make_workbook, team
 from tests.standins.base import Fault, StandIn
 
 runner = CliRunner()
@@ -30,32 +30,12 @@ class Webhook(StandIn):
         return {"ok": True}
 
 
-def _team(tmp_path: Path, done: int, *, webhook: str | None = None, stale: int = 30) -> Path:
-    """One JIRA-linked KR (10 stories under E-1, `done` of them done) and one manual KR."""
-    make_workbook(tmp_path / "okr.xlsx", [
-        EN_HEADER,
-        ["Eng", "Ship", "Stories done", "Kim", "0%", "100%", "20%", "50%", None, None, None,
-         "E-1"],
-        ["Eng", "Ship", "Manual KR", "Lee", 0, 10, 3, 6],
-    ]) if not (tmp_path / "okr.xlsx").exists() else None
-    export = {"issues": [issue(f"S-{n}", "done" if n < done else "new", "E-1")
-                         for n in range(10)]}
-    (tmp_path / "export.json").write_text(json.dumps(export))
-    lines = ['[sheet]\nspreadsheet = "okr.xlsx"', '[jira]\nexport = "export.json"',
-             f"[alerts]\nstale_after_days = {stale}"]
-    if webhook:
-        lines.append(f'webhook = "{webhook}"')
-    config = tmp_path / "okrsync.toml"
-    config.write_text("\n".join(lines) + "\n")
-    return config
-
-
 def test_andon_flags_a_kr_that_went_backwards_and_posts_to_the_webhook(tmp_path):
     with Webhook() as hook:
-        config = _team(tmp_path, 7, webhook=f"{hook.url}/hooks/okr", stale=90)
+        config = team(tmp_path, 7, webhook=f"{hook.url}/hooks/okr", stale=90)
         first = run("pull", "-c", str(config), *AS_OF, "--fail-on", "regressed")
         assert first.exit_code == 0 and "Andon" not in first.output
-        config = _team(tmp_path, 3, webhook=f"{hook.url}/hooks/okr", stale=90)  # reopened
+        config = team(tmp_path, 3, webhook=f"{hook.url}/hooks/okr", stale=90)  # reopened
         second = run("pull", "-c", str(config), *AS_OF, "--fail-on", "regressed")
     assert second.exit_code == 4
     assert ("row 2 (Stories done) [regressed]: achievement went from 70% to 30%"
@@ -72,9 +52,9 @@ def test_andon_flags_a_kr_that_went_backwards_and_posts_to_the_webhook(tmp_path)
 def test_a_webhook_that_is_down_never_fails_the_pull(tmp_path, fake_time):
     with Webhook() as hook:
         hook.faults.append(Fault(503, times=-1))
-        config = _team(tmp_path, 7, webhook=f"{hook.url}/hooks/okr", stale=90)
+        config = team(tmp_path, 7, webhook=f"{hook.url}/hooks/okr", stale=90)
         run("pull", "-c", str(config), *AS_OF)
-        config = _team(tmp_path, 4, webhook=f"{hook.url}/hooks/okr", stale=90)
+        config = team(tmp_path, 4, webhook=f"{hook.url}/hooks/okr", stale=90)
         result = run("pull", "-c", str(config), *AS_OF)
     assert result.exit_code == 0
     assert "warning: the alert webhook did not take the alerts (HTTP 503)" in result.output
@@ -84,18 +64,18 @@ def test_a_webhook_that_is_down_never_fails_the_pull(tmp_path, fake_time):
 
 
 def test_stale_krs(tmp_path):
-    config = _team(tmp_path, 7)
+    config = team(tmp_path, 7)
     result = run("pull", "-c", str(config), *AS_OF, "--fail-on", "stale")
     assert result.exit_code == 4
     assert "row 3 (Manual KR) [stale]: no value for Q3 yet, 50 days into the quarter" in (
         result.output)
     assert "Stories done) [stale]" not in result.output  # JIRA filled its Q3
-    relaxed = _team(tmp_path, 7, stale=60)
+    relaxed = team(tmp_path, 7, stale=60)
     assert run("pull", "-c", str(relaxed), *AS_OF, "--fail-on", "stale").exit_code == 0
 
 
 def test_the_lock_lives_in_the_state_folder_of_the_test_s_own_home(tmp_path, private_home):
-    config = _team(tmp_path, 3)
+    config = team(tmp_path, 3)
     assert run("pull", "-c", str(config), *AS_OF).exit_code == 0
     locks = list((private_home / ".local" / "state" / "okrsync" / "locks").iterdir())
     assert [lock.suffix for lock in locks] == [".lock"]
@@ -103,7 +83,7 @@ def test_the_lock_lives_in_the_state_folder_of_the_test_s_own_home(tmp_path, pri
 
 
 def test_a_second_pull_of_the_same_sheet_waits_for_nobody(tmp_path):
-    config = _team(tmp_path, 7)
+    config = team(tmp_path, 7)
     lock = sheet_lock(load_config(config))
     lock.acquire()
     try:
@@ -118,7 +98,7 @@ def test_a_second_pull_of_the_same_sheet_waits_for_nobody(tmp_path):
 
 
 def test_quiet_prints_only_new_problems_and_alerts(tmp_path):
-    config = _team(tmp_path, 7, stale=90)
+    config = team(tmp_path, 7, stale=90)
     assert run("pull", "-c", str(config), *AS_OF, "--quiet").output == ""
     make_workbook(tmp_path / "okr.xlsx", [EN_HEADER, ["Eng", "Ship", "Bad", "", 0, "?"]])
     result = run("pull", "-c", str(config), *AS_OF, "--quiet")
@@ -137,7 +117,7 @@ def test_quiet_prints_only_new_problems_and_alerts(tmp_path):
 
 
 def test_json_log_lines(tmp_path):
-    config = _team(tmp_path, 7)
+    config = team(tmp_path, 7)
     result = run("pull", "-c", str(config), *AS_OF, "--log-format", "json")
     events = [json.loads(line) for line in result.output.splitlines()]
     kinds = [e["event"] for e in events]
@@ -152,7 +132,7 @@ def test_json_log_lines(tmp_path):
 
 
 def test_history_and_undo(tmp_path):
-    config = _team(tmp_path, 7)
+    config = team(tmp_path, 7)
     run("pull", "-c", str(config), *AS_OF)
     history = run("history", "-c", str(config), "--kr", "stories")
     assert "I2" in history.output and "(empty) → 70" in history.output
@@ -185,12 +165,12 @@ def test_two_pulls_in_the_same_second_are_undone_one_at_a_time(tmp_path):
     from okrsync.sync import run_pull
 
     first = datetime(2024, 8, 20, 9, 0, 0, 120_000, tzinfo=timezone(timedelta(hours=9)))
-    config = load_config(_team(tmp_path, 3))
+    config = load_config(team(tmp_path, 3))
     def at(moment: datetime) -> Environment:
         return replace(Environment.from_system(), clock=lambda: moment)
 
     run_pull(config, env=at(first))
-    config = load_config(_team(tmp_path, 7))
+    config = load_config(team(tmp_path, 7))
     run_pull(config, env=at(first + timedelta(milliseconds=400)))
     assert load_workbook(tmp_path / "okr.xlsx").active["I2"].value == pytest.approx(0.7)
     result = undo(at(first + timedelta(seconds=5)), config)
@@ -199,7 +179,7 @@ def test_two_pulls_in_the_same_second_are_undone_one_at_a_time(tmp_path):
 
 
 def test_report_since_shows_what_moved(tmp_path):
-    config = _team(tmp_path, 7)
+    config = team(tmp_path, 7)
     run("pull", "-c", str(config), *AS_OF)
     moved = json.loads(run("report", "-c", str(config), *AS_OF, "-f", "json", "--since",
                            "2000-01-01").output)
@@ -376,7 +356,7 @@ def test_a_plain_http_webhook_is_refused_before_anything_is_written(tmp_path):
     unencrypted. The pull stops before writing and names the setting, never the URL's
     secret part; `[alerts] allow_http = true` lets it through."""
     hook = "http://hooks.acme.invalid/services/T0/B0/s3cretpart"
-    config = _team(tmp_path, 7, webhook=hook)
+    config = team(tmp_path, 7, webhook=hook)
     before = (tmp_path / "okr.xlsx").read_bytes()
     result = run("pull", "-c", str(config), *AS_OF)
     assert result.exit_code == 2, result.output

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from okrsync.cli import app
 from okrsync.config import load_config
 from okrsync.workspace import sheet_identity
-from tests.helpers import EN_HEADER, make_workbook, write_config
+from tests.helpers import EN_HEADER, issue_id, make_workbook, write_config
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "jira"
 AS_OF = ["--as-of", "2024-08-20"]
@@ -224,9 +224,9 @@ def test_a_cloud_export_is_known_by_its_epic_parents(tmp_path):
                         "issuetype": {"name": "Epic" if parent is None else "Story",
                                       "subtask": False}}
         if parent:
-            fields["parent"] = {"id": "1", "key": parent,
+            fields["parent"] = {"id": issue_id(parent), "key": parent,
                                 "fields": {"issuetype": {"name": "Epic"}}}
-        return {"id": str(abs(hash(key)) % 10**6), "key": key, "fields": fields}
+        return {"id": issue_id(key), "key": key, "fields": fields}
 
     (tmp_path / "export.json").write_text(json.dumps({
         "startAt": 0, "maxResults": 50, "total": 4,

@@ -67,8 +67,8 @@ def test_a_kr_with_a_problem_is_no_data_with_its_reason_in_every_report(example)
     row = next(r for r in csv.DictReader(io.StringIO(outputs["csv"].output.lstrip("\ufeff")))
                if r["행"] == "8")
     assert row["상태"] == "데이터 없음" and row["달성률"] == ""
-    at_risk = okrsync("report", "-c", str(example), *AS_OF, "--status", "순항")
-    assert "상담 자동화" not in at_risk.output  # not on track by a stale number either
+    on_track = okrsync("report", "-c", str(example), *AS_OF, "--status", "순항")
+    assert "상담 자동화" not in on_track.output  # not on track by a stale number either
     no_data = okrsync("report", "-c", str(example), *AS_OF, "--status", "데이터 없음")
     assert "상담 자동화 에픽 완료" in no_data.output
 

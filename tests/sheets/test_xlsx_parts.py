@@ -41,17 +41,19 @@ def okrsync(*args: str):
     return runner.invoke(app, list(args))
 
 
-def rebuild(path: Path, *, tail: str = "", parts: dict[str, bytes] | None = None) -> None:
-    """Add `tail` (XML) at the end of the first sheet and `parts` to the package, as
-    Excel would have written them."""
+def rebuild(path: Path, *, tail: str = "", parts: dict[str, bytes] | None = None,
+            head: str = "") -> None:
+    """Add `head` and `tail` (XML) around the first sheet's and `parts` to the package,
+    as Excel (or someone hostile) would have written them."""
     source = path.with_suffix(".orig")
     shutil.move(path, source)
     with zipfile.ZipFile(source) as old, zipfile.ZipFile(path, "w",
                                                          zipfile.ZIP_DEFLATED) as new:
         for info in old.infolist():
             data = old.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml" and tail:
-                data = data.replace(b"</worksheet>", tail.encode() + b"</worksheet>")
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = head.encode() + data.replace(b"</worksheet>",
+                                                    tail.encode() + b"</worksheet>")
             new.writestr(info.filename, data)
         for name, data in (parts or {}).items():
             new.writestr(name, data)
@@ -205,15 +207,7 @@ def test_a_stray_value_at_column_xfd_is_not_read_nor_padded_up_to(tmp_path):
 def test_hostile_xml_in_a_workbook_is_one_error_line(tmp_path, doctype):
     config = dashboard(tmp_path)
     workbook = tmp_path / "okr.xlsx"
-    source = workbook.with_suffix(".orig")
-    shutil.move(workbook, source)
-    with zipfile.ZipFile(source) as old, zipfile.ZipFile(workbook, "w",
-                                                         zipfile.ZIP_DEFLATED) as new:
-        for info in old.infolist():
-            data = old.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                data = doctype.encode() + data
-            new.writestr(info.filename, data)
+    rebuild(workbook, head=doctype)
     for command in ("report", "pull"):
         result = okrsync(command, "-c", str(config), *AS_OF)
         assert result.exit_code == 3, result.output
