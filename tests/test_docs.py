@@ -141,3 +141,21 @@ def test_every_link_inside_a_readme_leads_to_one_of_its_headings():
         anchors = {_anchor(h) for h in re.findall(r"^#+ (.+)$", text, flags=re.MULTILINE)}
         links = set(re.findall(r"\]\(#([^)]+)\)", text))
         assert links and links <= anchors, sorted(links - anchors)
+
+
+def test_the_first_setup_command_runs_the_bundled_example(tmp_path, monkeypatch):
+    """What a newcomer's first command does after installing: a pull of the bundled
+    example into a copy, with its report."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    block = re.findall(r"```sh\n(.*?)\n```", README, re.DOTALL)[0]
+    words = shlex.split(block.split("&&")[-1])
+    assert words[0].endswith("/okrsync")
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, words[1:])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "okr-demo.xlsx").is_file()
+    assert "상담 자동화" in result.output  # the report of the example's KRs
