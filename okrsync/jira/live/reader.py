@@ -629,14 +629,28 @@ class Reader:
                 found[query.text] = len(members) if counted[query.text] else [
                     self.state.issues[n] for n in members]
 
+    def _reach(self, queries: Iterable[Query]) -> set[str] | None:
+        """The keys (lower-cased) of the projects the queries can match in, as an issue's
+        key tells them; None when any project, or one the site does not know by the name,
+        key or id a query gives it."""
+        projects = [Project(*p) for p in self.site.projects]
+        reach: set[str] = set()
+        for query in queries:
+            if query.projects is None:
+                return None
+            for named in query.projects:
+                keys = {p.key.lower() for p in projects if p.named([named])}
+                if not keys:
+                    return None
+                reach |= keys
+        return reach
+
     def _match(self, queries: list[Query], counted: Mapping[str, bool],
                found: dict[str, Answer]) -> None:
         """Cloud: which known or changed issues each query matches now, in few requests."""
         previous = self.previous
         assert previous is not None
-        reach: set[str] | None = set()
-        for query in queries:  # the projects the queries can match in (None: any)
-            reach = None if reach is None or query.projects is None else reach | query.projects
+        reach = self._reach(queries)
         candidates = {number for number, key in self.changed_keys.items()
                       if reach is None or key.rpartition("-")[0].lower() in reach}
         for query in queries:
