@@ -166,9 +166,8 @@ class LiveSource(IssueSource):
     def query_of(self, link: Link) -> str | None:
         if isinstance(link, IssueKeys):
             return self.api.children_jql(link.keys)
-        if isinstance(link, SavedFilter):
-            jql = self.api.filters([link.id]).get(link.id)
-            return f"filter = {link.id}" + (f" ({jql})" if isinstance(jql, str) else "")
+        if isinstance(link, SavedFilter):  # JIRA reads the filter's JQL itself
+            return f"filter = {link.id}"
         return super().query_of(link)
 
     def navigator(self, query: str) -> str | None:
