@@ -125,10 +125,6 @@ class JiraApi(ABC):
     def shown(self) -> str:
         return self.http.shown
 
-    @property
-    def requests(self) -> int:
-        return self.http.requests
-
     def close(self) -> None:
         self.http.close()
 

@@ -17,7 +17,6 @@ asks JIRA is a read, safe to repeat.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -139,8 +138,6 @@ class JiraHttp:
         self.user = user
         self.policy, self.timeout, self.pacer = policy, timeout, pacer
         self.sleep, self.clock, self.deadline = sleep, clock, deadline
-        self.requests = 0
-        self._lock = threading.Lock()
 
     @staticmethod
     def client_for(server: str, version: str, auth: Mapping[str, Any], timeout: float,
@@ -169,10 +166,8 @@ class JiraHttp:
     def call(self, send: Callable[[], T], what: str) -> T:
         """Send one request under the retry policy; every failure becomes a public error."""
 
-        def counted() -> T:
+        def paced() -> T:
             self.pacer.wait(self.deadline)
-            with self._lock:
-                self.requests += 1
             try:
                 return send()
             except RecursionError:
@@ -181,7 +176,7 @@ class JiraHttp:
                 raise _Unreadable(deep="depth limit" in str(error)) from None
 
         try:
-            return self.policy.run(counted, self._classify, what, sleep=self.sleep,
+            return self.policy.run(paced, self._classify, what, sleep=self.sleep,
                                    clock=self.clock, deadline=self.deadline)
         except GaveUp as gave_up:
             if isinstance(gave_up.error, requests.RequestException) and not isinstance(

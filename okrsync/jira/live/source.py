@@ -139,10 +139,6 @@ class LiveSource(IssueSource):
     def shown(self) -> str:
         return self.api.shown
 
-    @property
-    def requests(self) -> int:
-        return self.api.requests
-
     def close(self) -> None:
         self.api.close()
 
