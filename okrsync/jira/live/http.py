@@ -154,13 +154,6 @@ class JiraHttp:
     def close(self) -> None:
         self.client.close()
 
-    def know_server(self, info: Mapping[str, Any]) -> None:
-        """Tell the `jira` library what it would have learnt by asking the server itself
-        (it decides from these which API calls exist)."""
-        self.client.deploymentType = info.get("deploymentType")
-        versions = info.get("versionNumbers")
-        self.client._version = tuple(versions) if isinstance(versions, list) else (0, 0, 0)
-
     # -- requests
 
     def call(self, send: Callable[[], T], what: str) -> T:

@@ -102,7 +102,6 @@ def connect(site: Site, *, deadline: Deadline | None = None,
     if cloud:  # REST v3 from here on
         http.client.close()
         http.client = JiraHttp.client_for(server, "3", auth, site.timeout, deadline, pacer)
-    http.know_server(info)
     return (CloudApi if cloud else ServerApi)(http, info)
 
 
