@@ -23,11 +23,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
-from okrsync.core.text import clean
 from okrsync.errors import KRError
-from okrsync.jira.live.http import JiraHttp, JiraRefused
+from okrsync.jira.live.http import JiraHttp, JiraRefused, bounded
 from okrsync.jira.model import Issue, field_name
-from okrsync.redact import scrub
 
 KEY_CHUNK = 200
 """At most this many keys or ids in one JQL list: keeps the query well under JIRA's
@@ -349,8 +347,7 @@ class CloudApi(JiraApi):
                     index = start + offset
                     known = matched[index]
                     if entry.get("errors"):
-                        matched[index] = KRError(scrub(clean(
-                            "; ".join(map(str, entry["errors"])), one_line=True))[:300])
+                        matched[index] = KRError(bounded("; ".join(map(str, entry["errors"]))))
                     elif isinstance(known, set):
                         known |= {str(i) for i in entry.get("matchedIssues") or []}
         return matched

@@ -72,7 +72,9 @@ class JiraRefused(SourceError):
         """The message in the sheet's language, for a KR's problem."""
 
 
-def _bounded(text: str) -> str:
+def bounded(text: str) -> str:
+    """JIRA's words as okrsync shows them: on one line, without control characters or
+    secrets, at most MESSAGE_CHARS long."""
     text = scrub(clean(text, one_line=True))
     if len(text) > MESSAGE_CHARS:
         text = text[:MESSAGE_CHARS - 1] + "…"
@@ -99,14 +101,14 @@ def error_messages(error: JIRAError) -> tuple[str, ...]:
             fields = body.get("errors")
             if isinstance(fields, dict):
                 messages += [f"{k}: {v}" for k, v in fields.items()]
-    return tuple(_bounded(m) for m in messages)
+    return tuple(bounded(m) for m in messages)
 
 
 def jira_message(error: JIRAError) -> str:
     """JIRA's own words on one line, at most MESSAGE_CHARS long."""
     text = "; ".join(error_messages(error)) or _s("HTTP {status} without a JIRA message").format(
         status=error.status_code or "?")
-    return _bounded(text)
+    return bounded(text)
 
 
 class _Unreadable(Exception):
