@@ -139,7 +139,7 @@ def open_source(config: Config, env: Environment, *, full: bool = False,
             cache = IssueCache(env.cache_dir / FILE, scope)
         return LiveSource(api, cache=cache, story_points_field=jira.story_points_field,
                           max_workers=jira.max_workers, show_progress=env.progress,
-                          full=full or evidence or jira.full_refresh_days == 0,
+                          full=full or evidence,
                           full_refresh_days=jira.full_refresh_days, summaries=evidence,
                           raw=raw)
     return None

@@ -571,12 +571,6 @@ class Dependencies:
     when it can match issues in any project."""
     names: frozenset[tuple[str, str, str]] = frozenset()
     """(kind, project, name) of the components and versions it names by name."""
-    opaque: str = ""
-    """okrsync could not read the query: JIRA will say whether it is valid."""
-
-    @property
-    def is_volatile(self) -> bool:
-        return bool(self.volatile)
 
 
 def _bound(node: Node) -> frozenset[str] | None:
@@ -619,8 +613,8 @@ def dependencies(query: str) -> Dependencies:
     is volatile, and JIRA itself says whether it is valid."""
     try:
         tree = parse_jql(query)
-    except KRError as error:
-        return Dependencies(volatile=("unreadable",), opaque=str(error))
+    except KRError:  # JIRA will say whether it is valid
+        return Dependencies(volatile=("unreadable",))
     volatile: list[str] = []
     filters: set[int] = set()
     statuses = False

@@ -424,3 +424,12 @@ def test_a_query_naming_its_project_by_name_finds_an_issue_added_overnight(tmp_p
         (assessment,) = result.state.assessments
         assert result.state.source.last.how == "changes"
         assert assessment.jira_value == 4 == _value(config, _env(None))
+
+
+def test_full_refresh_days_0_reads_everything_every_time(jira, tmp_path):
+    config = _epic_config(tmp_path, jira)
+    config.write_text(config.read_text() + "full_refresh_days = 0\n", encoding="utf-8")
+    nightly = _env(tmp_path / "cache")
+    for _ in range(2):
+        last = _pull(config, nightly).state.source.last
+        assert (last.how, last.why) == ("full", "asked")

@@ -17,7 +17,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, urlsplit
 
 from okrsync.errors import ConfigError, KRError, SourceError
@@ -183,8 +183,9 @@ class LiveSource(IssueSource):
 
     def issues(self, links: Iterable[Link], metrics: Iterable[Metric] = ()
                ) -> dict[Link, Sequence[Issue] | KRError]:
-        answers = self._read({link: False for link in links}, list(metrics))
-        return {link: answer for link, answer in answers.items() if not isinstance(answer, int)}
+        # no link is asked for a count only: every answer is issues or a problem
+        return cast(dict[Link, Sequence[Issue] | KRError],
+                    self._read(dict.fromkeys(links, False), list(metrics)))
 
     def answers(self, wanted: Sequence[Measurement]) -> dict[Link, Answer]:
         count_only: dict[Link, bool] = {}
