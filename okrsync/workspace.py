@@ -4,7 +4,6 @@ run's time limit) comes from the run's Environment."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -92,11 +91,6 @@ def sheet_identity(config: Config) -> str:
     return f"google:{ref.id if ref else target}"
 
 
-RETIRED_SCOPES = re.compile(r" xlsx:\d+:\d+\Z")
-"""JIRA cache scopes of workbooks known by their inode, as earlier okrsync builds knew
-them (every save made a new one): never read again, removed at the next save."""
-
-
 @contextmanager
 def locked(config: Config, lock_dir: Path | None = None) -> Iterator[None]:
     """Hold the sheet's lock, or raise LockedError at once."""
@@ -142,10 +136,10 @@ def open_source(config: Config, env: Environment, *, full: bool = False,
         cache = None
         if env.cache_dir is not None and not evidence:
             scope = f"{redact_url(jira.server)} {jira.email or 'pat'} {sheet_identity(config)}"
-            cache = IssueCache(env.cache_dir / FILE, scope, retired=RETIRED_SCOPES)
+            cache = IssueCache(env.cache_dir / FILE, scope)
         return LiveSource(api, cache=cache, story_points_field=jira.story_points_field,
                           max_workers=jira.max_workers, show_progress=env.progress,
-                          full=full or evidence or jira.full_refresh_days == 0,
+                          full=full or evidence,
                           full_refresh_days=jira.full_refresh_days, summaries=evidence,
                           raw=raw)
     return None

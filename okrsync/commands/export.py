@@ -34,6 +34,9 @@ from okrsync.workspace import open_source
 FORMAT = 1
 """The manifest's format; an offline pull refuses one it does not know."""
 
+HEAD = b'{"okrsync": '
+"""How every file okrsync export writes begins: the manifest comes first."""
+
 
 @dataclass
 class ExportResult:
@@ -50,10 +53,12 @@ class ExportResult:
 
 
 def is_export(path: Path) -> bool:
-    """Whether `path` is a file okrsync export wrote (it may be replaced)."""
+    """Whether `path` is a file okrsync export wrote (it may be replaced): it begins as
+    they all do, where a JIRA search result never does (a label "okrsync" further on
+    proves nothing)."""
     try:
         with path.open("rb") as stream:
-            return b'"okrsync"' in stream.read(4096)
+            return stream.read(len(HEAD)) == HEAD
     except OSError:
         return False
 
@@ -154,7 +159,7 @@ def _write(output: Path, lines: Path, about: dict[str, Any], names: dict[str, st
     temporary = Path(name)
     try:
         with os.fdopen(handle, "wb") as out, lines.open("rb") as stream:
-            out.write(b'{"okrsync": ' + orjson.dumps(about) + b', "names": '
+            out.write(HEAD + orjson.dumps(about) + b', "names": '
                       + orjson.dumps(names) + b', "startAt": 0, "issues": [')
             for line in stream:
                 item = orjson.loads(line)

@@ -438,11 +438,11 @@ def _is_epic(item: Mapping[str, Any]) -> bool:
             or field_name(str(issuetype.get("name") or "")) in EPIC_TYPES)
 
 
-def _parented_by_epics(raw: Sequence[Mapping[str, Any]]) -> bool:
-    """Whether issues that are not sub-tasks name an epic as their `parent`: only JIRA
-    Cloud links epics' stories that way (on Server / DC only a sub-task has a `parent`,
-    an epic's own sub-tasks included, and stories use the Epic Link field)."""
-    epics = {str(item["key"]).upper() for item in raw if _is_epic(item)}
+def _parented_by_epics(raw: Sequence[Mapping[str, Any]], epics: set[str]) -> bool:
+    """Whether issues that are not sub-tasks name an epic (`epics`, or one that says it
+    is) as their `parent`: only JIRA Cloud links epics' stories that way (on Server / DC
+    only a sub-task has a `parent`, an epic's own sub-tasks included, and stories use the
+    Epic Link field)."""
     for item in raw:
         fields = item.get("fields") or {}
         parent, issuetype = fields.get("parent"), fields.get("issuetype")
@@ -474,9 +474,12 @@ def _from_json(document: Any, points_field: str | None, name: str) -> Contents:
                                     "object; it is not a JIRA search result").format(
                     key=item["key"], name=name))
             raw.append(item)
-    cloud = any("nextPageToken" in page or "isLast" in page for page in pages) or any(
-        "hierarchyLevel" in ((item.get("fields") or {}).get("issuetype") or {}) for item in raw
-    ) or _parented_by_epics(raw)
+    epics = {str(item["key"]).upper() for item in raw if _is_epic(item)}
+    cloud = _deployment(document)
+    if cloud is None:  # saved by hand: told by what only Cloud writes
+        cloud = any("nextPageToken" in page or "isLast" in page for page in pages) or any(
+            "hierarchyLevel" in ((item.get("fields") or {}).get("issuetype") or {})
+            for item in raw) or _parented_by_epics(raw, epics)
     epic_field, epic_problem = (None, "") if cloud else _identify_epic_field(raw, names, name)
     if not cloud and names and epic_field is None:
         epic_problem = _s("the JIRA export {name} has no Epic Link field, so the stories of "
@@ -493,9 +496,17 @@ def _from_json(document: Any, points_field: str | None, name: str) -> Contents:
                       "pages: Cloud gives no total, so nothing can prove that no page in "
                       "between is missing. okrsync export saves files that can be "
                       "checked").format(name=name, count=len(pages)))
-    return Contents(issues, seen, points, epic_field, epic_problem, cloud,
-                    {str(item["key"]).upper() for item in raw if _is_epic(item)},
+    return Contents(issues, seen, points, epic_field, epic_problem, cloud, epics,
                     has_names=bool(names), manifest=manifest)
+
+
+def _deployment(document: Any) -> bool | None:
+    """Whether a file `okrsync export` wrote came from JIRA Cloud, as its manifest
+    records; None for a file saved otherwise."""
+    about = document.get("okrsync") if isinstance(document, Mapping) else None
+    deployment = about.get("deployment") if isinstance(about, Mapping) else None
+    return {"Cloud": True, "Server": False}.get(deployment) if isinstance(
+        deployment, str) else None
 
 
 def _manifest(document: Any, ids: set[str], name: str) -> dict[str, list[str] | str] | None:

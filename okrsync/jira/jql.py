@@ -16,6 +16,7 @@ so that a word inside a quoted string is never taken for a keyword.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,6 +27,10 @@ from okrsync.i18n import _s
 from okrsync.jira.model import Issue, category_key
 
 Predicate = Callable[[Issue], bool]
+
+PARSED = 2048
+"""Queries whose syntax tree and dependencies are kept (a company's dashboard has a few
+hundred distinct queries)."""
 
 MAX_DEPTH = 100
 """Parentheses and NOTs nest at most this deep; deeper JQL fails its KR, never the run."""
@@ -322,8 +327,10 @@ class _Parser:
         return tuple(items)
 
 
+@functools.lru_cache(maxsize=PARSED)
 def parse_jql(query: str) -> Node:
-    """The syntax tree of `query`; KRError when it cannot be read."""
+    """The syntax tree of `query`; KRError when it cannot be read. The tree is immutable,
+    so a query read again (each read asks several questions of every query) is read once."""
     return _Parser(query).parse()
 
 
@@ -571,12 +578,6 @@ class Dependencies:
     when it can match issues in any project."""
     names: frozenset[tuple[str, str, str]] = frozenset()
     """(kind, project, name) of the components and versions it names by name."""
-    opaque: str = ""
-    """okrsync could not read the query: JIRA will say whether it is valid."""
-
-    @property
-    def is_volatile(self) -> bool:
-        return bool(self.volatile)
 
 
 def _bound(node: Node) -> frozenset[str] | None:
@@ -614,13 +615,15 @@ def _texts(operand: Operand | None) -> list[Operand]:
     return found
 
 
+@functools.lru_cache(maxsize=PARSED)
 def dependencies(query: str) -> Dependencies:
     """What the answer of `query` depends on. Never raises: a query okrsync cannot read
-    is volatile, and JIRA itself says whether it is valid."""
+    is volatile, and JIRA itself says whether it is valid. Immutable, so kept for queries
+    asked again."""
     try:
         tree = parse_jql(query)
-    except KRError as error:
-        return Dependencies(volatile=("unreadable",), opaque=str(error))
+    except KRError:  # JIRA will say whether it is valid
+        return Dependencies(volatile=("unreadable",))
     volatile: list[str] = []
     filters: set[int] = set()
     statuses = False

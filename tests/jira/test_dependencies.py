@@ -30,7 +30,7 @@ def test_what_can_change_without_an_edit_makes_a_query_volatile(query, why):
     "project = W AND component = API", 'summary ~ "-7d"', "labels = a ORDER BY created",
     'labels = a ORDER BY "-7d"'])
 def test_what_changes_only_with_its_issues_is_not_volatile(query):
-    assert not dependencies(query).is_volatile
+    assert dependencies(query).volatile == ()
 
 
 def test_filters_statuses_projects_and_names_are_found_wherever_they_stand():
@@ -47,8 +47,8 @@ def test_filters_statuses_projects_and_names_are_found_wherever_they_stand():
 
 def test_an_unreadable_query_is_volatile_and_left_to_jira():
     found = dependencies("(" * 300 + "a = b" + ")" * 300)
-    assert found.is_volatile and found.opaque
-    assert dependencies("project = ").is_volatile
+    assert found.volatile == ("unreadable",)
+    assert dependencies("project = ").volatile == ("unreadable",)
 
 
 def test_order_by_is_cut_where_it_starts_not_inside_a_string():

@@ -18,16 +18,14 @@ from __future__ import annotations
 import re
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
-from okrsync.core.text import clean
 from okrsync.errors import KRError
-from okrsync.jira.live.http import JiraHttp, JiraRefused
+from okrsync.jira.live.http import JiraHttp, JiraRefused, bounded
 from okrsync.jira.model import Issue, field_name
-from okrsync.redact import scrub
 
 KEY_CHUNK = 200
 """At most this many keys or ids in one JQL list: keeps the query well under JIRA's
@@ -104,6 +102,17 @@ class Project:
         return bool({self.id, self.key.lower(), self.name.lower()} & set(names))
 
 
+def _by_id(issues: Iterable[Issue]) -> list[Issue]:
+    """Each issue once, as last seen (a search that moved while it was paged shows an
+    issue on two pages)."""
+    return list({issue.id or issue.key: issue for issue in issues}.values())
+
+
+def _keys(raw: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Id → key of issues as JIRA answers them."""
+    return {str(item.get("id") or ""): str(item["key"]).upper() for item in raw}
+
+
 class JiraApi(ABC):
     """One JIRA site, as okrsync asks it things."""
 
@@ -124,10 +133,6 @@ class JiraApi(ABC):
     @property
     def shown(self) -> str:
         return self.http.shown
-
-    @property
-    def requests(self) -> int:
-        return self.http.requests
 
     def close(self) -> None:
         self.http.close()
@@ -169,9 +174,11 @@ class JiraApi(ABC):
     def ids(self, jql: str) -> dict[str, str]:
         """Id → key of every issue matching `jql`, from id-only pages."""
 
-    @abstractmethod
     def count(self, jql: str) -> int:
-        """How many issues match `jql`, exactly."""
+        """How many issues match `jql`, exactly: asked where `match` does not answer
+        (Server / DC). Cloud counts by listing the ids (`counted`): its approximate count
+        is eventually consistent, and okrsync writes only numbers it can stand behind."""
+        raise NotImplementedError
 
     def counted(self, jql: str) -> tuple[int, dict[str, str] | None]:
         """How many issues match `jql`, and, where that costs no more requests than the
@@ -306,32 +313,23 @@ class CloudApi(JiraApi):
     KEY_PAGE = 5000
     """Ids per page when only ids are asked (Cloud's most)."""
 
-    def search(self, jql: str, fields: Sequence[str], into: Into) -> list[Issue]:
-        issues: dict[str, Issue] = {}
-        body: dict[str, Any] = {"jql": jql, "fields": list(fields), "maxResults": PAGE_SIZE}
+    def _pages(self, jql: str, fields: Sequence[str], size: int) -> Iterator[dict[str, Any]]:
+        """Every issue matching `jql` as JIRA answers it, page after page (each page is
+        asked when the one before is used up)."""
+        body: dict[str, Any] = {"jql": jql, "fields": list(fields), "maxResults": size}
         while True:
             page = self.http.post("search/jql", body, "searching")
-            issues.update((i.id or i.key, i) for i in map(into, page.get("issues") or []))
+            yield from page.get("issues") or []
             token = page.get("nextPageToken")
             if not token or page.get("isLast"):
-                return list(issues.values())
+                return
             body["nextPageToken"] = token
 
-    def ids(self, jql: str) -> dict[str, str]:
-        found: dict[str, str] = {}
-        body: dict[str, Any] = {"jql": jql, "fields": ["id"], "maxResults": self.KEY_PAGE}
-        while True:
-            page = self.http.post("search/jql", body, "searching")
-            found.update((str(raw.get("id") or ""), str(raw["key"]).upper())
-                         for raw in page.get("issues") or [])
-            if not page.get("nextPageToken") or page.get("isLast"):
-                return found
-            body["nextPageToken"] = page["nextPageToken"]
+    def search(self, jql: str, fields: Sequence[str], into: Into) -> list[Issue]:
+        return _by_id(map(into, self._pages(jql, fields, PAGE_SIZE)))
 
-    def count(self, jql: str) -> int:
-        """From the ids themselves: Cloud's approximate-count is eventually consistent,
-        and okrsync writes only numbers it can stand behind."""
-        return len(self.ids(jql))
+    def ids(self, jql: str) -> dict[str, str]:
+        return _keys(self._pages(jql, ["id"], self.KEY_PAGE))
 
     def match(self, ids: Sequence[str], queries: Sequence[str]) -> list[set[str] | KRError]:
         """POST /jql/match, split to stay within its limits."""
@@ -346,8 +344,7 @@ class CloudApi(JiraApi):
                     index = start + offset
                     known = matched[index]
                     if entry.get("errors"):
-                        matched[index] = KRError(scrub(clean(
-                            "; ".join(map(str, entry["errors"])), one_line=True))[:300])
+                        matched[index] = KRError(bounded("; ".join(map(str, entry["errors"]))))
                     elif isinstance(known, set):
                         known |= {str(i) for i in entry.get("matchedIssues") or []}
         return matched
@@ -388,47 +385,44 @@ class ServerApi(JiraApi):
     cloud = False
     can_match = False
 
-    def search(self, jql: str, fields: Sequence[str], into: Into) -> list[Issue]:
-        issues: dict[str, Issue] = {}
+    def _page(self, jql: str, fields: Sequence[str], start: int, *, size: int = PAGE_SIZE,
+              what: str = "searching", validate: bool = False
+              ) -> tuple[list[dict[str, Any]], int]:
+        """One page of the issues matching `jql`, from the `start`-th, as JIRA answers
+        them, and how many match in all (`total`)."""
+        body: dict[str, Any] = {"jql": jql, "fields": list(fields), "maxResults": size,
+                                "startAt": start}
+        if validate:
+            body["validateQuery"] = True
+        page = self.http.post("search", body, what)
+        return page.get("issues") or [], int(page.get("total") or 0)
+
+    def _pages(self, jql: str, fields: Sequence[str], *, validate: bool = False
+               ) -> Iterator[dict[str, Any]]:
+        """Every issue matching `jql` as JIRA answers it, page after page (each page is
+        asked when the one before is used up)."""
         start = 0
         while True:
-            page = self.http.post("search", {
-                "jql": jql, "startAt": start, "maxResults": PAGE_SIZE, "fields": list(fields),
-                "validateQuery": True}, "searching")
-            batch = page.get("issues") or []
-            issues.update((i.id or i.key, i) for i in map(into, batch))
+            batch, total = self._page(jql, fields, start, validate=validate)
+            yield from batch
             start += len(batch)
-            if not batch or start >= int(page.get("total") or 0):
-                return list(issues.values())
+            if not batch or start >= total:
+                return
+
+    def search(self, jql: str, fields: Sequence[str], into: Into) -> list[Issue]:
+        return _by_id(map(into, self._pages(jql, fields, validate=True)))
 
     def ids(self, jql: str) -> dict[str, str]:
-        found: dict[str, str] = {}
-        start = 0
-        while True:
-            page = self.http.post("search", {"jql": jql, "fields": ["id"],
-                                             "maxResults": PAGE_SIZE, "startAt": start},
-                                  "searching")
-            batch = page.get("issues") or []
-            start += len(batch)
-            found.update((str(raw.get("id") or ""), str(raw["key"]).upper()) for raw in batch)
-            if not batch or start >= int(page.get("total") or 0):
-                return found
+        return _keys(self._pages(jql, ["id"]))
 
     def counted(self, jql: str) -> tuple[int, dict[str, str] | None]:
         """One page of ids: its `total`, and the ids when the page holds them all."""
-        page = self.http.post("search", {"jql": jql, "fields": ["id"],
-                                         "maxResults": PAGE_SIZE, "startAt": 0}, "counting")
-        batch = page.get("issues") or []
-        total = int(page.get("total") or 0)
-        if len(batch) < total:
-            return total, None
-        return total, {str(raw.get("id") or ""): str(raw["key"]).upper() for raw in batch}
+        batch, total = self._page(jql, ["id"], 0, what="counting")
+        return total, (_keys(batch) if len(batch) >= total else None)
 
     def count(self, jql: str) -> int:
         """The `total` of a zero-row page."""
-        page = self.http.post("search", {"jql": jql, "fields": ["id"], "maxResults": 0,
-                                         "startAt": 0}, "counting")
-        return int(page.get("total") or 0)
+        return self._page(jql, ["id"], 0, size=0, what="counting")[1]
 
     def epic_field(self) -> str | None:
         return self.field_id("Epic Link")

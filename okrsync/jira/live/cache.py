@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 import sqlite3
 import time
 from collections.abc import Mapping
@@ -125,12 +124,9 @@ class IssueCache:
     scope is one row: the cursor, and the issues, members and keys as JSON (a nightly
     pull rewrites them all at once: faster than tens of thousands of rows)."""
 
-    def __init__(self, path: Path, scope: str, *, retired: re.Pattern[str] | None = None
-                 ) -> None:
+    def __init__(self, path: Path, scope: str) -> None:
         self.path = path
         self.scope = scope
-        self.retired = retired
-        """Scopes no okrsync reads any more (keyed the old way): removed on saving."""
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -187,11 +183,10 @@ class IssueCache:
             self.forget()  # the next pull reads everything again
 
     def _prune(self, db: sqlite3.Connection) -> int:
-        """Remove the scopes not used for PRUNE_DAYS and the retired ones; how many."""
+        """Remove the scopes not used for PRUNE_DAYS; how many."""
         old = time.time() - PRUNE_DAYS * 86400
         stale = [row[0] for row in db.execute("select scope, used from reads")
-                 if row[1] is None or row[1] < old
-                 or (self.retired is not None and self.retired.search(row[0]))]
+                 if row[1] is None or row[1] < old]
         for scope in stale:
             db.execute("delete from reads where scope = ?", (scope,))
         return len(stale)

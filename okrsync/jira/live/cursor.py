@@ -48,11 +48,11 @@ Decision = FullRead | ChangesSince
 
 
 def decide(previous: Cursor | None, *, signature: str, now: datetime | None, full: bool,
-           full_refresh_days: float, margin_minutes: int = MARGIN_MINUTES) -> Decision:
+           full_refresh_days: float) -> Decision:
     """Read everything, or what changed since the last read.
 
     `now` is JIRA's clock at this read; without it nothing can be measured, so
-    everything is read.
+    everything is read. A `full_refresh_days` of 0 reads everything every time.
     """
     if full or full_refresh_days == 0:
         return FullRead("asked")
@@ -67,4 +67,4 @@ def decide(previous: Cursor | None, *, signature: str, now: datetime | None, ful
     if now - previous.full_at > timedelta(days=full_refresh_days):
         return FullRead("refresh")
     elapsed = (now - previous.read_at).total_seconds()
-    return ChangesSince(math.ceil(elapsed / 60) + margin_minutes)
+    return ChangesSince(math.ceil(elapsed / 60) + MARGIN_MINUTES)

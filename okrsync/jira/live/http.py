@@ -17,7 +17,6 @@ asks JIRA is a read, safe to repeat.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -73,7 +72,9 @@ class JiraRefused(SourceError):
         """The message in the sheet's language, for a KR's problem."""
 
 
-def _bounded(text: str) -> str:
+def bounded(text: str) -> str:
+    """JIRA's words as okrsync shows them: on one line, without control characters or
+    secrets, at most MESSAGE_CHARS long."""
     text = scrub(clean(text, one_line=True))
     if len(text) > MESSAGE_CHARS:
         text = text[:MESSAGE_CHARS - 1] + "…"
@@ -100,14 +101,14 @@ def error_messages(error: JIRAError) -> tuple[str, ...]:
             fields = body.get("errors")
             if isinstance(fields, dict):
                 messages += [f"{k}: {v}" for k, v in fields.items()]
-    return tuple(_bounded(m) for m in messages)
+    return tuple(bounded(m) for m in messages)
 
 
 def jira_message(error: JIRAError) -> str:
     """JIRA's own words on one line, at most MESSAGE_CHARS long."""
     text = "; ".join(error_messages(error)) or _s("HTTP {status} without a JIRA message").format(
         status=error.status_code or "?")
-    return _bounded(text)
+    return bounded(text)
 
 
 class _Unreadable(Exception):
@@ -139,8 +140,6 @@ class JiraHttp:
         self.user = user
         self.policy, self.timeout, self.pacer = policy, timeout, pacer
         self.sleep, self.clock, self.deadline = sleep, clock, deadline
-        self.requests = 0
-        self._lock = threading.Lock()
 
     @staticmethod
     def client_for(server: str, version: str, auth: Mapping[str, Any], timeout: float,
@@ -157,22 +156,13 @@ class JiraHttp:
     def close(self) -> None:
         self.client.close()
 
-    def know_server(self, info: Mapping[str, Any]) -> None:
-        """Tell the `jira` library what it would have learnt by asking the server itself
-        (it decides from these which API calls exist)."""
-        self.client.deploymentType = info.get("deploymentType")
-        versions = info.get("versionNumbers")
-        self.client._version = tuple(versions) if isinstance(versions, list) else (0, 0, 0)
-
     # -- requests
 
     def call(self, send: Callable[[], T], what: str) -> T:
         """Send one request under the retry policy; every failure becomes a public error."""
 
-        def counted() -> T:
+        def paced() -> T:
             self.pacer.wait(self.deadline)
-            with self._lock:
-                self.requests += 1
             try:
                 return send()
             except RecursionError:
@@ -181,7 +171,7 @@ class JiraHttp:
                 raise _Unreadable(deep="depth limit" in str(error)) from None
 
         try:
-            return self.policy.run(counted, self._classify, what, sleep=self.sleep,
+            return self.policy.run(paced, self._classify, what, sleep=self.sleep,
                                    clock=self.clock, deadline=self.deadline)
         except GaveUp as gave_up:
             if isinstance(gave_up.error, requests.RequestException) and not isinstance(

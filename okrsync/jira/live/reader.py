@@ -76,6 +76,8 @@ class Query:
     names: frozenset[tuple[str, str, str]] = frozenset()
     filters: dict[int, str] = field(default_factory=dict)
     """Every saved filter it includes, nested ones too: id → JQL."""
+    key: str = ""
+    """Its `member_key` on this read's site (set once the site is known)."""
 
     def member_key(self, site: Site) -> str:
         """What its members are kept under: the query and everything it depends on, so
@@ -137,6 +139,9 @@ class Reader:
         previous = stored if isinstance(decision, ChangesSince) and keeping else None
         self.previous = previous
         self.site = site
+        for query in queries.values():
+            if isinstance(query, Query):
+                query.key = query.member_key(site)
         read_at = now or _NEVER  # without JIRA's clock nothing is kept
         self.state = Snapshot(
             Cursor(self.signature, read_at if previous is None else previous.cursor.full_at,
@@ -339,13 +344,13 @@ class Reader:
 
     def _members(self, query: Query) -> list[str]:
         assert self.previous is not None
-        return self.previous.members.get(query.member_key(self.site), [])
+        return self.previous.members.get(query.key, [])
 
     def _needs_full(self, query: Query) -> bool:
         previous = self.previous
         if previous is None or query.volatile:
             return True
-        if query.member_key(self.site) not in previous.members:
+        if query.key not in previous.members:
             return True
         if self.statuses_changed and query.statuses:
             return True
@@ -532,7 +537,7 @@ class Reader:
 
     def _keep(self, query: Query, members: Sequence[str]) -> None:
         if not query.volatile:
-            self.state.members[query.member_key(self.site)] = list(members)
+            self.state.members[query.key] = list(members)
 
     def _query_in_full(self, query: Query, count: bool, found: dict[str, Answer]) -> None:
         api = self.api
@@ -589,7 +594,7 @@ class Reader:
             exact = exact_predicate(query.text)
             if exact is not None and not self._case_in_doubt(exact[1]):
                 predicate = exact[0]
-                before = set(previous.members[query.member_key(self.site)]) - set(self.changed)
+                before = set(previous.members[query.key]) - set(self.changed)
                 now = {n for n, issue in self.changed.items() if predicate(issue)}
                 decided.append((query, sorted(before | now)))
             elif counted[query.text]:  # a count needs no members: one page, as in full
@@ -629,18 +634,32 @@ class Reader:
                 found[query.text] = len(members) if counted[query.text] else [
                     self.state.issues[n] for n in members]
 
+    def _reach(self, queries: Iterable[Query]) -> set[str] | None:
+        """The keys (lower-cased) of the projects the queries can match in, as an issue's
+        key tells them; None when any project, or one the site does not know by the name,
+        key or id a query gives it."""
+        projects = [Project(*p) for p in self.site.projects]
+        reach: set[str] = set()
+        for query in queries:
+            if query.projects is None:
+                return None
+            for named in query.projects:
+                keys = {p.key.lower() for p in projects if p.named([named])}
+                if not keys:
+                    return None
+                reach |= keys
+        return reach
+
     def _match(self, queries: list[Query], counted: Mapping[str, bool],
                found: dict[str, Answer]) -> None:
         """Cloud: which known or changed issues each query matches now, in few requests."""
         previous = self.previous
         assert previous is not None
-        reach: set[str] | None = set()
-        for query in queries:  # the projects the queries can match in (None: any)
-            reach = None if reach is None or query.projects is None else reach | query.projects
+        reach = self._reach(queries)
         candidates = {number for number, key in self.changed_keys.items()
                       if reach is None or key.rpartition("-")[0].lower() in reach}
         for query in queries:
-            candidates |= set(previous.members[query.member_key(self.site)])
+            candidates |= set(previous.members[query.key])
         try:
             matched = self.api.match(sorted(candidates), [q.text for q in queries])
         except (JiraRefused, JiraUnavailable):

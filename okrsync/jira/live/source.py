@@ -17,7 +17,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, urlsplit
 
 from okrsync.errors import ConfigError, KRError, SourceError
@@ -102,7 +102,6 @@ def connect(site: Site, *, deadline: Deadline | None = None,
     if cloud:  # REST v3 from here on
         http.client.close()
         http.client = JiraHttp.client_for(server, "3", auth, site.timeout, deadline, pacer)
-    http.know_server(info)
     return (CloudApi if cloud else ServerApi)(http, info)
 
 
@@ -139,10 +138,6 @@ class LiveSource(IssueSource):
     def shown(self) -> str:
         return self.api.shown
 
-    @property
-    def requests(self) -> int:
-        return self.api.requests
-
     def close(self) -> None:
         self.api.close()
 
@@ -166,9 +161,8 @@ class LiveSource(IssueSource):
     def query_of(self, link: Link) -> str | None:
         if isinstance(link, IssueKeys):
             return self.api.children_jql(link.keys)
-        if isinstance(link, SavedFilter):
-            jql = self.api.filters([link.id]).get(link.id)
-            return f"filter = {link.id}" + (f" ({jql})" if isinstance(jql, str) else "")
+        if isinstance(link, SavedFilter):  # JIRA reads the filter's JQL itself
+            return f"filter = {link.id}"
         return super().query_of(link)
 
     def navigator(self, query: str) -> str | None:
@@ -189,8 +183,9 @@ class LiveSource(IssueSource):
 
     def issues(self, links: Iterable[Link], metrics: Iterable[Metric] = ()
                ) -> dict[Link, Sequence[Issue] | KRError]:
-        answers = self._read({link: False for link in links}, list(metrics))
-        return {link: answer for link, answer in answers.items() if not isinstance(answer, int)}
+        # no link is asked for a count only: every answer is issues or a problem
+        return cast(dict[Link, Sequence[Issue] | KRError],
+                    self._read(dict.fromkeys(links, False), list(metrics)))
 
     def answers(self, wanted: Sequence[Measurement]) -> dict[Link, Answer]:
         count_only: dict[Link, bool] = {}
