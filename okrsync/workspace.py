@@ -79,7 +79,7 @@ def sheet_identity(config: Config) -> str:
     """What the sheet is, however the config spells it and wherever its file lies: the
     Google spreadsheet's id, or the identity an .xlsx workbook keeps in itself (see
     okrsync.sheets.xlsx.workbook_identity), which survives every save and a copy to
-    another machine. It keys the sheet's lock, its JIRA cache and its last digest. Tabs
+    another machine. It keys the sheet's lock and its JIRA cache. Tabs
     are not told apart: a pull writes the whole workbook, and every tab of a spreadsheet
     shares the change log."""
     target = config.sheet.spreadsheet
