@@ -687,12 +687,14 @@ class JiraStandIn(StandIn):
         """Issue searches asked (not project or filter searches)."""
         return sum(1 for r in self.requests if _issue_search(r.path))
 
-    def fault_matches(self, fault: Fault, path: str) -> bool:
-        """`Fault(match="search")` answers JIRA's issue searches (`/search`,
-        `/search/jql`), not `project/search` or `filter/search`."""
-        if fault.match in ("search", "/search"):
+    def matches_path(self, match: str, path: str) -> bool:
+        """`Fault(match="search")` and `before("search", …)` select JIRA's issue searches
+        (`/search`, `/search/jql`, `/search/approximate-count`), not `project/search` or
+        `filter/search`."""
+        if match in ("search", "/search"):
             return _issue_search(path)
-        return super().fault_matches(fault, path)
+        return super().matches_path(match, path)
+
 
     def fault_body(self, fault: Fault) -> Any:
         if fault.body is not None:
