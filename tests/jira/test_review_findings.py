@@ -7,19 +7,16 @@ read with no cache at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
 
 from okrsync.config import load_config
-from okrsync.errors import KRError
-from okrsync.jira.jql import And, Clause, Node, Not, Or, _Compiler, parse_jql
-from okrsync.jira.model import Issue
 from okrsync.sync import run_pull
 from tests.jira import test_incremental as incremental
 from tests.jira.test_incremental import AS_OF, _env, _setup_rows, _values
-from tests.standins.jira import KNOWN_JQL_FIELDS, JiraStandIn, _SiteWords, _without_order, errors
+from tests.standins.jira import JiraStandIn
 
 jira = incremental.jira  # the Cloud and Server / DC stand-ins
 token = incremental.token  # autouse: the JIRA token in the environment
@@ -137,11 +134,10 @@ class _CategoryJira(JiraStandIn):
         super().__init__(**kwargs)
         self.categories: dict[str, str] = {}
 
-    def _dates(self, clause: Clause) -> Callable[[Issue], bool] | None:
-        if clause.field == "category" and clause.operator == "=" and clause.operand:
-            wanted = clause.operand.text.lower()
-            return lambda issue: self.categories.get(issue.project, "").lower() == wanted
-        return super()._dates(clause)
+    def _jql_values(self, field: str) -> Callable[[dict[str, Any]], Iterable[str]] | None:
+        if field == "category":
+            return lambda raw: [self.categories.get(raw["fields"]["project"]["key"], "")]
+        return super()._jql_values(field)
 
 
 @pytest.fixture
@@ -174,50 +170,9 @@ def test_a_project_put_in_a_category_is_counted_the_next_night(cloud_categories,
 # -- 6. overlapping queries (Server / DC)
 
 
-def _pushed(node: Node, negate: bool = False) -> Node:
-    """NOT pushed down to the clauses, as JIRA reads it: `NOT field = v` is `field != v`
-    (Atlassian, JQL operators: "typing field != value is the same as typing NOT field =
-    value"; "!=" never matches an empty field)."""
-    flip = {"=": "!=", "!=": "=", "in": "not in", "not in": "in", "is": "is not",
-            "is not": "is"}
-    if isinstance(node, Not):
-        return _pushed(node.inner, not negate)
-    if isinstance(node, Clause):
-        if not negate:
-            return node
-        if node.operator not in flip:
-            return Not(node)
-        return Clause(node.field, node.shown, flip[node.operator], node.operand, node.history)
-    parts = tuple(_pushed(part, negate) for part in node.parts)
-    if isinstance(node, And):
-        return Or(parts) if negate else And(parts)
-    return And(parts) if negate else Or(parts)
-
-
-class _JqlNotJira(JiraStandIn):
-    """The stand-in with JIRA's NOT: the stand-in reads `NOT labels = a` as "not (labels =
-    a)", which matches an issue with no labels; JIRA reads it as `labels != a`, which does
-    not."""
-
-    def _evaluate(self, jql: str, *, bounded: bool) -> list[dict[str, Any]]:
-        text = _without_order(self._with_filters(jql))
-        words = _SiteWords(self)
-        try:
-            predicate = _Compiler(words, self._dates).compile(_pushed(parse_jql(text)))
-        except KRError as error:
-            if "JQL field" in str(error) and not any(f in str(error).lower()
-                                                     for f in KNOWN_JQL_FIELDS):
-                raise errors(str(error)) from None
-            raise
-        if words.rejected:
-            raise errors(*words.rejected)
-        return [raw for raw, issue in zip(self.issues, self._issues(), strict=True)
-                if self._visible(raw) and predicate(issue)]
-
-
 @pytest.fixture
 def server_not():
-    with _JqlNotJira(cloud=False) as server:
+    with JiraStandIn(cloud=False) as server:
         yield server
 
 
