@@ -385,31 +385,11 @@ def test_a_nightly_pull_asks_for_far_less_than_a_full_read(jira, tmp_path):
     assert len(jira.requests) < first
 
 
-def _name_project(monkeypatch: pytest.MonkeyPatch, key: str, name: str) -> None:
-    """Project `key` is called `name` on the stand-in (whose projects are named by their
-    keys), and JQL may name it so, as JIRA lets it."""
-    from tests.standins import jira as standin
-
-    shape, words = standin.JiraStandIn._project, standin._SiteWords.value
-
-    def project(self: standin.JiraStandIn, wanted: str) -> dict[str, Any]:
-        found = shape(self, wanted)
-        return found | {"name": name} if wanted == key else found
-
-    def value(self: Any, field: str, text: str) -> str:
-        named = field == "project" and text.strip().lower() == name.lower()
-        return words(self, field, key if named else text)
-
-    monkeypatch.setattr(standin.JiraStandIn, "_project", project)
-    monkeypatch.setattr(standin._SiteWords, "value", value)
-
-
-def test_a_query_naming_its_project_by_name_finds_an_issue_added_overnight(tmp_path,
-                                                                           monkeypatch):
+def test_a_query_naming_its_project_by_name_finds_an_issue_added_overnight(tmp_path):
     # Cloud checks the changed issues in a query's projects against it (jql/match); the
     # query names project W by its name, while an issue's key tells its project's key.
-    _name_project(monkeypatch, "W", "Wallet")
     with JiraStandIn(cloud=True) as jira:
+        jira.name_project("W", "Wallet")
         for number in range(1, 4):
             jira.add(f"W-{number}", "new", labels=("okr",))
         jira.add("Z-1", "new", labels=("okr",))

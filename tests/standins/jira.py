@@ -315,6 +315,8 @@ class JiraStandIn(StandIn):
         self._deleted: set[str] = set()
         self._subtasks: dict[str, list[dict[str, Any]]] = {}
         self._projects: dict[str, str] = {}
+        self.project_names: dict[str, str] = {}
+        """Projects named other than by their key (`name_project`)."""
         self._issue_types: dict[str, tuple[str, int, int, str, str]] = dict(ISSUE_TYPES)
         self._statuses: dict[str, tuple[str, str]] = {
             name: (status_id, category)
@@ -570,6 +572,11 @@ class JiraStandIn(StandIn):
             shape["hierarchyLevel"] = level
         return shape
 
+    def name_project(self, key: str, name: str) -> None:
+        """Call project `key` `name` (projects are named by their keys otherwise): JQL
+        may then name it either way, as JIRA lets it."""
+        self.project_names[key] = name
+
     def _project(self, key: str) -> dict[str, Any]:
         project_id = self._projects.setdefault(key, str(10000 + len(self._projects)))
         if self.cloud:
@@ -581,7 +588,8 @@ class JiraStandIn(StandIn):
             sizes = {"48x48": avatar, "24x24": f"{avatar}&size=small",
                      "16x16": f"{avatar}&size=xsmall", "32x32": f"{avatar}&size=medium"}
         shape: dict[str, Any] = {"self": f"{self._api}/project/{project_id}", "id": project_id,
-                                 "key": key, "name": key, "projectTypeKey": "software"}
+                                 "key": key, "name": self.project_names.get(key, key),
+                                 "projectTypeKey": "software"}
         if self.cloud:
             shape["simplified"] = True
         shape["avatarUrls"] = sizes

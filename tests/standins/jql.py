@@ -516,11 +516,12 @@ class Evaluator:
         return frozenset({str(raw["fields"]["project"]["id"])})
 
     def _project(self, clause: Clause, text: str) -> frozenset[str] | None:
-        """A project by key, name or id (the stand-in names each project by its key)."""
+        """A project by key, name or id."""
         site = self.site
         wanted = text.strip().lower()
         for key, number in site._projects.items():
-            if key not in site.hidden and wanted in (key.lower(), number):
+            name = site.project_names.get(key, key).lower()
+            if key not in site.hidden and wanted in (key.lower(), name, number):
                 return frozenset({number})
         self._refuse(clause, text)
         return None
