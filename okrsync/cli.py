@@ -7,6 +7,7 @@ Every error the user can act on is one line on stderr (or one JSON object with
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import warnings
@@ -570,4 +571,8 @@ def init(
 
 
 def main() -> None:
+    # One run, then exit: Python's cycle collector would walk the tens of thousands of
+    # issues a company-wide pull holds again and again (a fifth of its CPU) for the few
+    # cycles it could free. Memory is still freed as it is let go; the rest at exit.
+    gc.disable()
     app()

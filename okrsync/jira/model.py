@@ -140,17 +140,15 @@ _SETS: dict[frozenset[str], frozenset[str]] = {}
 
 
 def _name(value: Any) -> str:
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         return str(value.get("name") or value.get("key") or value.get("value") or "")
     return "" if value is None else str(value)
 
 
 def _status_category(status: Any) -> str:
     """The category key of a REST `status` object; "" when it has none."""
-    if not isinstance(status, Mapping):
-        return ""
-    category = status.get("statusCategory")
-    if not isinstance(category, Mapping):
+    category = status.get("statusCategory") if isinstance(status, dict) else None
+    if not isinstance(category, dict):
         return ""
     if (key := category.get("key")) in _KEYS:  # as JIRA sends it
         return str(key)
@@ -165,6 +163,11 @@ def _key(value: Any) -> str | None:
     return sys.intern(value.strip().upper()) if isinstance(value, str) and value.strip() else None
 
 
+def _interned(value: Any) -> str:
+    """A short text repeated on many issues (a status, project or type name), kept once."""
+    return sys.intern(value if isinstance(value, str) else _name(value))
+
+
 def issue_from_rest(
     item: Mapping[str, Any],
     names: Mapping[str, str],
@@ -173,16 +176,21 @@ def issue_from_rest(
     seen_fields: set[str] | None = None,
     keep_numbers: bool = True,
 ) -> Issue:
-    """An issue as JIRA's REST API returns it (`{"id", "key", "fields": {...}}`).
+    """An issue as JIRA's REST API returns it (`{"id", "key", "fields": {...}}`, decoded
+    JSON).
 
     `names` maps field ids to names (`expand=names` or `GET /field`); `points_fields`
     maps the ids of fields that may hold story points to how they are shown;
     `seen_fields`, when given, collects every field id and name met. Without
     `keep_numbers` the other numeric fields are not kept (no `sum:` metric needs
     them), and repeated texts are shared: a pull over hundreds of thousands of issues
-    stays small.
+    stays small. A first pull turns tens of thousands of issues into Issues here, so
+    it checks plain `dict`s (what JSON decodes to), never the slower abstract Mapping.
     """
-    fields: Mapping[str, Any] = item.get("fields") or {}
+    fields = item.get("fields")
+    if not isinstance(fields, dict):
+        fields = {}
+    get = fields.get
     numbers: Mapping[str, float] = _NO_NUMBERS
     unreadable: set[str] = set()
     if keep_numbers or seen_fields is not None:
@@ -190,36 +198,40 @@ def issue_from_rest(
     if isinstance(points_fields, str):
         points_fields = {points_fields: names.get(points_fields, points_fields)}
     points: dict[str, float] = {}
-    for field_id, shown in (points_fields or {}).items():
-        value = fields.get(field_id)
-        if (number := as_number(value)) is not None:
-            points[shown] = number
-        elif not is_blank(value):
-            unreadable.add(UNREADABLE_POINTS + shown)
-    parent = fields.get("parent")
+    if points_fields:
+        for field_id, shown in points_fields.items():
+            value = get(field_id)
+            if (number := as_number(value)) is not None:
+                points[shown] = number
+            elif not is_blank(value):
+                unreadable.add(UNREADABLE_POINTS + shown)
+    parent = get("parent")
     parent_key = parent_id = None
-    if isinstance(parent, Mapping):
+    if isinstance(parent, dict):
         parent_key = _key(parent.get("key"))
         parent_id = str(parent["id"]) if parent.get("id") is not None else None
-    project = fields.get("project") or {}
-    status = fields.get("status")
-    status_id = status.get("id") if isinstance(status, Mapping) else None
-    labels = fields.get("labels")
-    components = fields.get("components")
-    versions = fields.get("fixVersions")
-    issuetype = fields.get("issuetype")
+    project = get("project")
+    if not isinstance(project, dict):
+        project = None
+    status = get("status")
+    status_id = status.get("id") if isinstance(status, dict) else None
+    labels = get("labels")
+    components = get("components")
+    versions = get("fixVersions")
+    issuetype = get("issuetype")
+    summary = get("summary")
     return Issue(
         key=str(item["key"]).upper(),
         id=str(item.get("id") or ""),
         status_category=_status_category(status),
-        status=sys.intern(_name(status)) if status is not None else "",
-        summary=str(fields.get("summary") or ""),
-        project=sys.intern(str(project.get("key") or "")) if project else "",
-        project_name=sys.intern(str(project.get("name") or "")) if project else "",
-        issuetype=sys.intern(_name(issuetype)) if issuetype is not None else "",
+        status=_interned(status) if status is not None else "",
+        summary=str(summary) if summary else "",
+        project=_interned(project.get("key") or "") if project else "",
+        project_name=_interned(project.get("name") or "") if project else "",
+        issuetype=_interned(issuetype) if issuetype is not None else "",
         parent=parent_key,
         parent_id=parent_id,
-        epic=_key(fields.get(epic_field)) if epic_field else None,
+        epic=_key(get(epic_field)) if epic_field else None,
         labels=tuple(sys.intern(str(label)) for label in labels) if labels else (),
         components=tuple(_name(c) for c in components) if components else (),
         fix_versions=tuple(_name(v) for v in versions) if versions else (),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import os
 import socket
 import threading
 import time
@@ -46,23 +47,33 @@ class _Watchdog:
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
         self._count = 0
+        self._running = 0
+        """Watched requests not yet ended."""
         self._closed = False
 
     def schedule(self, watch: _Watch, limit: float) -> None:
         with self._wake:
             self._count += 1
-            heapq.heappush(self._due, (time.monotonic() + limit, self._count, watch))
+            self._running += 1
+            due = time.monotonic() + limit
+            sooner = not self._due or due < self._due[0][0]
+            heapq.heappush(self._due, (due, self._count, watch))
             if self._thread is None or not self._thread.is_alive():
                 self._closed = False
                 self._thread = threading.Thread(target=self._run, name="okrsync-watchdog",
                                                 daemon=True)
                 self._thread.start()
-            self._wake.notify()
+            elif sooner:  # otherwise the thread already wakes in time for it
+                self._wake.notify()
 
     def done(self) -> None:
-        """A watched request ended: let the thread drop it (and end when idle)."""
+        """A watched request ended. Its watch is dropped when the thread next wakes; once
+        no request is running the thread is woken to drop them all and end when idle.
+        (Waking it for every request would cost each of hundreds a thread switch.)"""
         with self._wake:
-            self._wake.notify()
+            self._running -= 1
+            if self._running <= 0:
+                self._wake.notify()
 
     def close(self, wait: float = 5.0) -> None:
         """End the thread now (waiting at most `wait` seconds for it), dropping the
@@ -262,9 +273,25 @@ class TimedAdapter(HTTPAdapter):
 
 
 def timed_session(session: requests.Session, timeout: float,
-                  deadline: Deadline | None = None) -> requests.Session:
-    """`session`, sending every request through a TimedAdapter."""
+                  deadline: Deadline | None = None, *, site: str | None = None
+                  ) -> requests.Session:
+    """`session`, sending every request through a TimedAdapter.
+
+    With `site`, every request of the session goes to that one site: the environment's
+    proxy (`https_proxy`, `no_proxy`…) and certificate bundle (`REQUESTS_CA_BUNDLE`) are
+    read for it once, as `requests` would otherwise read them on every request (a first
+    pull sends hundreds). A `.netrc` entry then no longer replaces the session's token.
+    """
     adapter = TimedAdapter(timeout, deadline)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
+    if site is not None and session.trust_env:
+        from requests.utils import get_environ_proxies
+
+        for scheme, proxy in get_environ_proxies(site).items():
+            session.proxies.setdefault(scheme, proxy)
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if bundle and session.verify is True:
+            session.verify = bundle
+        session.trust_env = False
     return session

@@ -149,7 +149,7 @@ class JiraHttp:
         client = JIRA(options={"server": server, "rest_api_version": version},
                       get_server_info=False, max_retries=0, timeout=timeout, validate=False,
                       **auth)
-        timed_session(client._session, timeout, deadline)
+        timed_session(client._session, timeout, deadline, site=server)
         client._session.hooks["response"].append(pacer.observe)
         return client
 
