@@ -277,14 +277,16 @@ def pull(
 ) -> None:
     """Read the sheet, fetch JIRA progress, and write values, achievement and colors back."""
     with session(log_format) as run:
+        from okrsync.commands.pull import PullResult
         from okrsync.commands.pull import pull as run_pull
         from okrsync.commands.report import ReportResult
-        from okrsync.render.registry import render  # noqa: F401 (loaded before writing)
+        from okrsync.render.registry import renderer
 
+        fmt = "json" if log_format is LogFormat.json else "table"
+        renderer(PullResult, fmt)  # loaded before writing: printing never fails on an import
         result = run_pull(run.env, run.config(config), as_of=_day(as_of), dry_run=dry_run,
                           output=output, force=force, fail_on=[f.value for f in fail_on or ()],
                           max_seconds=max_seconds or None, full=full)
-        fmt = "json" if log_format is LogFormat.json else "table"
         _show_after_writing(run, result, fmt, quiet)
         if show_report and not quiet and fmt == "table":
             state = result.pull.state

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from okrsync.alerts import post_alerts
 from okrsync.commands.common import shared_name
 from okrsync.config import Config
 from okrsync.environment import Environment
@@ -61,6 +60,8 @@ def pull(
                         force=force, full=full)
     result = PullResult(done, frozenset(fail_on))
     if done.alerts and config.alerts.webhook and not dry_run:
+        from okrsync.alerts import post_alerts  # only a pull with something to say
+
         warning = post_alerts(config.alerts.webhook, done.alerts, shared_name(config),
                               owners=config.alerts.owners, deadline=env.deadline,
                               lang=done.state.language)

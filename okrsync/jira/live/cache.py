@@ -105,7 +105,8 @@ def _row(issue: Issue) -> tuple[Any, ...]:
     return (issue.id, issue.key, issue.status_category, issue.status, issue.status_id,
             issue.project, issue.project_name, issue.issuetype, issue.parent, issue.parent_id,
             issue.epic, issue.labels, issue.components, issue.fix_versions,
-            _numbers(issue.points), _numbers(issue.numbers),
+            _numbers(issue.points) if issue.points else None,
+            _numbers(issue.numbers) if issue.numbers else None,
             sorted(issue.unreadable) if issue.unreadable else None)
 
 
