@@ -389,13 +389,16 @@ def _values(issue: Issue, name: str) -> tuple[str, ...]:
 
 
 _FIELDS = {
-    "project": "project", "parent": "parent", "labels": "labels", "label": "labels",
+    "project": "project", "parent": "parent", "labels": "labels",
     "issuetype": "issuetype", "type": "issuetype", "status": "status",
-    "statuscategory": "statuscategory", "component": "component", "components": "component",
+    "statuscategory": "statuscategory", "component": "component",
     "fixversion": "fixversion", "key": "key", "issuekey": "key", "id": "key",
     "epic link": "epic link",
 }
 
+_MISNAMED = {"label": "labels", "components": "component"}
+"""Names people write for a field that JIRA knows by another: JIRA refuses the query, so
+okrsync never evaluates it on an export either."""
 
 _OPPOSITE = {"=": "!=", "!=": "=", "in": "not in", "not in": "in", "is": "is not",
              "is not": "is"}
@@ -430,6 +433,10 @@ class _Compiler:
             inner = self._clause(clause)
             return lambda issue: not inner(issue)
         field = _FIELDS.get(clause.field)
+        if field is None and clause.field in _MISNAMED:
+            raise KRError(_s("JQL field {field} does not exist in JIRA, which would refuse this "
+                             "query: the field is {name}").format(
+                field=repr(clause.shown), name=repr(_MISNAMED[clause.field])))
         if field is None:
             raise KRError(_s(
                 "JQL field {field} is beyond what okrsync can evaluate on an export (project, "
@@ -553,9 +560,8 @@ is the project's, set by an administrator)."""
 FILTER_FIELDS = frozenset({"filter", "savedfilter", "request", "searchrequest"})
 STATUS_FIELDS = frozenset({"status", "statuscategory"})
 PROJECT_FIELDS = frozenset({"project"})
-NAMED_FIELDS = {"component": "component", "components": "component",
-                "fixversion": "version", "affectedversion": "version",
-                "version": "version"}
+NAMED_FIELDS = {"component": "component", "fixversion": "version",
+                "affectedversion": "version", "version": "version"}
 """Fields whose values name things a project administrator can rename, by the kind of
 thing (the project's components, the project's versions)."""
 SPRINT_FIELDS = frozenset({"sprint"})

@@ -37,3 +37,19 @@ def test_deeply_nested_jql_fails_its_kr_not_the_run():
 )
 def test_full_width_input_from_a_korean_keyboard_is_folded(text, link):
     assert parse_link(text) == link
+
+
+@pytest.mark.parametrize(("query", "field"), [("label = web", "labels"),
+                                              ("components = API", "component"),
+                                              ("project = A AND NOT label = web", "labels")])
+def test_a_field_name_jira_refuses_is_refused_on_an_export_too(query, field):
+    """JIRA knows these fields as `labels` and `component` and refuses the query; okrsync
+    does not give the KR a number JIRA would never have given."""
+    with pytest.raises(KRError, match=f"the field is '{field}'"):
+        compile_jql(query)
+
+
+def test_the_right_field_names_are_evaluated():
+    issues = [Issue("A-1", "done", labels=("web",), components=("API",)), Issue("A-2", "new")]
+    predicate = compile_jql("labels = web AND component = API")
+    assert [i.key for i in issues if predicate(i)] == ["A-1"]
