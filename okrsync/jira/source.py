@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from okrsync.errors import KRError
 from okrsync.i18n import _s
-from okrsync.jira.links import Jql, Link
+from okrsync.jira.links import Jql, Link, SavedFilter
 from okrsync.jira.metrics import WEIGHTS, Measured, Metric, compute
 from okrsync.jira.model import Issue
 
@@ -40,6 +40,8 @@ class IssueSource(ABC):
         wants to check them in JIRA); None where there is none to show."""
         if isinstance(link, Jql):
             return link.query
+        if isinstance(link, SavedFilter):  # JIRA reads the filter's JQL itself
+            return f"filter = {link.id}"
         return None
 
     def navigator(self, query: str) -> str | None:

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from okrsync.cli import app
-from tests.helpers import EN_HEADER, make_workbook
+from tests.helpers import EN_HEADER, make_workbook, write_config
 from tests.jira.test_live import live_config
 from tests.standins.jira import JiraStandIn
 
@@ -49,3 +49,12 @@ def test_a_saved_filter_is_shown_as_the_jql_that_runs_it(tmp_path, monkeypatch, 
         (entry,) = json.loads(saved.read_text(encoding="utf-8"))["okrsync"]["links"]
         assert (entry["link"], entry["jql"], entry["count"]) == ("filter=42", "filter = 42", 3)
         assert _filter_requests(jira) == 1
+
+    # offline, from that export: the same search, and the same count
+    offline = write_config(tmp_path, "okr.xlsx", export="jira-export.json")
+    result = runner.invoke(app, ["explain", "-c", str(offline), "--row", "2", *AS_OF,
+                                 "-f", "json"])
+    assert result.exit_code == 0, result.output
+    (found,) = json.loads(result.output)
+    assert found["jql"] == "filter = 42"
+    assert found["current"] == 2

@@ -22,7 +22,7 @@ from urllib.parse import quote, urlsplit
 
 from okrsync.errors import ConfigError, KRError, SourceError
 from okrsync.i18n import _, _s
-from okrsync.jira.links import IssueKeys, Link, SavedFilter
+from okrsync.jira.links import IssueKeys, Link
 from okrsync.jira.live.api import CloudApi, JiraApi, ServerApi
 from okrsync.jira.live.cache import IssueCache, signature
 from okrsync.jira.live.http import JiraHttp, JiraRefused, JiraUnavailable, jira_policy
@@ -161,8 +161,6 @@ class LiveSource(IssueSource):
     def query_of(self, link: Link) -> str | None:
         if isinstance(link, IssueKeys):
             return self.api.children_jql(link.keys)
-        if isinstance(link, SavedFilter):  # JIRA reads the filter's JQL itself
-            return f"filter = {link.id}"
         return super().query_of(link)
 
     def navigator(self, query: str) -> str | None:
