@@ -20,7 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import orjson
+import msgspec
 
 from okrsync.config import Config
 from okrsync.environment import Environment
@@ -75,7 +75,7 @@ class _Issues:
         self.lock = threading.Lock()
 
     def add(self, item: dict[str, Any]) -> None:
-        line = orjson.dumps(item) + b"\n"
+        line = msgspec.json.encode(item) + b"\n"
         with self.lock:
             self.stream.write(line)
 
@@ -159,14 +159,14 @@ def _write(output: Path, lines: Path, about: dict[str, Any], names: dict[str, st
     temporary = Path(name)
     try:
         with os.fdopen(handle, "wb") as out, lines.open("rb") as stream:
-            out.write(HEAD + orjson.dumps(about) + b', "names": '
-                      + orjson.dumps(names) + b', "startAt": 0, "issues": [')
+            out.write(HEAD + msgspec.json.encode(about) + b', "names": '
+                      + msgspec.json.encode(names) + b', "startAt": 0, "issues": [')
             for line in stream:
-                item = orjson.loads(line)
+                item = msgspec.json.decode(line)
                 number = str(item.get("id") or item.get("key"))
                 if number in seen:
                     continue
-                out.write((b", " if seen else b"") + orjson.dumps(item))
+                out.write((b", " if seen else b"") + msgspec.json.encode(item))
                 seen.add(number)
             out.write(b'], "total": ' + str(len(seen)).encode() + b"}\n")
         os.chmod(temporary, 0o600)  # what JIRA holds is for whoever may read JIRA

@@ -235,20 +235,32 @@ def test_a_proxy_from_the_environment_never_carries_the_token_in_clear(jira, tmp
     assert pull(config).exit_code == 0
 
 
-def test_an_answer_nested_past_any_sense_fails_its_krs_not_the_run(jira, tmp_path):
-    """A search answered with JSON nested 200,000 deep (a broken proxy, a hostile
-    server): those KRs fail with a clear problem; the manual KR is still written."""
+DEEP = b"[" * 200_000 + b"]" * 200_000
+
+
+@pytest.mark.parametrize(("body", "said"), [
+    (b'{"issues": [{"id": "1", "key": "A-1", "fields": {"status": ' + DEEP + b"}}]}",
+     "could not be read (nested too deep)"),
+    (b'{"junk": ' + DEEP + b', "issues": []}', "could not be read (nested too deep)"),
+    (b'{"issues": ' + DEEP + b"}",
+     "could not be read (not the answer JIRA gives to it: Expected `object`, got `array` - "
+     "at `$.issues[0]`)"),
+], ids=["in-an-issue", "beside-the-issues", "issues-of-arrays"])
+def test_an_answer_nested_past_any_sense_fails_its_krs_not_the_run(jira, tmp_path, body,
+                                                                   said):
+    """A search answered with JSON nested 200,000 deep, or in a shape no search has (a
+    broken proxy, a hostile server): those KRs fail with a clear problem; the manual KR is
+    still written."""
     _issues(jira)
     config = _sheet(tmp_path, jira.url, cloud=jira.cloud)
-    deep = b'{"issues": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
-    jira.faults.append(Fault(200, times=-1, match="search", body=deep))
+    jira.faults.append(Fault(200, times=-1, match="search", body=body))
     result = pull(config, "--log-format", "json")
     assert result.exit_code == 1, result.output
     events = [json.loads(line) for line in result.stdout.splitlines()]
     problems = {e["row"]: e["message"] for e in events if e["event"] == "problem"}
     assert set(problems) == {2, 3}
     for message in problems.values():
-        assert "JIRA's answer while searching could not be read (nested too deep)" in message
+        assert f"JIRA's answer while searching {said}" in message
     assert "unexpected" not in result.output
     sheet = load_workbook(tmp_path / "okr.xlsx").active
     assert sheet["I2"].value is None and sheet["I3"].value is None

@@ -15,13 +15,16 @@ JQL in bulk).
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypedDict
+
+import msgspec
 
 from okrsync.errors import KRError
 from okrsync.jira.live.http import JiraHttp, JiraRefused, bounded
@@ -42,6 +45,47 @@ FILTERS_PER_SEARCH = 100
 
 Into = Callable[[dict[str, Any]], Issue]
 """Turns one issue as JIRA answers it into an Issue."""
+
+
+
+def _lenient(shape: Any, items: Any = Any) -> Any:
+    """`shape` where JIRA answers an object, and any other JSON value as it is (a list of
+    `items`): an odd value is the converting code's to judge, not a reason to refuse the
+    whole page."""
+    return shape | list[items] | str | int | float | bool | None
+
+
+_shape: Any = TypedDict
+"""Shapes are values made at run time, from other shapes and from the fields a read asks
+for (so made by calling TypedDict, which a type checker reads only as a declaration)."""
+
+_NAMED = _shape("_NAMED", {"id": Any, "key": Any, "name": Any, "value": Any}, total=False)
+_STATUS = _shape("_STATUS", {"id": Any, "key": Any, "name": Any, "value": Any,
+                             "statusCategory": _lenient(_NAMED)}, total=False)
+_SHAPES: dict[str, Any] = {
+    "status": _lenient(_STATUS), "parent": _lenient(_NAMED), "project": _lenient(_NAMED),
+    "issuetype": _lenient(_NAMED), "components": _lenient(_NAMED, _lenient(_NAMED)),
+    "fixVersions": _lenient(_NAMED, _lenient(_NAMED)),
+}
+"""What okrsync reads of JIRA's objects for these fields (`model.issue_from_rest`): a
+status's id, name and category, a parent's id and key. The rest (a parent's own status,
+priority and type, every `self` and icon URL) is skipped while decoding, never built."""
+
+
+@functools.lru_cache(maxsize=64)
+def page_decoder(fields: tuple[str, ...]) -> msgspec.json.Decoder[Any]:
+    """Decodes a search page keeping only what okrsync reads of the asked `fields`: a
+    first pull decodes tens of thousands of issues, and half of each is a parent's
+    nested fields. The result is plain dicts and lists, as a whole decode gives."""
+    fields_shape = _shape("_FIELDS", {name: _SHAPES.get(name, Any) for name in fields},
+                          total=False)
+    issue = _shape("_ISSUE", {"id": Any, "key": Any, "fields": _lenient(fields_shape)},
+                   total=False)
+    issues: Any = list[issue]  # type: ignore[valid-type]
+    page = _shape("_PAGE", {"issues": issues, "nextPageToken": Any, "isLast": Any,
+                            "total": Any}, total=False)
+    return msgspec.json.Decoder(page)
+
 
 _MISSING = re.compile(r"(?:An issue with key|The issue key) '([^']+)'")
 """How JIRA names each issue a query refers to that does not exist (or cannot be seen)."""
@@ -129,6 +173,9 @@ class JiraApi(ABC):
         `server_time` (time spent since widens a window JIRA counts back from its now)."""
         self._fields: list[dict[str, Any]] | None = None
         self._fields_lock = threading.Lock()
+        self.shaped = True
+        """Search pages keep only what okrsync reads (`page_decoder`); off, each issue is
+        kept whole, as JIRA answered it (`okrsync export` saves it so)."""
 
     @property
     def shown(self) -> str:
@@ -163,6 +210,9 @@ class JiraApi(ABC):
         return None
 
     # -- searching
+
+    def _decoder(self, fields: Sequence[str]) -> msgspec.json.Decoder[Any] | None:
+        return page_decoder(tuple(fields)) if self.shaped else None
 
     @abstractmethod
     def search(self, jql: str, fields: Sequence[str], into: Into) -> list[Issue]:
@@ -317,8 +367,9 @@ class CloudApi(JiraApi):
         """Every issue matching `jql` as JIRA answers it, page after page (each page is
         asked when the one before is used up)."""
         body: dict[str, Any] = {"jql": jql, "fields": list(fields), "maxResults": size}
+        decoder = self._decoder(fields)
         while True:
-            page = self.http.post("search/jql", body, "searching")
+            page = self.http.post("search/jql", body, "searching", decoder)
             yield from page.get("issues") or []
             token = page.get("nextPageToken")
             if not token or page.get("isLast"):
@@ -394,7 +445,7 @@ class ServerApi(JiraApi):
                                 "startAt": start}
         if validate:
             body["validateQuery"] = True
-        page = self.http.post("search", body, what)
+        page = self.http.post("search", body, what, self._decoder(fields))
         return page.get("issues") or [], int(page.get("total") or 0)
 
     def _pages(self, jql: str, fields: Sequence[str], *, validate: bool = False

@@ -28,7 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
+import msgspec
 
 from okrsync.jira.live.cursor import Cursor
 from okrsync.jira.model import Issue, interned
@@ -151,7 +151,7 @@ class IssueCache:
                                  (self.scope,)).fetchone()
             if row is None or row[0] != SCHEMA:
                 return None
-            rows, members, aliases = map(orjson.loads, row[4:7])
+            rows, members, aliases = map(msgspec.json.decode, row[4:7])
             if not (isinstance(rows, list) and isinstance(members, dict)
                     and isinstance(aliases, dict)):
                 return None
@@ -169,18 +169,20 @@ class IssueCache:
         """Store `snapshot` in one transaction."""
         cursor = snapshot.cursor
         try:
-            issues = orjson.dumps([_row(issue) for issue in snapshot.issues.values()])
+            issues = msgspec.json.encode([_row(issue) for issue in snapshot.issues.values()])
             with closing(self._connect()) as db:
                 with db:
                     db.execute("insert or replace into reads values "
                                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (
                         self.scope, SCHEMA, cursor.signature, cursor.full_at.isoformat(),
-                        cursor.read_at.isoformat(), issues, orjson.dumps(snapshot.members),
-                        orjson.dumps(snapshot.aliases), snapshot.site.to_json(), time.time()))
+                        cursor.read_at.isoformat(), issues,
+                        msgspec.json.encode(snapshot.members),
+                        msgspec.json.encode(snapshot.aliases), snapshot.site.to_json(),
+                        time.time()))
                     pruned = self._prune(db)
                 if pruned:
                     db.execute("vacuum")  # give the space back: the file shrinks
-        except (sqlite3.Error, OSError, TypeError):
+        except (sqlite3.Error, OSError, TypeError, ValueError):
             self.forget()  # the next pull reads everything again
 
     def _prune(self, db: sqlite3.Connection) -> int:

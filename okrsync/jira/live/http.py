@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-import orjson
+import msgspec
 import requests
 from jira import JIRA, JIRAError
 
@@ -112,19 +112,23 @@ def jira_message(error: JIRAError) -> str:
 
 
 class _Unreadable(Exception):
-    """An answer no JSON reader can take: nested past any sense (`deep`), or not JSON."""
+    """An answer okrsync cannot take: nested past any sense (`deep`), not JSON, or JSON of
+    another shape than JIRA gives to the request (`shape`, where it went wrong)."""
 
-    def __init__(self, deep: bool) -> None:
-        super().__init__("nested too deep" if deep else "not JSON")
-        self.deep = deep
+    def __init__(self, *, deep: bool = False, shape: str = "") -> None:
+        super().__init__("nested too deep" if deep else shape or "not JSON")
+        self.deep, self.shape = deep, shape
 
     def said(self, what: str, t: Callable[[str], str]) -> str:
         """What went wrong while `what`, in `t`'s language."""
         if self.deep:
             text = t("JIRA's answer while {what} could not be read (nested too deep)")
+        elif self.shape:
+            text = t("JIRA's answer while {what} could not be read (not the answer JIRA "
+                     "gives to it: {shape})")
         else:
             text = t("JIRA's answer while {what} could not be read (not JSON)")
-        return text.format(what=fragment(what, t))
+        return text.format(what=fragment(what, t), shape=bounded(self.shape))
 
 
 class JiraHttp:
@@ -165,10 +169,12 @@ class JiraHttp:
             self.pacer.wait(self.deadline)
             try:
                 return send()
-            except RecursionError:
+            except RecursionError:  # how msgspec says it is nested too deep
                 raise _Unreadable(deep=True) from None
-            except json.JSONDecodeError as error:  # orjson's is one too
-                raise _Unreadable(deep="depth limit" in str(error)) from None
+            except msgspec.ValidationError as error:  # JSON, but not a search's answer
+                raise _Unreadable(shape=str(error)) from None
+            except (msgspec.DecodeError, json.JSONDecodeError):
+                raise _Unreadable() from None
 
         try:
             return self.policy.run(paced, self._classify, what, sleep=self.sleep,
@@ -201,17 +207,19 @@ class JiraHttp:
         """GET a REST resource (`status`, `project/search`) as JSON."""
         url = self.client._get_url(path)
         session = self.client._session
-        return self.call(lambda: orjson.loads(
+        return self.call(lambda: msgspec.json.decode(
             session.get(url, params=dict(params or {})).content), what)
 
-    def post(self, path: str, body: Mapping[str, Any], what: str) -> Any:
+    def post(self, path: str, body: Mapping[str, Any], what: str,
+             decoder: msgspec.json.Decoder[Any] | None = None) -> Any:
         """POST a JSON body to the REST API, as is (the `jira` library would rename fields
-        such as `id` after the site's clause names), and decode the answer fast: a first
-        pull decodes tens of thousands of issues."""
+        such as `id` after the site's clause names), and decode the answer fast (with
+        `decoder`, only what it keeps): a first pull decodes tens of thousands of issues."""
         url = self.client._get_url(path)
         session = self.client._session
-        return self.call(lambda: orjson.loads(
-            session.post(url, data=orjson.dumps(body)).content), what)
+        decode = decoder.decode if decoder is not None else msgspec.json.decode
+        return self.call(lambda: decode(
+            session.post(url, data=msgspec.json.encode(body)).content), what)
 
     def _classify(self, error: BaseException) -> Failure | None:
         if isinstance(error, JIRAError):

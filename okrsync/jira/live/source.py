@@ -131,6 +131,7 @@ class LiveSource(IssueSource):
         self.full, self.full_refresh_days = full, full_refresh_days
         self.summaries = summaries
         self.raw = raw
+        api.shaped = raw is None  # what is saved is each issue as JIRA answered it
         self.last: ReadResult | None = None
         """How the last read went (full, or only what changed, and why)."""
 
