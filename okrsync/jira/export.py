@@ -21,9 +21,11 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+
+import msgspec
 
 from okrsync.errors import KRError, SourceError, log
 from okrsync.i18n import _, _s
@@ -309,7 +311,7 @@ def _how(contents: Contents) -> str:
 def _difference(copies: Sequence[Issue]) -> str:
     """Which fields differ between copies of one issue, for the message."""
     first = copies[0]
-    differ = [f.name.replace("_", " ") for f in fields(Issue)
+    differ = [f.name.replace("_", " ") for f in msgspec.structs.fields(Issue)
               if any(getattr(other, f.name) != getattr(first, f.name) for other in copies[1:])]
     return ", ".join(differ) or _s("contents")
 

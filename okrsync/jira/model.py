@@ -6,9 +6,10 @@ import math
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
+
+import msgspec
 
 DONE = "done"
 """The key of JIRA's Done status category (id 3). "Done" is never a status name."""
@@ -50,9 +51,12 @@ def field_name(text: str) -> str:
 _NO_NUMBERS: Mapping[str, float] = MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True)
-class Issue:
-    """One JIRA issue, reduced to what links and metrics look at."""
+class Issue(msgspec.Struct, frozen=True, gc=False):
+    """One JIRA issue, reduced to what links and metrics look at.
+
+    A frozen msgspec Struct rather than a dataclass: a first pull makes tens of thousands
+    of them, several times faster; it holds only texts, numbers and tuples (never a
+    cycle), so Python's cycle collector need not track it."""
 
     key: str
     status_category: str
@@ -67,10 +71,10 @@ class Issue:
     labels: tuple[str, ...] = ()
     components: tuple[str, ...] = ()
     fix_versions: tuple[str, ...] = ()
-    points: Mapping[str, float] = field(default_factory=lambda: _NO_NUMBERS)
+    points: Mapping[str, float] = _NO_NUMBERS
     """Story points by the field that holds them ("Story Points (customfield_10026)"):
     only fields that may hold story points, and only where the issue has a value."""
-    numbers: Mapping[str, float] = field(default_factory=lambda: _NO_NUMBERS)
+    numbers: Mapping[str, float] = _NO_NUMBERS
     """Other numeric fields, by id and by `field_name()` of their name."""
     id: str = ""
     parent_id: str | None = None

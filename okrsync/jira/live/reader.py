@@ -29,7 +29,6 @@ changed under its children, is the same issue; any key it had still names it.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import math
@@ -37,6 +36,8 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+import msgspec
 
 from okrsync.errors import KRError
 from okrsync.i18n import _s
@@ -203,7 +204,7 @@ class Reader:
                 if issue.status_id in self.statuses_changed and issue.status_id in \
                         new.statuses:
                     name, category = new.statuses[issue.status_id]
-                    issues[number] = dataclasses.replace(issue, status=name,
+                    issues[number] = msgspec.structs.replace(issue, status=name,
                                                          status_category=category)
         issues.update(self.changed)
         anchors = set(self.state.aliases.values())
