@@ -21,7 +21,7 @@ from okrsync.i18n import speaking  # noqa: E402
 from okrsync.net.policy import waiting  # noqa: E402
 from okrsync.net.watchdog import own_watchdog  # noqa: E402
 from okrsync.redact import isolated  # noqa: E402
-from tests.helpers import FakeTime  # noqa: E402
+from tests.helpers import EXAMPLES, FakeTime  # noqa: E402
 from tests.home import home_environment, make_home  # noqa: E402
 
 # Hypothesis: the normal run tries the same examples every time (a failure in CI is
@@ -31,7 +31,6 @@ settings.register_profile("okrsync", derandomize=True, database=None, deadline=N
                           max_examples=40)
 settings.register_profile("okrsync-soak", deadline=None, max_examples=400)
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -4,39 +4,20 @@ issue counts 0 points, as JIRA's own reports count it) and every output says so.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from okrsync.cli import app
-from tests.helpers import EN_HEADER, KO_HEADER, issue, make_workbook, write_config
+from tests.helpers import EN_HEADER, KO_HEADER, unestimated_dashboard
 
 AS_OF = ["--as-of", "2024-08-20"]
 runner = CliRunner()
 
 
-def _export(folder: Path) -> None:
-    issues = [issue("DLV-310", "done", "DLV-100", customfield_10016=5),
-              issue("DLV-311", "indeterminate", "DLV-100", customfield_10016=3),
-              issue("DLV-316", "new", "DLV-100", customfield_10016=None),
-              issue("DLV-317", "done", "DLV-100", customfield_10016=2)]
-    (folder / "export.json").write_text(json.dumps({
-        "issues": issues, "names": {"customfield_10016": "Story point estimate"},
-        "isLast": True}), encoding="utf-8")
-
-
-def _dashboard(folder: Path, header: list[str]) -> Path:
-    make_workbook(folder / "okr.xlsx", [header, [
-        "Eng", "O", "Delivery", "", "0%", "100%", None, None, None, None, None, "DLV-100",
-        "points_ratio"]])
-    _export(folder)
-    return write_config(folder, "okr.xlsx", "export.json")
-
-
 def test_the_kr_gets_jiras_number_and_every_output_names_the_unestimated_issue(tmp_path):
-    config = _dashboard(tmp_path, EN_HEADER)
+    config = unestimated_dashboard(tmp_path, EN_HEADER)
     checked = runner.invoke(app, ["check", "-c", str(config), *AS_OF])
     assert checked.exit_code == 0, checked.output  # a caveat is not a partial pull
     assert "1 unestimated issue(s) (DLV-316) counted as 0 points" in checked.output
@@ -56,7 +37,7 @@ def test_the_kr_gets_jiras_number_and_every_output_names_the_unestimated_issue(t
 
 
 def test_the_report_and_the_digest_show_the_caveat_the_pull_wrote(tmp_path):
-    config = _dashboard(tmp_path, EN_HEADER)
+    config = unestimated_dashboard(tmp_path, EN_HEADER)
     assert runner.invoke(app, ["pull", "-c", str(config), *AS_OF]).exit_code == 0
     said = "1 unestimated issue(s) (DLV-316) counted as 0 points"
     table = runner.invoke(app, ["report", "-c", str(config), *AS_OF])
@@ -71,7 +52,7 @@ def test_the_report_and_the_digest_show_the_caveat_the_pull_wrote(tmp_path):
 
 
 def test_a_korean_sheet_says_it_in_korean(tmp_path):
-    config = _dashboard(tmp_path, KO_HEADER)
+    config = unestimated_dashboard(tmp_path, KO_HEADER)
     pulled = runner.invoke(app, ["pull", "-c", str(config), *AS_OF])
     assert pulled.exit_code == 0, pulled.output
     status = load_workbook(tmp_path / "okr.xlsx").active["N2"].value

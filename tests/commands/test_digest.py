@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from okrsync.cli import app
+from tests.helpers import finish_children
 from tests.standins.base import Fault
 from tests.standins.chat import TOOLS, ChatHooks
 
@@ -24,22 +25,9 @@ def okrsync(*args: str):
     return runner.invoke(app, list(args), catch_exceptions=False)
 
 
-def _jira_moves(folder: Path, done: int) -> None:
-    """`done` more children of CX-100 finish in JIRA."""
-    path = folder / "jira-export.json"
-    export = json.loads(path.read_text(encoding="utf-8"))
-    for issue in export["issues"]:
-        fields = issue["fields"]
-        if (done and (fields.get("parent") or {}).get("key") == "CX-100"
-                and fields["status"]["statusCategory"]["key"] != "done"):
-            fields["status"]["statusCategory"]["key"] = "done"
-            done -= 1
-    path.write_text(json.dumps(export, ensure_ascii=False), encoding="utf-8")
-
-
 def _two_pulls_a_week_apart(example: Path) -> None:
     assert okrsync("pull", "-c", str(example), "--as-of", "2024-08-13").exit_code == 0
-    _jira_moves(example.parent, 3)
+    finish_children(example.parent, 3)
     assert okrsync("pull", "-c", str(example), *AS_OF).exit_code == 0
 
 
@@ -207,7 +195,7 @@ def test_a_delivered_brief_is_remembered_with_the_sheet_even_on_a_new_machine(
     with ChatHooks() as hooks:
         _with_webhooks(example, hooks, {})
         assert okrsync("digest", "-c", str(example), *AS_OF, "--post").exit_code == 0
-        _jira_moves(example.parent, 1)
+        finish_children(example.parent, 1)
         assert okrsync("pull", "-c", str(example), "--as-of", "2024-08-27").exit_code == 0
         new_home = tmp_path / "new-machine"
         for name in ("HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):

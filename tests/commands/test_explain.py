@@ -10,9 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from okrsync.cli import app
-from tests.commands.test_caveats import _dashboard
-from tests.helpers import EN_HEADER, make_workbook
-from tests.jira.test_live import live_config
+from tests.helpers import EN_HEADER, live_config, make_workbook, unestimated_dashboard
 from tests.standins.jira import JiraStandIn
 
 AS_OF = ["--as-of", "2024-08-20"]
@@ -20,7 +18,7 @@ runner = CliRunner()
 
 
 def test_every_issue_the_arithmetic_and_the_caveat_are_shown(tmp_path):
-    config = _dashboard(tmp_path, EN_HEADER)
+    config = unestimated_dashboard(tmp_path, EN_HEADER)
     result = runner.invoke(app, ["explain", "-c", str(config), "--row", "2", *AS_OF])
     assert result.exit_code == 0, result.output
     out = result.output
@@ -45,7 +43,7 @@ def test_every_issue_the_arithmetic_and_the_caveat_are_shown(tmp_path):
 
 
 def test_a_kr_that_is_not_there_is_a_usage_error(tmp_path):
-    config = _dashboard(tmp_path, EN_HEADER)
+    config = unestimated_dashboard(tmp_path, EN_HEADER)
     for args, said in ((["--row", "9"], "no KR on row 9; KRs are on rows 2"),
                        (["--kr", "nope"], "no KR's text contains 'nope'"),
                        ([], "--row ROW or --kr TEXT")):
@@ -87,7 +85,7 @@ def test_explain_works_on_the_teams_day_as_the_pull_does(tmp_path):
     from okrsync.environment import Environment
     from okrsync.sync import run_pull
 
-    config = _dashboard(tmp_path, EN_HEADER)
+    config = unestimated_dashboard(tmp_path, EN_HEADER)
     config.write_text(config.read_text() + '[okr]\ntimezone = "Asia/Seoul"\n')
     env = replace(Environment.from_system(),
                   clock=lambda: datetime(2024, 12, 31, 15, 30, tzinfo=UTC))

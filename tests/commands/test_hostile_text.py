@@ -29,8 +29,15 @@ from okrsync.core.plan import assess
 from okrsync.core.progress import Thresholds
 from okrsync.render.registry import render
 from okrsync.render.terminal import make_console
-from tests.helpers import EN_HEADER, make_workbook, write_config
-from tests.sheets.test_google import BOOK, EXAMPLES, _setup, xlsx_rows
+from tests.helpers import (
+    EN_HEADER,
+    EXAMPLES,
+    GOOGLE_BOOK,
+    google_dashboard,
+    make_workbook,
+    write_config,
+    xlsx_rows,
+)
 from tests.standins.base import StandIn
 from tests.standins.sheets import SheetsStandIn
 
@@ -163,12 +170,12 @@ def test_a_lone_surrogate_from_google_fails_its_kr_and_every_format_still_render
         rows, merges, formats = xlsx_rows(EXAMPLES / "okr-dashboard.xlsx", TAB)
         rows[4][2] = "앱 사용자 만족도 \ud800 점수"
         (tmp_path / "jira-export.json").write_bytes((EXAMPLES / "jira-export.json").read_bytes())
-        config = _setup(api, tmp_path, rows, merges=merges, formats=formats)
-        before = api.values(BOOK, TAB)
+        config = google_dashboard(api, tmp_path, rows, merges=merges, formats=formats)
+        before = api.values(GOOGLE_BOOK, TAB)
         checked = okrsync("check", "-c", str(config), *AS_OF)
         pulled = okrsync("pull", "-c", str(config), *AS_OF)
-        after = api.values(BOOK, TAB)
-        log = api.values(BOOK, "okrsync log")
+        after = api.values(GOOGLE_BOOK, TAB)
+        log = api.values(GOOGLE_BOOK, "okrsync log")
         reports = {fmt: okrsync("report", "-c", str(config), *AS_OF, "-f", fmt)
                    for fmt in ("table", "markdown", "json", "csv", "html")}
     said = "C5: 텍스트로 쓸 수 없는 문자가 들어 있습니다 (앱 사용자 만족도 \\ud800 점수)"

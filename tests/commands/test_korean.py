@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from okrsync.cli import app
 from okrsync.errors import ExitCode
-from tests.helpers import EN_HEADER, KO_HEADER, make_workbook, write_config
+from tests.helpers import EN_HEADER, KO_HEADER, finish_children, make_workbook, write_config
 
 runner = CliRunner()
 AS_OF = ["--as-of", "2024-08-20"]  # Q3, 64% of the year passed, 50 days into the quarter
@@ -236,9 +236,7 @@ def test_korean_reads_as_a_korean_pm_would_say_it(example, korean, tmp_path):
             "있습니다") in pulled.output
     example.chmod(0o600)
     run("pull", "-c", str(example), "--as-of", "2024-08-13")
-    from tests.commands.test_digest import _jira_moves
-
-    _jira_moves(example.parent, 3)
+    finish_children(example.parent, 3)
     run("pull", "-c", str(example), *AS_OF)
     history = run("history", "-c", str(example), "--row", "8")
     assert "(완료율)" in history.output and "done_ratio" not in history.output

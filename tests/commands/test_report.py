@@ -15,7 +15,7 @@ from rich.cells import cell_len
 from typer.testing import CliRunner
 
 from okrsync.cli import app
-from tests.commands.test_digest import _jira_moves
+from tests.helpers import finish_children
 
 runner = CliRunner()
 AS_OF = ["--as-of", "2024-08-20"]
@@ -76,7 +76,7 @@ def test_a_kr_with_a_problem_is_no_data_with_its_reason_in_every_report(example)
 def test_achievement_reads_the_same_in_every_output(example):
     """46.67% is 47% everywhere; a move is in %p; JSON keeps the fraction."""
     okrsync("pull", "-c", str(example), "--as-of", "2024-08-13")
-    _jira_moves(example.parent, 3)
+    finish_children(example.parent, 3)
     okrsync("pull", "-c", str(example), *AS_OF)
     sheet = load_workbook(example.parent / "okr-dashboard.xlsx")["2024 OKR"]
     assert sheet["M10"].value == pytest.approx(0.47)

@@ -11,8 +11,7 @@ from typer.testing import CliRunner
 from okrsync.cli import app
 from okrsync.jira.export import ExportSource
 from okrsync.jira.links import IssueKeys
-from tests.helpers import EN_HEADER, make_workbook
-from tests.jira.test_live import live_config
+from tests.helpers import EN_HEADER, live_config, make_workbook
 from tests.standins.jira import JiraStandIn
 
 runner = CliRunner()

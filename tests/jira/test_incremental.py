@@ -14,20 +14,22 @@ of a full read. `pytest --soak` runs many more steps.
 from __future__ import annotations
 
 import random
-from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 
-from okrsync.config import load_config
 from okrsync.environment import Environment
 from okrsync.jira.live import IssueCache
 from okrsync.jira.live.cache import FILE
-from okrsync.sync import run_pull
-from tests.helpers import EN_HEADER, make_workbook
+from tests.helpers import (
+    dry_pull,
+    jira_env,
+    live_dashboard,
+    pulled_values,
+)
 from tests.standins.jira import JiraStandIn
 
 AS_OF = date(2024, 8, 20)
@@ -80,31 +82,12 @@ def _setup(folder: Path, jira: JiraStandIn, rng: random.Random,
     jira.deny("X")
     jira.filters[777] = "project = W AND labels = b ORDER BY key"
     jira.filters[778] = "labels = c"
-    return _setup_rows(folder, jira, krs)
+    return live_dashboard(folder, jira, krs)
 
-
-def _env(cache: Path | None, now: datetime | None = None) -> Environment:
-    """The run's environment: with a JIRA cache folder (a nightly pull reads what changed)
-    or none (a full read), and okrsync's own clock at `now`."""
-    env = replace(Environment.from_system(), cache_dir=cache)
-    return env if now is None else replace(env, clock=lambda: now)
-
-
-
-def _pull(config: Path, env: Environment, now: datetime | None = None) -> Any:
-    if now is not None:
-        env = replace(env, clock=lambda: now)
-    return run_pull(load_config(config), AS_OF, env=env, dry_run=True)
-
-
-def _values(config: Path, env: Environment, now: datetime | None = None
-            ) -> dict[str, object]:
-    result = _pull(config, env, now)
-    return {a.kr.text: (a.jira_value, tuple(a.problems)) for a in result.state.assessments}
 
 
 def _how(config: Path, env: Environment) -> str:
-    source = _pull(config, env).state.source
+    source = dry_pull(config, env).state.source
     return source.last.how
 
 
@@ -178,9 +161,9 @@ def _steps(soak: bool) -> int:
 def test_a_nightly_pull_writes_what_a_full_read_writes(jira, tmp_path, soak):
     rng = random.Random(20240820)
     config = _setup(tmp_path, jira, rng)
-    full = _env(None)
-    nightly = _env(tmp_path / "cache")
-    assert _values(config, nightly) == _values(config, full)
+    full = jira_env(None)
+    nightly = jira_env(tmp_path / "cache")
+    assert pulled_values(config, nightly) == pulled_values(config, full)
     created = [100]
     cheaper = 0
     for step in range(_steps(soak)):
@@ -195,16 +178,16 @@ def test_a_nightly_pull_writes_what_a_full_read_writes(jira, tmp_path, soak):
                 KeyboardInterrupt)
             try:
                 with pytest.raises(KeyboardInterrupt):
-                    _values(config, nightly, now)
+                    pulled_values(config, nightly, now)
             finally:
                 IssueCache.save = original  # type: ignore[method-assign]
             _mutate(jira, config, rng, created)
         jira.requests.clear()
-        result = _pull(config, nightly, now)
+        result = dry_pull(config, nightly, now)
         got = {a.kr.text: (a.jira_value, tuple(a.problems)) for a in result.state.assessments}
         asked = len(jira.requests)
         jira.requests.clear()
-        assert got == _values(config, full), f"step {step}"
+        assert got == pulled_values(config, full), f"step {step}"
         if result.state.source.last.how == "changes" and asked < len(jira.requests):
             cheaper += 1
     assert cheaper >= _steps(soak) // 2  # most pulls read only what changed, for less
@@ -216,54 +199,40 @@ def _epic_config(tmp_path: Path, jira: JiraStandIn, link: str = "E-1",
     for number in range(1, 6):
         jira.add(f"W-{number}", "done" if number < 3 else "new", epic="E-1")
     jira.add("Z-1", "new")
-    return _setup_rows(tmp_path, jira, [(link, metric, 0, 100)])
-
-
-def _setup_rows(tmp_path: Path, jira: JiraStandIn, krs: list[tuple[str, str, Any, Any]]
-                ) -> Path:
-    rows = [["Eng", "O", f"KR {n}", "", start, target, None, None, None, None, None, link,
-             metric] for n, (link, metric, start, target) in enumerate(krs)]
-    make_workbook(tmp_path / "okr.xlsx", [EN_HEADER, *rows])
-    auth = 'email = "pm@acme.example"' if jira.cloud else 'auth = "pat"'
-    config = tmp_path / "live.toml"
-    config.write_text("\n".join([
-        '[sheet]\nspreadsheet = "okr.xlsx"', "[jira]", f'server = "{jira.url}"', auth,
-        'token_env = "OKRSYNC_TEST_TOKEN"', "max_retry_seconds = 3"]) + "\n",
-        encoding="utf-8")
-    return config
+    return live_dashboard(tmp_path, jira, [(link, metric, 0, 100)])
 
 
 def _value(config: Path, env: Environment) -> object:
-    (assessment,) = _pull(config, env).state.assessments
+    (assessment,) = dry_pull(config, env).state.assessments
     return assessment.jira_value if not assessment.problems else assessment.problems
 
 
 @pytest.mark.parametrize("relinked", [False, True])
 def test_an_epic_moved_to_another_project_keeps_its_children(jira, tmp_path, relinked):
     config = _epic_config(tmp_path, jira, metric="done_count")
-    nightly = _env(tmp_path / "cache")
+    nightly = jira_env(tmp_path / "cache")
     assert _value(config, nightly) == 2
     jira.advance(60)
     new = jira.move("E-1", "Z")  # its children now name Z-2; their `updated` stays
     jira.change("W-3", category="done")
     if relinked:
         _relink(config, "E-1", new)
-    assert _value(config, nightly) == 3 == _value(config, _env(None))
+    assert _value(config, nightly) == 3 == _value(config, jira_env(None))
     assert _how(config, nightly) == "changes"
 
 
 def test_an_issue_seen_under_two_keys_is_one_issue(jira, tmp_path):
     # The sheet names the issue by its old key and its new one; the metric changes.
     config = _epic_config(tmp_path, jira)
-    nightly = _env(tmp_path / "cache")
+    nightly = jira_env(tmp_path / "cache")
     assert _value(config, nightly) == 5
     jira.advance(30)
     new = jira.move("E-1", "Z")
-    config = _setup_rows(tmp_path, jira, [(f"E-1, {new}", "done_count", 0, 100)])
-    assert _value(config, nightly) == 2 == _value(config, _env(None))
+    config = live_dashboard(tmp_path, jira, [(f"E-1, {new}", "done_count", 0, 100)])
+    assert _value(config, nightly) == 2 == _value(config, jira_env(None))
     moved = jira.move("W-1", "V")
     jira.change(moved, category="new")
-    assert _value(config, nightly) == 1 == _value(config, _env(None))
+    assert _value(config, nightly) == 1 == _value(config, jira_env(None))
 
 
 def test_a_status_moved_to_another_category_counts_by_its_new_category(jira, tmp_path):
@@ -271,20 +240,20 @@ def test_a_status_moved_to_another_category_counts_by_its_new_category(jira, tmp
     for number in range(1, 5):
         jira.add(f"W-{number}", "indeterminate", epic="E-1", status_name="In Review",
                  labels=("a",))
-    config = _setup_rows(tmp_path, jira, [("E-1", "done_count", 0, 100),
+    config = live_dashboard(tmp_path, jira, [("E-1", "done_count", 0, 100),
                                           ("labels = a AND statusCategory = Done", "count",
                                            0, 100)])
-    nightly = _env(tmp_path / "cache")
-    _values(config, nightly)
+    nightly = jira_env(tmp_path / "cache")
+    pulled_values(config, nightly)
     jira.advance(60)
     jira.recategorize("In Review", "done")  # no issue is edited
     jira.requests.clear()
-    values = _values(config, nightly)
+    values = pulled_values(config, nightly)
     reread = [r.body for r in jira.requests if isinstance(r.body, dict)
               and "parent in" in r.body.get("jql", "") and "status" in r.body.get("fields", ())]
     assert reread == []  # the epic's children were not read again: no issue changed
     assert [v for v, _ in values.values()] == [4, 4]
-    assert values == _values(config, _env(None))
+    assert values == pulled_values(config, jira_env(None))
 
 
 def test_an_edited_saved_filter_and_a_renamed_component_are_read_again(jira, tmp_path):
@@ -292,18 +261,18 @@ def test_an_edited_saved_filter_and_a_renamed_component_are_read_again(jira, tmp
         jira.add(f"W-{number}", "new", labels=("a",) if number < 4 else ("b",),
                  components=("API",) if number < 5 else ("Web",))
     jira.filters[777] = "labels = a"
-    config = _setup_rows(tmp_path, jira, [
+    config = live_dashboard(tmp_path, jira, [
         ("filter=777", "count", 0, 100), ("project = W AND filter = 777", "count", 0, 100),
         ("project = W AND component = API", "count", 0, 100)])
-    nightly = _env(tmp_path / "cache")
-    assert [v for v, _ in _values(config, nightly).values()] == [3, 3, 4]
+    nightly = jira_env(tmp_path / "cache")
+    assert [v for v, _ in pulled_values(config, nightly).values()] == [3, 3, 4]
     jira.advance(10)
     jira.filters[777] = "labels = b AND component = Old"  # its owner edits it
     jira.rename("W", "component", "API", "Old")  # API is now called Old,
     jira.rename("W", "component", "Web", "API")  # and Web is called API
-    values = _values(config, nightly)
+    values = pulled_values(config, nightly)
     assert [v for v, _ in values.values()] == [1, 1, 2]
-    assert values == _values(config, _env(None))
+    assert values == pulled_values(config, jira_env(None))
 
 
 def test_a_project_granted_to_the_account_is_counted_the_next_night(jira, tmp_path):
@@ -312,51 +281,51 @@ def test_a_project_granted_to_the_account_is_counted_the_next_night(jira, tmp_pa
     jira.add("X-1", "done", epic="E-1", labels=("okr",))
     jira.add("X-2", "new", labels=("okr",))
     jira.deny("X")  # week one: "okrsync cannot see project X"
-    config = _setup_rows(tmp_path, jira, [("E-1", "count", 0, 100),
+    config = live_dashboard(tmp_path, jira, [("E-1", "count", 0, 100),
                                           ("labels = okr", "count", 0, 100)])
-    nightly = _env(tmp_path / "cache")
-    assert [v for v, _ in _values(config, nightly).values()] == [1, 1]
+    nightly = jira_env(tmp_path / "cache")
+    assert [v for v, _ in pulled_values(config, nightly).values()] == [1, 1]
     jira.advance(24 * 60)
     jira.grant("X")  # no issue is edited
-    values = _values(config, nightly)
+    values = pulled_values(config, nightly)
     assert [v for v, _ in values.values()] == [2, 3]
-    assert values == _values(config, _env(None))
+    assert values == pulled_values(config, jira_env(None))
 
 
 def test_a_relative_date_inside_a_saved_filter_is_asked_every_night(jira, tmp_path):
     jira.add("W-1", "new", labels=("a",))
     jira.filters[900] = "labels = a AND created >= -1d"
-    config = _setup_rows(tmp_path, jira, [("project = W AND filter = 900", "count", 0, 10)])
-    nightly = _env(tmp_path / "cache")
+    config = live_dashboard(tmp_path, jira, [("project = W AND filter = 900", "count", 0, 10)])
+    nightly = jira_env(tmp_path / "cache")
     assert _value(config, nightly) == 1
     jira.advance(2 * 24 * 60)  # nothing edited; W-1 is now older than a day
-    assert _value(config, nightly) == 0 == _value(config, _env(None))
+    assert _value(config, nightly) == 0 == _value(config, jira_env(None))
 
 
 def test_okrsyncs_clock_decides_nothing_jiras_does(jira, tmp_path):
     config = _epic_config(tmp_path, jira, metric="done_count")
-    nightly = _env(tmp_path / "cache")
+    nightly = jira_env(tmp_path / "cache")
     fast = jira.now + timedelta(hours=6)  # a VM that booted before its clock was set
-    assert _values(config, nightly, fast)
+    assert pulled_values(config, nightly, fast)
     jira.advance(60)
     jira.change("W-3", category="done")  # an hour later on JIRA, hours "before" okrsync's
-    assert _value(config, nightly) == 3 == _value(config, _env(None))
+    assert _value(config, nightly) == 3 == _value(config, jira_env(None))
     jira.now -= timedelta(hours=3)  # JIRA's own clock went back: read everything
     assert _how(config, nightly) == "full"
 
 
 def test_the_cache_is_rebuilt_when_it_cannot_be_trusted(jira, tmp_path):
     config = _setup(tmp_path, jira, random.Random(7))
-    nightly = _env(tmp_path / "cache")
-    expected = _values(config, _env(None))
-    assert _values(config, nightly) == expected
+    nightly = jira_env(tmp_path / "cache")
+    expected = pulled_values(config, jira_env(None))
+    assert pulled_values(config, nightly) == expected
     (tmp_path / "cache" / FILE).write_bytes(b"not a database" * 100)
-    assert _values(config, nightly) == expected  # a damaged cache: a full read, no error
+    assert pulled_values(config, nightly) == expected  # a damaged cache: a full read, no error
     jira.change("W-1", category="done")
-    expected = _values(config, _env(None))
+    expected = pulled_values(config, jira_env(None))
     jira.advance(8 * 24 * 60)  # older than full_refresh_days: everything read again
     jira.requests.clear()
-    assert _values(config, nightly) == expected
+    assert pulled_values(config, nightly) == expected
     searched = [r.body.get("jql") for r in jira.requests
                 if isinstance(r.body, dict) and "jql" in r.body]
     assert searched and not any("updated >=" in (jql or "") for jql in searched)
@@ -364,7 +333,7 @@ def test_the_cache_is_rebuilt_when_it_cannot_be_trusted(jira, tmp_path):
 
 def test_the_cache_is_for_its_owner_only(jira, tmp_path):
     config = _epic_config(tmp_path, jira)
-    _values(config, _env(tmp_path / "cache"))
+    pulled_values(config, jira_env(tmp_path / "cache"))
     assert (tmp_path / "cache" / FILE).stat().st_mode & 0o777 == 0o600
     assert (tmp_path / "cache").stat().st_mode & 0o777 == 0o700  # nor can others list it
     assert all(path.stat().st_mode & 0o077 == 0 for path in (tmp_path / "cache").iterdir())
@@ -372,14 +341,14 @@ def test_the_cache_is_for_its_owner_only(jira, tmp_path):
 
 def test_a_nightly_pull_asks_for_far_less_than_a_full_read(jira, tmp_path):
     config = _setup(tmp_path, jira, random.Random(3))
-    nightly = _env(tmp_path / "cache")
+    nightly = jira_env(tmp_path / "cache")
     jira.requests.clear()
-    _values(config, nightly)
+    pulled_values(config, nightly)
     first = len(jira.requests)
     jira.advance(24 * 60)
     jira.change("W-3", category="done")
     jira.requests.clear()
-    _values(config, nightly)
+    pulled_values(config, nightly)
     searches = [str(r.body) for r in jira.requests if r.path.endswith(("jql", "search"))]
     assert any("updated >=" in body for body in searches)
     assert len(jira.requests) < first
@@ -393,23 +362,23 @@ def test_a_query_naming_its_project_by_name_finds_an_issue_added_overnight(tmp_p
         for number in range(1, 4):
             jira.add(f"W-{number}", "new", labels=("okr",))
         jira.add("Z-1", "new", labels=("okr",))
-        config = _setup_rows(tmp_path, jira, [('project = "Wallet" AND labels = okr',
+        config = live_dashboard(tmp_path, jira, [('project = "Wallet" AND labels = okr',
                                                "count", 0, 100)])
-        nightly = _env(tmp_path / "cache")
+        nightly = jira_env(tmp_path / "cache")
         assert _value(config, nightly) == 3
         jira.advance(60)
         jira.add("W-4", "new", labels=("okr",))
         jira.add("Z-2", "new", labels=("okr",))
-        result = _pull(config, nightly)
+        result = dry_pull(config, nightly)
         (assessment,) = result.state.assessments
         assert result.state.source.last.how == "changes"
-        assert assessment.jira_value == 4 == _value(config, _env(None))
+        assert assessment.jira_value == 4 == _value(config, jira_env(None))
 
 
 def test_full_refresh_days_0_reads_everything_every_time(jira, tmp_path):
     config = _epic_config(tmp_path, jira)
     config.write_text(config.read_text() + "full_refresh_days = 0\n", encoding="utf-8")
-    nightly = _env(tmp_path / "cache")
+    nightly = jira_env(tmp_path / "cache")
     for _ in range(2):
-        last = _pull(config, nightly).state.source.last
+        last = dry_pull(config, nightly).state.source.last
         assert (last.how, last.why) == ("full", "asked")

@@ -16,12 +16,11 @@ from okrsync.config import load_config
 from okrsync.errors import ExitCode
 from okrsync.sync import run_pull
 from tests.conftest import EXAMPLES
-from tests.helpers import EN_HEADER, make_workbook, snapshot
+from tests.helpers import EN_HEADER, JIRA_TOKEN, live_config, make_workbook, snapshot
 from tests.standins.base import Fault
 from tests.standins.jira import JiraStandIn
 
 AS_OF = date(2024, 8, 20)
-TOKEN = "s3cr3t-T0KEN-4f9a"
 runner = CliRunner()
 
 
@@ -46,20 +45,9 @@ def jira(request):
         yield server
 
 
-def live_config(folder: Path, jira: JiraStandIn, workbook: str = "okr-dashboard.xlsx",
-                **extra: object) -> Path:
-    auth = 'email = "pm@acme.example"' if jira.cloud else 'auth = "pat"'
-    lines = [f'[sheet]\nspreadsheet = "{workbook}"', "[jira]", f'server = "{jira.url}"', auth,
-             'token_env = "OKRSYNC_TEST_TOKEN"', "max_retry_seconds = 3"]
-    lines += [f"{key} = {json.dumps(value)}" for key, value in extra.items()]
-    path = folder / "live.toml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
 @pytest.fixture(autouse=True)
 def token(monkeypatch):
-    monkeypatch.setenv("OKRSYNC_TEST_TOKEN", TOKEN)
+    monkeypatch.setenv("OKRSYNC_TEST_TOKEN", JIRA_TOKEN)
 
 
 def test_live_pull_gives_the_same_sheet_as_the_offline_export(jira, example, tmp_path):
@@ -252,7 +240,7 @@ def test_the_token_appears_nowhere(jira, tmp_path):
     outputs.append(_cli(config).output)
     log = snapshot(tmp_path / "okr.xlsx")
     for text in [*outputs, json.dumps(log, default=str)]:
-        assert TOKEN not in text
+        assert JIRA_TOKEN not in text
 
 
 def test_story_points_and_sum_fields_are_found_by_name(jira, tmp_path):

@@ -1,8 +1,8 @@
 """The nightly (incremental) JIRA read writes what a full read writes, and costs no more
 than the site's changes call for, in the scenarios a review of it raised.
 
-Built on tests/jira/test_incremental.py: `_env(cache)` is a nightly pull, `_env(None)` a full
-read with no cache at all.
+Built on the helpers of tests/helpers.py: `jira_env(cache)` is a nightly pull,
+`jira_env(None)` a full read with no cache at all.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import pytest
 
 from okrsync.config import load_config
 from okrsync.sync import run_pull
+from tests.helpers import AS_OF_DATE, jira_env, live_dashboard, pulled_values
 from tests.jira import test_incremental as incremental
-from tests.jira.test_incremental import AS_OF, _env, _setup_rows, _values
 from tests.standins.jira import JiraStandIn
 
 # pytest fixtures shared with test_incremental, found here under their names:
@@ -44,17 +44,17 @@ def test_a_busy_site_elsewhere_costs_a_nightly_what_a_quiet_night_costs(jira, tm
         jira.add(f"W-{number}", "done", epic="E-1", labels=("okr",))
     for number in range(1, 1501):
         jira.add(f"BUSY-{number}", "new")
-    config = _setup_rows(tmp_path, jira, [("E-1", "count", 0, 100),
+    config = live_dashboard(tmp_path, jira, [("E-1", "count", 0, 100),
                                           ("project = W AND labels = okr", "count", 0, 100)])
-    nightly = _env(tmp_path / "cache")
-    _values(config, nightly)
+    nightly = jira_env(tmp_path / "cache")
+    pulled_values(config, nightly)
     jira.advance(24 * 60)
-    _, quiet = _counted(jira, lambda: _values(config, nightly))
+    _, quiet = _counted(jira, lambda: pulled_values(config, nightly))
     jira.advance(24 * 60)
     for number in range(1, 1501):
         jira.change(f"BUSY-{number}", category="done")
-    got, busy = _counted(jira, lambda: _values(config, nightly))
-    assert got == _values(config, _env(None))
+    got, busy = _counted(jira, lambda: pulled_values(config, nightly))
+    assert got == pulled_values(config, jira_env(None))
     assert busy <= quiet + 1, f"busy night {busy} requests, quiet night {quiet}"
 
 
@@ -69,18 +69,18 @@ def test_a_key_that_now_names_another_issue_is_not_trusted_forever(jira, tmp_pat
     jira.add("E-1", "indeterminate")
     for number in range(2, 5):
         jira.add(f"E-{number}", "done", subtask_of="E-1")
-    config = _setup_rows(tmp_path, jira, [("E-1", "count", 0, 100)])
-    nightly = _env(tmp_path / "cache")
-    assert [v for v, _ in _values(config, nightly).values()] == [3]
+    config = live_dashboard(tmp_path, jira, [("E-1", "count", 0, 100)])
+    nightly = jira_env(tmp_path / "cache")
+    assert [v for v, _ in pulled_values(config, nightly).values()] == [3]
     jira.advance(60)
     for key in ("E-2", "E-3", "E-4", "E-1"):
         jira.delete(key)
     jira.add("E-1", "indeterminate")  # the project made again: new issues, the same keys
     jira.add("E-2", "new", subtask_of="E-1")
-    expected = _values(config, _env(None))
+    expected = pulled_values(config, jira_env(None))
     assert [v for v, _ in expected.values()] == [1]
-    assert _values(config, nightly) == expected
-    forced = run_pull(load_config(config), AS_OF, env=nightly, dry_run=True, full=True)
+    assert pulled_values(config, nightly) == expected
+    forced = run_pull(load_config(config), AS_OF_DATE, env=nightly, dry_run=True, full=True)
     assert {a.kr.text: (a.jira_value, tuple(a.problems))
             for a in forced.state.assessments} == expected
 
@@ -94,12 +94,12 @@ def test_a_deleted_epic_is_reported_as_a_full_read_reports_it(jira, tmp_path):
     jira.add("E-1", "indeterminate", issuetype="Epic")
     for number in range(1, 4):
         jira.add(f"W-{number}", "done", epic="E-1")
-    config = _setup_rows(tmp_path, jira, [("E-1", "count", 0, 100)])
-    nightly = _env(tmp_path / "cache")
-    _values(config, nightly)
+    config = live_dashboard(tmp_path, jira, [("E-1", "count", 0, 100)])
+    nightly = jira_env(tmp_path / "cache")
+    pulled_values(config, nightly)
     jira.advance(60)
     jira.delete("E-1")
-    assert _values(config, nightly) == _values(config, _env(None))
+    assert pulled_values(config, nightly) == pulled_values(config, jira_env(None))
 
 
 # -- project category (Cloud)
@@ -135,14 +135,14 @@ def test_a_project_put_in_a_category_is_counted_the_next_night(cloud_categories,
         jira.add(f"Z-{number}", "new")
     jira.categories = {"W": "Platform"}
     jira.advance(120)  # nothing edited since: no issue is in the nightly's window
-    config = _setup_rows(tmp_path, jira, [("category = Platform", "count", 0, 100)])
-    nightly = _env(tmp_path / "cache")
-    assert [v for v, _ in _values(config, nightly).values()] == [3]
+    config = live_dashboard(tmp_path, jira, [("category = Platform", "count", 0, 100)])
+    nightly = jira_env(tmp_path / "cache")
+    assert [v for v, _ in pulled_values(config, nightly).values()] == [3]
     jira.advance(24 * 60)
     jira.categories["Z"] = "Platform"  # an administrator files project Z under Platform
-    expected = _values(config, _env(None))
+    expected = pulled_values(config, jira_env(None))
     assert [v for v, _ in expected.values()] == [6]
-    assert _values(config, nightly) == expected
+    assert pulled_values(config, nightly) == expected
 
 
 # -- overlapping queries (Server / DC)
@@ -163,15 +163,15 @@ def test_overlapping_queries_in_one_count_group_do_not_hide_a_wrong_membership(s
     jira = server
     for number in range(1, 5):
         jira.add(f"W-{number}", "new", labels=("a",) if number == 1 else ("b",))
-    config = _setup_rows(tmp_path, jira, [("project = W AND NOT labels = a", "count", 0, 100),
+    config = live_dashboard(tmp_path, jira, [("project = W AND NOT labels = a", "count", 0, 100),
                                           ("project = W", "count", 0, 100)])
-    nightly = _env(tmp_path / "cache")
-    assert [v for v, _ in _values(config, nightly).values()] == [3, 4]
+    nightly = jira_env(tmp_path / "cache")
+    assert [v for v, _ in pulled_values(config, nightly).values()] == [3, 4]
     jira.advance(60)
     jira.change("W-2", labels=())  # JIRA: no longer matches `NOT labels = a`
-    expected = _values(config, _env(None))
+    expected = pulled_values(config, jira_env(None))
     assert [v for v, _ in expected.values()] == [2, 4]
-    assert _values(config, nightly) == expected
+    assert pulled_values(config, nightly) == expected
 
 
 # -- a big count-only query
@@ -186,19 +186,19 @@ def test_a_big_count_only_query_costs_a_nightly_no_more_than_a_full_read(jira, t
     for number in range(1, 901):
         jira.add(f"W-{number}", "new", epic="E-1")
     query = "parent = E-1" if jira.cloud else '"Epic Link" = E-1'
-    config = _setup_rows(tmp_path, jira, [(query, "count", 0, 10000)])
-    nightly = _env(tmp_path / "cache")
-    _values(config, nightly)  # 900 members: their ids are kept
+    config = live_dashboard(tmp_path, jira, [(query, "count", 0, 10000)])
+    nightly = jira_env(tmp_path / "cache")
+    pulled_values(config, nightly)  # 900 members: their ids are kept
     jira.advance(60)
     for number in range(901, 6001):
         jira.add(f"W-{number}", "new", epic="E-1")
     jira.advance(60)
-    _values(config, nightly)  # 6,000 members, listed by id: kept
+    pulled_values(config, nightly)  # 6,000 members, listed by id: kept
     jira.advance(24 * 60)
     jira.change("W-1", category="done")
     got: list[Any] = []
-    nightly_searches = jira_searches(jira, lambda: got.append(_values(config, nightly)))
-    full_searches = jira_searches(jira, lambda: got.append(_values(config, _env(None))))
+    nightly_searches = jira_searches(jira, lambda: got.append(pulled_values(config, nightly)))
+    full_searches = jira_searches(jira, lambda: got.append(pulled_values(config, jira_env(None))))
     assert got[0] == got[1]
     # one more for the changed-issues search is fair; the members listed again are not
     assert nightly_searches <= full_searches + 1, (nightly_searches, full_searches)
@@ -227,10 +227,10 @@ def test_time_spent_before_the_changes_search_does_not_shrink_its_window(jira, t
     jira.add("E-1", "indeterminate", issuetype="Epic")
     for number in range(1, 4):
         jira.add(f"W-{number}", "new", epic="E-1")
-    config = _setup_rows(tmp_path, jira, [("E-1", "done_count", 0, 100)])
+    config = live_dashboard(tmp_path, jira, [("E-1", "done_count", 0, 100)])
     jira.advance(60)
-    nightly = _env(tmp_path / "cache")
-    assert [v for v, _ in _values(config, nightly).values()] == [0]
+    nightly = jira_env(tmp_path / "cache")
+    assert [v for v, _ in pulled_values(config, nightly).values()] == [0]
     jira.advance(1)
     jira.change("W-1", category="done")  # a minute after the last read
     jira.advance(24 * 60)
@@ -246,9 +246,9 @@ def test_time_spent_before_the_changes_search_does_not_shrink_its_window(jira, t
     # and on Server / DC. The time must pass before okrsync sends that search (time
     # passing while JIRA holds a request is bounded by the request's own time limit).
     jira.before("/status", slow)
-    got = _values(config, nightly)
+    got = pulled_values(config, nightly)
     assert searches_before == [0], "the site's statuses were not read before any search"
     assert any('updated >= "-' in (r.body or {}).get("jql", "") for r in jira.requests
                if isinstance(r.body, dict))
     assert [v for v, _ in got.values()] == [1]
-    assert got == _values(config, _env(None))
+    assert got == pulled_values(config, jira_env(None))

@@ -10,8 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from okrsync.cli import app
-from tests.helpers import EN_HEADER, make_workbook, write_config
-from tests.jira.test_live import live_config
+from tests.helpers import EN_HEADER, live_config, make_workbook, write_config
 from tests.standins.jira import JiraStandIn
 
 AS_OF = ["--as-of", "2024-08-20"]

@@ -8,8 +8,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from okrsync.cli import app
-from tests.helpers import EN_HEADER, make_workbook
-from tests.jira.test_live import TOKEN, live_config
+from tests.helpers import EN_HEADER, JIRA_TOKEN, live_config, make_workbook
 from tests.standins.base import Fault
 from tests.standins.jira import JiraStandIn
 
@@ -20,7 +19,7 @@ runner = CliRunner()
 
 @pytest.fixture(params=["cloud", "server"])
 def jira(request, monkeypatch):
-    monkeypatch.setenv("OKRSYNC_TEST_TOKEN", TOKEN)
+    monkeypatch.setenv("OKRSYNC_TEST_TOKEN", JIRA_TOKEN)
     with JiraStandIn(cloud=request.param == "cloud") as server:
         yield server
 
@@ -108,4 +107,4 @@ def test_credentials_revoked_mid_run_stop_everything(jira, tmp_path):
     assert result.exit_code == 3
     assert "refused" in result.output and "nothing was written" in result.output
     assert (tmp_path / "okr.xlsx").read_bytes() == before
-    assert TOKEN not in result.output
+    assert JIRA_TOKEN not in result.output

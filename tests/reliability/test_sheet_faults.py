@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from okrsync.cli import app
-from tests.sheets.test_google import BOOK, _setup
+from tests.helpers import GOOGLE_BOOK, google_dashboard
 from tests.standins.base import Fault
 from tests.standins.sheets import SheetsStandIn
 
@@ -33,7 +33,7 @@ def pull(config, *args):
 
 
 def values(api):
-    return api.values(BOOK, TAB)
+    return api.values(GOOGLE_BOOK, TAB)
 
 
 def at(grid, r, c):
@@ -45,9 +45,9 @@ def expected_after_clean_pull(tmp_path):
     with SheetsStandIn() as clean:
         folder = tmp_path / "clean"
         folder.mkdir()
-        config = _setup(clean, folder)
+        config = google_dashboard(clean, folder)
         assert pull(config).exit_code == 0
-        return clean.values(BOOK, TAB)
+        return clean.values(GOOGLE_BOOK, TAB)
 
 
 @pytest.mark.parametrize(
@@ -61,7 +61,7 @@ def expected_after_clean_pull(tmp_path):
     ids=["429-for-a-while", "500", "503-on-write", "dropped-read"],
 )
 def test_transient_faults_are_survived(api, tmp_path, fault, fake_time):
-    config = _setup(api, tmp_path)
+    config = google_dashboard(api, tmp_path)
     faulty = fault.times
     api.faults.append(fault)
     result = pull(config)
@@ -71,7 +71,7 @@ def test_transient_faults_are_survived(api, tmp_path, fault, fake_time):
 
 
 def test_a_slow_read_past_the_timeout_is_retried(api, tmp_path):
-    config = _setup(api, tmp_path)
+    config = google_dashboard(api, tmp_path)
     config.write_text(config.read_text().replace(
         "max_retry_seconds = 2\n", "max_retry_seconds = 4\ntimeout = 0.3\n"))
     api.faults.append(Fault(200, times=1, method="GET", delay=0.9, body={}))
@@ -84,7 +84,7 @@ def test_a_slow_read_past_the_timeout_is_retried(api, tmp_path):
                                                                     delay=0.9, body={})],
                          ids=["dropped-write", "slow-write"])
 def test_a_write_whose_answer_is_lost_is_reported_not_retried(api, tmp_path, fault):
-    config = _setup(api, tmp_path)
+    config = google_dashboard(api, tmp_path)
     config.write_text(config.read_text().replace("max_retry_seconds = 2\n",
                                                  "max_retry_seconds = 2\ntimeout = 0.3\n"))
     before = values(api)
@@ -99,7 +99,7 @@ def test_a_write_whose_answer_is_lost_is_reported_not_retried(api, tmp_path, fau
 
 
 def test_quota_exhausted_stops_before_writing(api, tmp_path, fake_time):
-    config = _setup(api, tmp_path)
+    config = google_dashboard(api, tmp_path)
     before = values(api)
     api.faults.append(Fault(429, times=-1, headers={"Retry-After": "1"}, method="POST"))
     result = pull(config)
@@ -110,7 +110,7 @@ def test_quota_exhausted_stops_before_writing(api, tmp_path, fake_time):
 
 
 def test_token_expiring_mid_run(api, tmp_path):
-    config = _setup(api, tmp_path)
+    config = google_dashboard(api, tmp_path)
     api.expire_tokens_after = 2
     assert pull(config).exit_code == 0
     assert api.token_requests == 2
@@ -122,11 +122,11 @@ def test_token_expiring_mid_run(api, tmp_path):
 
 def _during_pull(api, action):
     """Run `action` on the sheet after okrsync read it and before it checks and writes."""
-    api.hooks[3] = lambda server: action(server.books[BOOK].sheet(TAB))
+    api.hooks[3] = lambda server: action(server.books[GOOGLE_BOOK].sheet(TAB))
 
 
 def test_row_inserted_above(api, tmp_path):
-    config = _setup(api, tmp_path)
+    config = google_dashboard(api, tmp_path)
     _during_pull(api, lambda sheet: insert_row(sheet, 4))  # above every KR
     result = pull(config)
     assert result.exit_code == 1
@@ -136,7 +136,7 @@ def test_row_inserted_above(api, tmp_path):
 
 
 def test_kr_deleted(api, tmp_path):
-    config = _setup(api, tmp_path)
+    config = google_dashboard(api, tmp_path)
     _during_pull(api, lambda sheet: delete_row(sheet, 9))  # 결제 실패율 (row 10) is deleted
     result = pull(config)
     assert result.exit_code == 1
@@ -147,7 +147,7 @@ def test_kr_deleted(api, tmp_path):
 
 
 def test_column_moved(api, tmp_path):
-    config = _setup(api, tmp_path)
+    config = google_dashboard(api, tmp_path)
     _during_pull(api, lambda sheet: swap_columns(sheet, 15, 17))  # 상태 ↔ 비고
     result = pull(config)
     assert result.exit_code == 1
@@ -157,23 +157,23 @@ def test_column_moved(api, tmp_path):
     assert at(grid, 2, 15) == "비고" and at(grid, 4, 15) == "9개 KR"  # the person's move
     for r in range(4, 16):  # nothing written anywhere: not into 비고, not into 상태
         assert at(grid, r, 17) is None and at(grid, r, 12) is None
-    assert "okrsync log" not in [s.title for s in api.books[BOOK].sheets]
+    assert "okrsync log" not in [s.title for s in api.books[GOOGLE_BOOK].sheets]
 
 
 def test_the_same_cell_edited(api, tmp_path):
-    config = _setup(api, tmp_path)
+    config = google_dashboard(api, tmp_path)
     _during_pull(api, lambda sheet: type_value(sheet, 4, 15, "회의 후 결정"))  # P5 typed
     result = pull(config)
     assert result.exit_code == 1
     assert "쓰지 않음: pull 중에 누군가 P5 셀을 바꿨습니다. 그 값을 유지합니다" in result.output
     assert at(values(api), 4, 15) == "회의 후 결정"
     assert at(values(api), 4, 12) == pytest.approx(0.4)  # the rest of the row is written
-    log = api.values(BOOK, "okrsync log")
+    log = api.values(GOOGLE_BOOK, "okrsync log")
     assert "P5" not in [row[4] for row in log[1:]]  # and the log says only what happened
 
 
 def test_secret_key_file_readable_by_others_is_warned_about(api, tmp_path):
-    config = _setup(api, tmp_path)
+    config = google_dashboard(api, tmp_path)
     (tmp_path / "key.json").chmod(0o644)
     result = pull(config, "--dry-run")
     assert result.exit_code == 0

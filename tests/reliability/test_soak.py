@@ -17,9 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from okrsync.cli import app
-from tests.helpers import EN_HEADER
-from tests.jira.test_live import TOKEN
-from tests.sheets.test_google import BOOK
+from tests.helpers import EN_HEADER, GOOGLE_BOOK, JIRA_TOKEN
 from tests.standins.base import Fault
 from tests.standins.jira import JiraStandIn
 from tests.standins.sheets import SheetsStandIn
@@ -36,17 +34,17 @@ def _world(sheets: SheetsStandIn, jira: JiraStandIn, folder, done: list[int]):
     key = sheets.service_account()
     (folder / "key.json").write_text(__import__("json").dumps(key))
     (folder / "key.json").chmod(0o600)
-    sheets.add_spreadsheet(BOOK, shared_with={key["client_email"]})
+    sheets.add_spreadsheet(GOOGLE_BOOK, shared_with={key["client_email"]})
     rows = [EN_HEADER] + [["Eng", "O", f"KR {n}", "", "0%", "100%", None, None, None, None,
                            None, f"EP-{n}"] for n in range(KRS)]
-    sheets.add_sheet(BOOK, "OKR", rows, sheet_id=5)
+    sheets.add_sheet(GOOGLE_BOOK, "OKR", rows, sheet_id=5)
     for n in range(KRS):
         jira.add(f"EP-{n}", "indeterminate")
         for c in range(10):
             jira.add(f"ST-{n}-{c}", "done" if c < done[n] else "new", parent=f"EP-{n}")
     config = folder / "okrsync.toml"
     config.write_text(
-        f'[sheet]\nspreadsheet = "{BOOK}"\nworksheet = "OKR"\n'
+        f'[sheet]\nspreadsheet = "{GOOGLE_BOOK}"\nworksheet = "OKR"\n'
         f'[google]\ncredentials = "key.json"\napi_endpoint = "{sheets.url}"\n'
         "max_retry_seconds = 3\ntimeout = 2\n"
         f'[jira]\nserver = "{jira.url}"\nemail = "pm@acme.example"\n'
@@ -62,7 +60,7 @@ def _set_done(jira: JiraStandIn, n: int, done: int) -> None:
 
 
 def test_soak(tmp_path, monkeypatch, soak):
-    monkeypatch.setenv("OKRSYNC_TEST_TOKEN", TOKEN)
+    monkeypatch.setenv("OKRSYNC_TEST_TOKEN", JIRA_TOKEN)
     rounds = 200 if soak else 12
     rng = random.Random(20241120)
     done = [rng.randint(0, 10) for _ in range(KRS)]
@@ -99,9 +97,9 @@ def test_soak(tmp_path, monkeypatch, soak):
         jira.faults.clear()
         final = runner.invoke(app, ["pull", "-c", str(config), "--as-of", "2024-08-20"])
         assert final.exit_code == 0, final.output
-        grid = sheets.values(BOOK, "OKR")
+        grid = sheets.values(GOOGLE_BOOK, "OKR")
         assert [row[8] for row in grid[1:]] == [pytest.approx(d / 10) for d in done]
-        log = sheets.values(BOOK, "okrsync log")
+        log = sheets.values(GOOGLE_BOOK, "okrsync log")
         last: dict[str, object] = {}
         for row in log[1:]:
             last[row[4]] = row[7]

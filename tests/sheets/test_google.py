@@ -8,7 +8,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from okrsync.cli import app
@@ -18,32 +17,11 @@ from okrsync.environment import Environment
 from okrsync.errors import ExitCode, SourceError
 from okrsync.sheets.refs import parse_spreadsheet
 from okrsync.sync import run_pull
-from tests.conftest import EXAMPLES
-from tests.helpers import EN_HEADER, issue
+from tests.helpers import EN_HEADER, GOOGLE_BOOK, google_dashboard, issue
 from tests.standins.sheets import Fault, SheetsStandIn
 
-BOOK = "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
 AS_OF = date(2024, 8, 20)
 runner = CliRunner()
-
-
-def xlsx_rows(path: Path, tab: str):
-    """The example workbook as a person would have typed it into Google Sheets."""
-    sheet = load_workbook(path)[tab]
-    rows, formats = [], {}
-    for r, row in enumerate(sheet.iter_rows()):
-        line = []
-        for c, cell in enumerate(row):
-            value = cell.value
-            if isinstance(value, str) and value.startswith("="):
-                value = {"formula": value, "value": "9개 KR"}
-            line.append(value)
-            if "%" in (cell.number_format or "") and isinstance(value, int | float):
-                formats[(r, c)] = {"numberFormat": {"type": "PERCENT", "pattern": "0%"}}
-        rows.append(line)
-    merges = [(m.min_row - 1, m.min_col - 1, m.max_row, m.max_col)
-              for m in sheet.merged_cells.ranges]
-    return rows, merges, formats
 
 
 @pytest.fixture
@@ -52,55 +30,29 @@ def api():
         yield server
 
 
-def _setup(api: SheetsStandIn, folder: Path, rows=None, *, tab="2024 OKR", merges=(),
-           formats=None, export="jira-export.json", shared=True, url=True) -> Path:
-    key = api.service_account()
-    (folder / "key.json").write_text(json.dumps(key))
-    (folder / "key.json").chmod(0o600)
-    api.add_spreadsheet(BOOK, "OKR 2024",
-                        shared_with={key["client_email"]} if shared else set())
-    if rows is None:
-        rows, merges, formats = xlsx_rows(EXAMPLES / "okr-dashboard.xlsx", "2024 OKR")
-        (folder / "jira-export.json").write_text(
-            (EXAMPLES / "jira-export.json").read_text(encoding="utf-8"), encoding="utf-8")
-    api.add_sheet(BOOK, "운영 가이드", [["가이드"]], sheet_id=0)
-    api.add_sheet(BOOK, tab, rows, sheet_id=777, merges=list(merges), formats=formats)
-    spreadsheet = (f"https://docs.google.com/spreadsheets/d/{BOOK}/edit#gid=777" if url
-                   else BOOK)
-    config = folder / "okrsync.toml"
-    config.write_text(
-        f'[sheet]\nspreadsheet = "{spreadsheet}"\n'
-        + ("" if url else f'worksheet = "{tab}"\n')
-        + f'[google]\ncredentials = "key.json"\napi_endpoint = "{api.url}"\n'
-        + "max_retry_seconds = 2\n"
-        + (f'[jira]\nexport = "{export}"\n' if export else ""),
-        encoding="utf-8")
-    return config
-
-
 def test_spreadsheet_references():
-    assert parse_spreadsheet(BOOK).id == BOOK
-    ref = parse_spreadsheet(f"https://docs.google.com/spreadsheets/d/{BOOK}/edit#gid=42")
-    assert (ref.id, ref.gid) == (BOOK, 42)
-    assert parse_spreadsheet(f"https://docs.google.com/spreadsheets/d/{BOOK}/").gid is None
+    assert parse_spreadsheet(GOOGLE_BOOK).id == GOOGLE_BOOK
+    ref = parse_spreadsheet(f"https://docs.google.com/spreadsheets/d/{GOOGLE_BOOK}/edit#gid=42")
+    assert (ref.id, ref.gid) == (GOOGLE_BOOK, 42)
+    assert parse_spreadsheet(f"https://docs.google.com/spreadsheets/d/{GOOGLE_BOOK}/").gid is None
     assert parse_spreadsheet("okr.xlsx") is None
 
 
 def test_pull_on_google_gives_the_same_results_as_on_xlsx(api, tmp_path, example, env):
     (tmp_path / "google").mkdir()
-    config = _setup(api, tmp_path / "google")
+    config = google_dashboard(api, tmp_path / "google")
     google = run_pull(load_config(config), AS_OF)
     xlsx = run_pull(load_config(example), AS_OF)
     assert google.exit_code is ExitCode.OK
     assert [(c.cell, c.old, c.new) for c in google.changes] == [
         (c.cell, c.old, c.new) for c in xlsx.changes]
     assert google.recolored == xlsx.recolored
-    values = api.values(BOOK, "2024 OKR")
+    values = api.values(GOOGLE_BOOK, "2024 OKR")
     assert values[7][10] == pytest.approx(0.55)  # K8: 55%, stored as a percentage
     assert values[11][10] == 7  # K12: done_count
     assert values[4][12] == pytest.approx(0.4)  # M5: achievement
     assert values[4][15] == "주의" and values[7][16] == "2024-08-20"  # a Korean sheet
-    cell = api.books[BOOK].sheet("2024 OKR").cells[(7, 12)]
+    cell = api.books[GOOGLE_BOOK].sheet("2024 OKR").cells[(7, 12)]
     assert cell["userEnteredFormat"]["backgroundColorStyle"]["rgbColor"]["red"] > 0
     assert cell["userEnteredFormat"]["numberFormat"]["type"] == "PERCENT"
     report = run_report(env, load_config(config), as_of=AS_OF)
@@ -126,7 +78,7 @@ def test_request_count_does_not_grow_with_the_number_of_krs(api, tmp_path):
             (folder / "export.json").write_text(json.dumps({"issues": issues}))
 
         export(False)
-        config = _setup(api, folder, rows, tab="OKR", export="export.json", url=False)
+        config = google_dashboard(api, folder, rows, tab="OKR", export="export.json", url=False)
         result = run_pull(load_config(config), AS_OF)
         assert result.exit_code is ExitCode.OK and len(result.changes) == 4 * size
         first = (len(api.sheets_requests("GET")), len(api.sheets_requests("POST")))
@@ -144,9 +96,9 @@ def test_request_count_does_not_grow_with_the_number_of_krs(api, tmp_path):
 
 
 def test_nothing_outside_the_owned_cells_changes(api, tmp_path):
-    config = _setup(api, tmp_path)
+    config = google_dashboard(api, tmp_path)
     def cells():
-        sheet = api.books[BOOK].sheet("2024 OKR")
+        sheet = api.books[GOOGLE_BOOK].sheet("2024 OKR")
         return {k: json.dumps(v, sort_keys=True) for k, v in sheet.cells.items()}
 
     def values_of(cells, key):
@@ -161,13 +113,13 @@ def test_nothing_outside_the_owned_cells_changes(api, tmp_path):
     quarter_values = {(r, c) for r, c in changed if c in (8, 9, 10, 11)
                       and values_of(before, (r, c)) != values_of(after, (r, c))}
     assert quarter_values == {(7, 10), (10, 10), (11, 10), (14, 10)}  # 3Q of linked KRs
-    assert api.books[BOOK].sheet("운영 가이드").cells == {(0, 0): {
+    assert api.books[GOOGLE_BOOK].sheet("운영 가이드").cells == {(0, 0): {
         "userEnteredValue": {"stringValue": "가이드"},
         "effectiveValue": {"stringValue": "가이드"}, "formattedValue": "가이드"}}
 
 
 def test_second_pull_writes_nothing_and_dry_run_sends_no_write(api, tmp_path):
-    config = _setup(api, tmp_path)
+    config = google_dashboard(api, tmp_path)
     run_pull(load_config(config), AS_OF, dry_run=True)
     assert api.sheets_requests("POST") == []
     run_pull(load_config(config), AS_OF)
@@ -178,17 +130,18 @@ def test_second_pull_writes_nothing_and_dry_run_sends_no_write(api, tmp_path):
 
 
 def test_change_log_tab_is_created_and_appended(api, tmp_path):
-    config = _setup(api, tmp_path)
+    config = google_dashboard(api, tmp_path)
     run_pull(load_config(config), AS_OF)
-    log = api.values(BOOK, "okrsync log")
+    log = api.values(GOOGLE_BOOK, "okrsync log")
     assert log[0] == ["time", "pull", "row", "key result", "cell", "column", "old", "new",
                       "source"]
     k8 = next(row for row in log if row[4] == "K8")
     assert k8[2] == 8 and k8[7] == 55 and k8[8] == "JIRA CX-100 (done_ratio)"
     first = len(log)
-    api.books[BOOK].sheet("2024 OKR").set(5, 9, {"userEnteredValue": {"stringValue": "3.9분"}})
+    api.books[GOOGLE_BOOK].sheet("2024 OKR").set(
+        5, 9, {"userEnteredValue": {"stringValue": "3.9분"}})
     run_pull(load_config(config), AS_OF)
-    log = api.values(BOOK, "okrsync log")
+    log = api.values(GOOGLE_BOOK, "okrsync log")
     assert [(row[4], row[6], row[7]) for row in log[first:]] == [
         ("M6", 45, 55), ("P6", "주의", "순항")]
     backend_log = load_config(config)
@@ -201,22 +154,22 @@ def test_change_log_tab_is_created_and_appended(api, tmp_path):
 def test_text_starting_with_equals_stays_text(api, tmp_path):
     rows = [EN_HEADER, ["Eng", "O", "=1+1 KR", "", 0, 10, 5, None, None, None, None,
                         "E-1", "=2+2"]]
-    config = _setup(api, tmp_path, rows, tab="OKR", export="export.json", url=False)
+    config = google_dashboard(api, tmp_path, rows, tab="OKR", export="export.json", url=False)
     (tmp_path / "export.json").write_text(json.dumps({"issues": [issue("C-1", "done", "E-1")]}))
     result = run_pull(load_config(config), AS_OF)
     assert result.exit_code is ExitCode.PARTIAL
-    status = api.books[BOOK].sheet("OKR").cells[(1, 13)]["userEnteredValue"]
+    status = api.books[GOOGLE_BOOK].sheet("OKR").cells[(1, 13)]["userEnteredValue"]
     assert status == {"stringValue": "no data · M2: unknown JIRA metric '=2+2'; use one of "
                       "done_ratio, done_count, count, points_done, points_ratio, "
                       "weighted, weighted_points, sum:<field name>"}
 
 
 def test_a_row_inserted_between_read_and_write_is_caught(api, tmp_path):
-    config = _setup(api, tmp_path)
+    config = google_dashboard(api, tmp_path)
 
     def person_inserts_a_row(server):
-        server.books[BOOK].sheet("2024 OKR").cells  # noqa: B018
-        book = server.books[BOOK]
+        server.books[GOOGLE_BOOK].sheet("2024 OKR").cells  # noqa: B018
+        book = server.books[GOOGLE_BOOK]
         server._apply(book, "insertDimension", {"range": {
             "sheetId": 777, "dimension": "ROWS", "startIndex": 9, "endIndex": 10}}, 0)
 
@@ -227,7 +180,7 @@ def test_a_row_inserted_between_read_and_write_is_caught(api, tmp_path):
     assert refused == {10, 11, 12, 14, 15}  # every KR at or below the new row
     # The example is a Korean sheet: what okrsync reports on it is Korean.
     assert all("(pull 중에 행이 삽입, 삭제 또는 이동됨)" in p.message for p in result.problems)
-    values = api.values(BOOK, "2024 OKR")
+    values = api.values(GOOGLE_BOOK, "2024 OKR")
 
     def at(r, c):
         return values[r][c] if r < len(values) and c < len(values[r]) else None
@@ -239,23 +192,23 @@ def test_a_row_inserted_between_read_and_write_is_caught(api, tmp_path):
 
 
 def test_a_cell_edited_between_read_and_write_keeps_the_persons_value(api, tmp_path):
-    config = _setup(api, tmp_path)
+    config = google_dashboard(api, tmp_path)
 
     def person_types(server):
-        server.books[BOOK].sheet("2024 OKR").set(7, 10, {"userEnteredValue": {"numberValue": 0.5},
-                                                          "userEnteredFormat": {"numberFormat": {
-                                                              "type": "PERCENT"}}})
+        server.books[GOOGLE_BOOK].sheet("2024 OKR").set(
+            7, 10, {"userEnteredValue": {"numberValue": 0.5},
+                    "userEnteredFormat": {"numberFormat": {"type": "PERCENT"}}})
 
     api.hooks[3] = person_types
     result = run_pull(load_config(config), AS_OF)
     assert [p.message for p in result.problems] == [  # a Korean sheet
         "쓰지 않음: pull 중에 누군가 K8 셀을 바꿨습니다. 그 값을 유지합니다"]
-    assert api.values(BOOK, "2024 OKR")[7][10] == 0.5
+    assert api.values(GOOGLE_BOOK, "2024 OKR")[7][10] == 0.5
     assert "K8" not in [c.cell for c in result.changes]
 
 
 def test_quota_errors_are_retried(api, tmp_path, fake_time):
-    config = _setup(api, tmp_path)
+    config = google_dashboard(api, tmp_path)
     api.faults.append(Fault(429, times=2, headers={"Retry-After": "0"}))
     api.faults.append(Fault(503, times=1, method="POST"))
     result = run_pull(load_config(config), AS_OF)
@@ -264,18 +217,18 @@ def test_quota_errors_are_retried(api, tmp_path, fake_time):
 
 
 def test_quota_exhausted_is_a_clear_failure_and_writes_nothing(api, tmp_path, fake_time):
-    config = _setup(api, tmp_path)
+    config = google_dashboard(api, tmp_path)
     api.faults.append(Fault(429, times=10_000, headers={"Retry-After": "1"}))
     with pytest.raises(SourceError, match="quota exceeded"):
         run_pull(load_config(config), AS_OF)
     api.faults.clear()
-    assert api.values(BOOK, "2024 OKR")[7][10] is None
+    assert api.values(GOOGLE_BOOK, "2024 OKR")[7][10] is None
     # waited the second Google asked for, once: a second wait would pass the 2 s allowed
     assert len(fake_time.slept) == 1 and 1.0 <= fake_time.slept[0] <= 1.25
 
 
 def test_expired_token_is_refreshed(api, tmp_path):
-    config = _setup(api, tmp_path)
+    config = google_dashboard(api, tmp_path)
     api.expire_tokens_after = 1
     result = run_pull(load_config(config), AS_OF)
     assert result.written and api.token_requests == 2
@@ -286,7 +239,7 @@ def _cli(config, *args):
 
 
 def test_not_shared_says_which_account_needs_access(api, tmp_path):
-    config = _setup(api, tmp_path, shared=False)
+    config = google_dashboard(api, tmp_path, shared=False)
     result = _cli(config)
     assert result.exit_code == 3
     assert ("share it with the service account okrsync@acme-okr.iam.gserviceaccount.com "
@@ -294,9 +247,9 @@ def test_not_shared_says_which_account_needs_access(api, tmp_path):
 
 
 def test_unknown_spreadsheet_and_tab(api, tmp_path):
-    config = _setup(api, tmp_path)
+    config = google_dashboard(api, tmp_path)
     text = config.read_text()
-    config.write_text(text.replace(BOOK, "1ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ"))
+    config.write_text(text.replace(GOOGLE_BOOK, "1ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ"))
     result = _cli(config)
     assert result.exit_code == 3 and "not found: check [sheet] spreadsheet" in result.output
     config.write_text(text.replace("#gid=777", "").replace(
@@ -316,7 +269,7 @@ def test_unknown_spreadsheet_and_tab(api, tmp_path):
     ],
 )
 def test_bad_credentials_file(api, tmp_path, content, message):
-    config = _setup(api, tmp_path)
+    config = google_dashboard(api, tmp_path)
     key = tmp_path / "key.json"
     if content is None:
         key.unlink()
@@ -327,7 +280,7 @@ def test_bad_credentials_file(api, tmp_path, content, message):
 
 
 def test_revoked_key_exits_3_and_never_prints_the_key(api, tmp_path):
-    config = _setup(api, tmp_path)
+    config = google_dashboard(api, tmp_path)
     api.keys.clear()  # the key was deleted in Google Cloud
     result = _cli(config)
     assert result.exit_code == 3
@@ -339,17 +292,17 @@ def test_revoked_key_exits_3_and_never_prints_the_key(api, tmp_path):
 
 def test_unreachable_endpoint_exits_3(tmp_path, fake_time):
     with SheetsStandIn() as server:
-        config = _setup(server, tmp_path)
+        config = google_dashboard(server, tmp_path)
     result = _cli(config)
     assert result.exit_code == 3 and "cannot reach Google Sheets" in result.output
     assert len(fake_time.slept) == 2  # tried three times
 
 
 def test_check_and_report_work_on_google(api, tmp_path):
-    config = _setup(api, tmp_path)
+    config = google_dashboard(api, tmp_path)
     checked = runner.invoke(app, ["check", "-c", str(config), "--as-of", "2024-08-20"])
     assert checked.exit_code == 0, checked.output
-    assert f"Google spreadsheet {BOOK} [2024 OKR]" in checked.output
+    assert f"Google spreadsheet {GOOGLE_BOOK} [2024 OKR]" in checked.output
     assert api.sheets_requests("POST") == []
     _cli(config)
     report = runner.invoke(app, ["report", "-c", str(config), "--as-of", "2024-08-20",
@@ -361,7 +314,7 @@ def test_check_and_report_work_on_google(api, tmp_path):
 
 def test_oauth_without_a_terminal_says_to_sign_in_once(api, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    config = _setup(api, tmp_path)
+    config = google_dashboard(api, tmp_path)
     config.write_text(config.read_text().replace('credentials = "key.json"',
                                                  'credentials = "oauth"'))
     result = _cli(config)
@@ -370,9 +323,9 @@ def test_oauth_without_a_terminal_says_to_sign_in_once(api, tmp_path, monkeypatc
 
 
 def test_init_create_sheet_lays_out_a_dashboard_tab(api, tmp_path):
-    _setup(api, tmp_path)  # the spreadsheet, shared with the key init is given
+    google_dashboard(api, tmp_path)  # the spreadsheet, shared with the key init is given
     result = runner.invoke(app, [
-        "init", "-c", str(tmp_path / "new.toml"), "--spreadsheet", BOOK,
+        "init", "-c", str(tmp_path / "new.toml"), "--spreadsheet", GOOGLE_BOOK,
         "--worksheet", "2025 OKR", "--credentials", "key.json", "--lang", "en"])
     assert result.exit_code == 0, result.output
     text = (tmp_path / "new.toml").read_text()
@@ -383,10 +336,11 @@ def test_init_create_sheet_lays_out_a_dashboard_tab(api, tmp_path):
 
     backend = open_sheet(load_config(tmp_path / "new.toml"), Environment.from_system())
     backend.create_tab("2025 OKR", dashboard("en"))
-    sheet = api.books[BOOK].sheet("2025 OKR")
+    sheet = api.books[GOOGLE_BOOK].sheet("2025 OKR")
     assert sheet.frozen_rows == 2
     assert (0, 6, 1, 8) in sheet.merges and (0, 8, 1, 12) in sheet.merges
-    assert api.values(BOOK, "2025 OKR")[1][6:12] == ["Start", "Target", "Q1", "Q2", "Q3", "Q4"]
+    assert api.values(GOOGLE_BOOK, "2025 OKR")[1][6:12] == [
+        "Start", "Target", "Q1", "Q2", "Q3", "Q4"]
     assert sheet.cells[(5, 12)]["userEnteredFormat"]["numberFormat"]["type"] == "PERCENT"
     checked = runner.invoke(app, ["check", "-c", str(tmp_path / "new.toml"), "--as-of",
                                   "2025-02-01"])
@@ -407,12 +361,13 @@ def test_protected_ranges_and_strict_validation_skip_their_cells_and_the_rest_is
     else. Both are read with the sheet (one request); those cells are skipped and named,
     every other cell is written in one batch that Google takes, and the log holds only
     what was written. A warning-only protection and a rule a value meets let it through."""
-    config = _setup(api, tmp_path, url=False)
+    config = google_dashboard(api, tmp_path, url=False)
     tab = "2024 OKR"
-    api.protect(BOOK, tab, (4, 12, 16, 13), description="달성률은 PMO가 관리")
-    api.protect(BOOK, tab, (4, 10, 16, 11), warning_only=True)  # K: a warning, no lock
-    api.validate(BOOK, tab, [(r, 15) for r in range(4, 15)], _list_rule("정상", "지연", "위험"))
-    api.validate(BOOK, tab, [(r, 16) for r in range(4, 15)],
+    api.protect(GOOGLE_BOOK, tab, (4, 12, 16, 13), description="달성률은 PMO가 관리")
+    api.protect(GOOGLE_BOOK, tab, (4, 10, 16, 11), warning_only=True)  # K: a warning, no lock
+    api.validate(GOOGLE_BOOK, tab, [(r, 15) for r in range(4, 15)],
+                 _list_rule("정상", "지연", "위험"))
+    api.validate(GOOGLE_BOOK, tab, [(r, 16) for r in range(4, 15)],
                  {"condition": {"type": "NOT_BLANK"}, "strict": True})
     api.requests.clear()
 
@@ -435,20 +390,20 @@ def test_protected_ranges_and_strict_validation_skip_their_cells_and_the_rest_is
     assert "protectedRanges" in reads[2] and "dataValidation" in reads[2]
     assert len(api.sheets_requests("POST")) == 1  # one batch, taken
 
-    values = api.values(BOOK, tab)
+    values = api.values(GOOGLE_BOOK, tab)
     assert values[7][10] == pytest.approx(0.55) and values[7][16] == "2024-08-13"  # K8, Q8
     assert values[7][12] is None and values[7][15] is None  # M8 and P8 kept as they were
-    log = api.values(BOOK, "okrsync log")  # the cells written (beside the alarms raised)
+    log = api.values(GOOGLE_BOOK, "okrsync log")  # the cells written (beside the alarms raised)
     assert {row[4] for row in log[1:] if not row[1].startswith("andon-")} == {
         "K8", "Q8", "K11", "Q11", "K12", "Q12", "K15", "Q15"}
 
-    pmo = next(p for p in api.books[BOOK].sheet(tab).protected if p.get("description"))
+    pmo = next(p for p in api.books[GOOGLE_BOOK].sheet(tab).protected if p.get("description"))
     pmo["editors"]["users"].append("okrsync@acme-okr.iam.gserviceaccount.com")  # shared
-    api.validate(BOOK, tab, [(r, 15) for r in range(4, 15)],
+    api.validate(GOOGLE_BOOK, tab, [(r, 15) for r in range(4, 15)],
                  _list_rule("순항", "주의", "위험", "완료", "데이터 없음"))
     again = runner.invoke(app, ["pull", "-c", str(config), "--as-of", "2024-08-13"])
     assert again.exit_code == 0, again.output  # now allowed: everything is written
-    values = api.values(BOOK, tab)
+    values = api.values(GOOGLE_BOOK, tab)
     assert values[7][12] == pytest.approx(0.55) and values[7][15] == "순항"
 
 
@@ -459,16 +414,16 @@ def test_a_list_taken_from_another_tab_is_judged_and_a_locked_log_tab_stops_the_
     are on it are written, the one that is not is skipped and named. A log tab okrsync
     may not add to stops the write before anything is sent (nothing unlogged is ever
     written)."""
-    config = _setup(api, tmp_path, url=False)
+    config = google_dashboard(api, tmp_path, url=False)
     tab = "2024 OKR"
     assert runner.invoke(app, ["pull", "-c", str(config), "--as-of", "2024-08-13"]
                          ).exit_code == 0
-    api.add_sheet(BOOK, "목록", [["주의"], ["위험"], ["완료"]])  # no 순항
-    api.validate(BOOK, tab, [(r, 15) for r in range(4, 15)],
+    api.add_sheet(GOOGLE_BOOK, "목록", [["주의"], ["위험"], ["완료"]])  # no 순항
+    api.validate(GOOGLE_BOOK, tab, [(r, 15) for r in range(4, 15)],
                  {"condition": {"type": "ONE_OF_RANGE",
                                 "values": [{"userEnteredValue": "='목록'!$A$1:$A$3"}]},
                   "strict": True})
-    sheet = api.books[BOOK].sheet(tab)
+    sheet = api.books[GOOGLE_BOOK].sheet(tab)
     for row in range(4, 15):  # a person clears the statuses: okrsync writes them again
         sheet.set(row, 15, {k: v for k, v in sheet.cells.get((row, 15), {}).items()
                             if k == "dataValidation"})
@@ -481,14 +436,14 @@ def test_a_list_taken_from_another_tab_is_judged_and_a_locked_log_tab_stops_the_
     assert problems == [f"쓰지 않음: P{row} (상태)에는 주의, 위험, 완료만 입력할 수 있습니다"
                         "(그 밖의 값은 거부하는 데이터 유효성 검사 규칙). '순항'은(는) 입력할 수 "
                         "없습니다" for row in (8, 11, 12)]
-    values = api.values(BOOK, tab)
+    values = api.values(GOOGLE_BOOK, tab)
     assert values[4][15] == "주의" and values[7][15] is None
     fields = [r.params["fields"][0] for r in api.sheets_requests("GET") if "fields" in r.params]
     assert "protectedRanges" in fields[0] and "rowData" in fields[0]  # one read, as ever
 
-    api.protect(BOOK, "okrsync log")  # the whole log tab, for its owner only
-    before = api.values(BOOK, tab)
-    sheet = api.books[BOOK].sheet(tab)  # as the last batchUpdate left it
+    api.protect(GOOGLE_BOOK, "okrsync log")  # the whole log tab, for its owner only
+    before = api.values(GOOGLE_BOOK, tab)
+    sheet = api.books[GOOGLE_BOOK].sheet(tab)  # as the last batchUpdate left it
     sheet.set(4, 15, {"dataValidation": sheet.cells[(4, 15)]["dataValidation"]})
     api.requests.clear()
     locked = runner.invoke(app, ["pull", "-c", str(config), "--as-of", "2024-08-13"])
@@ -497,7 +452,7 @@ def test_a_list_taken_from_another_tab_is_judged_and_a_locked_log_tab_stops_the_
     assert "okrsync's account (okrsync@acme-okr.iam.gserviceaccount.com) may not add to it; " \
            "nothing was written" in " ".join(locked.output.split())
     assert api.sheets_requests("POST") == []
-    assert api.values(BOOK, tab)[4][15] is None and before[4][15] == "주의"
+    assert api.values(GOOGLE_BOOK, tab)[4][15] is None and before[4][15] == "주의"
 
 
 @pytest.mark.parametrize(("condition", "entered", "takes"), [

@@ -17,7 +17,7 @@ from okrsync.config import load_config
 from okrsync.redact import forget_all
 from okrsync.sheets.google import save_token
 from okrsync.workspace import sheet_lock
-from tests.sheets.test_google import BOOK, _setup
+from tests.helpers import GOOGLE_BOOK, google_dashboard
 from tests.standins.base import Fault
 from tests.standins.sheets import SheetsStandIn
 
@@ -35,9 +35,9 @@ def _set(config: Path, old: str, new: str) -> None:
 
 def test_a_trickling_read_stops_the_pull_within_the_timeout(tmp_path):
     with SheetsStandIn() as api:
-        config = _setup(api, tmp_path)
+        config = google_dashboard(api, tmp_path)
         _set(config, "max_retry_seconds = 2\n", "max_retry_seconds = 2\ntimeout = 0.3\n")
-        before = api.values(BOOK, TAB)
+        before = api.values(GOOGLE_BOOK, TAB)
         body = {"sheets": [], "padding": "x" * 400}  # 20 s at a byte every 0.05 s
         api.faults.append(Fault(200, times=-1, method="GET", trickle=0.05, body=body))
         started = time.monotonic()
@@ -47,7 +47,7 @@ def test_a_trickling_read_stops_the_pull_within_the_timeout(tmp_path):
         assert "cannot reach Google Sheets at 127.0.0.1" in result.output
         assert "did not answer in time (timeout 0.3 s)" in result.output
         assert api.trickled < len(json.dumps(body)) / 2  # each answer was cut short
-        assert api.values(BOOK, TAB) == before and api.sheets_requests("POST") == []
+        assert api.values(GOOGLE_BOOK, TAB) == before and api.sheets_requests("POST") == []
     lock = sheet_lock(load_config(config))
     lock.acquire()  # nothing held
     lock.release()
@@ -55,7 +55,7 @@ def test_a_trickling_read_stops_the_pull_within_the_timeout(tmp_path):
 
 def test_plain_http_to_another_machine_is_refused_unless_allowed(tmp_path):
     with SheetsStandIn() as api:
-        config = _setup(api, tmp_path)
+        config = google_dashboard(api, tmp_path)
         _set(config, f'api_endpoint = "{api.url}"', 'api_endpoint = "http://sheets.acme.invalid"')
         result = pull(config)
         assert result.exit_code == 2
@@ -70,7 +70,7 @@ def test_plain_http_to_another_machine_is_refused_unless_allowed(tmp_path):
 
 def test_a_tls_failure_says_so(tmp_path):
     with SheetsStandIn() as api:
-        config = _setup(api, tmp_path)
+        config = google_dashboard(api, tmp_path)
         _set(config, f'api_endpoint = "{api.url}"',
              f'api_endpoint = "{api.url.replace("http://", "https://")}"')
         result = pull(config)
@@ -82,7 +82,7 @@ def test_a_tls_failure_says_so(tmp_path):
 def test_an_error_echoing_the_access_token_is_shown_scrubbed_and_bounded(tmp_path):
     forget_all()
     with SheetsStandIn() as api:
-        config = _setup(api, tmp_path)
+        config = google_dashboard(api, tmp_path)
         seen: list[str] = []
 
         def echo(server: SheetsStandIn) -> None:
@@ -116,7 +116,7 @@ def _token_cache(home: Path, token_uri: str, mode: int) -> Path:
 
 def test_an_oauth_refresh_that_cannot_reach_google_says_so(tmp_path, private_home):
     with SheetsStandIn() as api:
-        config = _setup(api, tmp_path)
+        config = google_dashboard(api, tmp_path)
         _set(config, 'credentials = "key.json"', 'credentials = "oauth"')
         with SheetsStandIn() as gone:
             closed = f"{gone.url}/token"
@@ -151,8 +151,8 @@ def test_the_token_cache_is_written_readable_by_its_owner_only(tmp_path):
 def test_a_proxy_from_the_environment_never_carries_the_access_token_in_clear(
         tmp_path, monkeypatch):
     with SheetsStandIn() as api:
-        config = _setup(api, tmp_path)
-        before = api.values(BOOK, TAB)
+        config = google_dashboard(api, tmp_path)
+        before = api.values(GOOGLE_BOOK, TAB)
         for name in ("no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY"):
             monkeypatch.delenv(name, raising=False)
         monkeypatch.setenv("HTTP_PROXY", "http://proxy.corp.invalid:8080")
@@ -161,4 +161,4 @@ def test_a_proxy_from_the_environment_never_carries_the_access_token_in_clear(
         assert "[google] api_endpoint is http://127.0.0.1" in result.output
         assert "through the proxy http://proxy.corp.invalid:8080" in " ".join(
             result.output.split())
-        assert api.requests == [] and api.values(BOOK, TAB) == before
+        assert api.requests == [] and api.values(GOOGLE_BOOK, TAB) == before

@@ -15,8 +15,16 @@ from typer.testing import CliRunner
 from okrsync.cli import app
 from okrsync.config import load_config
 from okrsync.sync import run_pull
-from tests.helpers import EN_HEADER, KO_HEADER, issue, make_workbook, write_config
-from tests.sheets.test_google import AS_OF, BOOK, _setup
+from tests.helpers import (
+    AS_OF_DATE,
+    EN_HEADER,
+    GOOGLE_BOOK,
+    KO_HEADER,
+    google_dashboard,
+    issue,
+    make_workbook,
+    write_config,
+)
 from tests.standins.sheets import SheetsStandIn
 
 runner = CliRunner()
@@ -43,31 +51,32 @@ def _lines(note: str) -> list[str]:
 
 def test_google_notes_go_with_the_value_in_the_same_request_and_a_persons_note_stays(
         api, tmp_path):
-    config = _setup(api, tmp_path)  # the bundled example: a Korean sheet
+    config = google_dashboard(api, tmp_path)  # the bundled example: a Korean sheet
     _notes_on(config)
-    sheet = api.books[BOOK].sheet("2024 OKR")
+    sheet = api.books[GOOGLE_BOOK].sheet("2024 OKR")
     person = "지난주 회의: 목표 조정 검토 중"
     sheet.set(10, 10, {**sheet.cells.get((10, 10), {}), "note": person})  # K11, a JIRA KR
-    pulled = run_pull(load_config(config), AS_OF)
+    pulled = run_pull(load_config(config), AS_OF_DATE)
     assert {c.cell for c in pulled.changes} >= {"K8", "K11"}
     assert len(api.sheets_requests("POST")) == 1  # notes ride in the write itself
-    note = api.books[BOOK].sheet("2024 OKR").cells[(7, 10)]["note"]
+    note = api.books[GOOGLE_BOOK].sheet("2024 OKR").cells[(7, 10)]["note"]
     first, *_, signed = _lines(note)
     assert first.startswith("JIRA CX-100 (done_ratio): "), note
     assert "완료" in first and first.endswith("→ 55%"), note  # the sheet's language
     assert signed.startswith("okrsync · "), note
-    kept = api.books[BOOK].sheet("2024 OKR").cells[(10, 10)]
+    kept = api.books[GOOGLE_BOOK].sheet("2024 OKR").cells[(10, 10)]
     assert kept["note"] == person and "userEnteredValue" in kept  # the value went in
-    again = run_pull(load_config(config), AS_OF)
+    again = run_pull(load_config(config), AS_OF_DATE)
     assert again.changes == [] and len(api.sheets_requests("POST")) == 1  # nothing new
 
 
 def test_google_without_notes_writes_none(api, tmp_path):
-    config = _setup(api, tmp_path)
-    run_pull(load_config(config), AS_OF)
+    config = google_dashboard(api, tmp_path)
+    run_pull(load_config(config), AS_OF_DATE)
     update = api.sheets_requests("POST")[0].body
     assert "note" not in json.dumps(update)
-    assert not any("note" in cell for cell in api.books[BOOK].sheet("2024 OKR").cells.values())
+    cells = api.books[GOOGLE_BOOK].sheet("2024 OKR").cells.values()
+    assert not any("note" in cell for cell in cells)
 
 
 # -- Excel
