@@ -1,7 +1,11 @@
 """The issue cache keeps every issue exactly as read, and trusts nothing it cannot read."""
 
 import math
+import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime
+
+import pytest
 
 from okrsync.jira.live.cache import IssueCache, Site, Snapshot
 from okrsync.jira.live.cursor import Cursor
@@ -42,4 +46,20 @@ def test_a_damaged_cache_is_not_trusted(tmp_path):
     cache.save(Snapshot(Cursor("sig", NOW, NOW)))
     assert cache.load() is not None
     path.write_bytes(b"\x00garbage" * 50)
+    assert cache.load() is None
+
+
+@pytest.mark.parametrize("column", ["issues", "members", "aliases", "site"])
+def test_a_cache_nested_past_any_sense_is_not_trusted(tmp_path, column):
+    """A damaged or tampered cache whose JSON nests 100,000 deep is rebuilt like any
+    other damage, not raised (the JSON reader gives up with a RecursionError)."""
+    path = tmp_path / "cache.sqlite3"
+    cache = IssueCache(path, "scope")
+    cache.save(Snapshot(Cursor("sig", NOW, NOW), {"1": Issue("A-1", "done", id="1")},
+                        {"parent:9": ["1"]}, {"E-1": "9"}))
+    assert cache.load() is not None
+    deep = b"[" * 100_000 + b"]" * 100_000
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute(f"update reads set {column} = ?",  # noqa: S608 (a fixed column name)
+                   (deep.decode() if column == "site" else deep,))
     assert cache.load() is None

@@ -14,6 +14,8 @@ of a full read. `pytest --soak` runs many more steps.
 from __future__ import annotations
 
 import random
+import sqlite3
+from contextlib import closing
 from datetime import UTC, date, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -382,3 +384,19 @@ def test_full_refresh_days_0_reads_everything_every_time(jira, tmp_path):
     for _ in range(2):
         last = dry_pull(config, nightly).state.source.last
         assert (last.how, last.why) == ("full", "asked")
+
+
+def test_a_nightly_pull_over_a_cache_nested_past_any_sense_reads_everything_again(
+        jira, tmp_path):
+    """A damaged cache (here JSON nested 100,000 deep) makes the next pull read JIRA in
+    full and write what a full read writes, not stop."""
+    jira.add("E-1", "indeterminate", issuetype="Epic")
+    for number in range(1, 4):
+        jira.add(f"W-{number}", "done" if number % 2 else "new", epic="E-1")
+    config = live_dashboard(tmp_path, jira, [("E-1", "done_ratio", "0%", "100%")])
+    cache = tmp_path / "cache"
+    nightly = jira_env(cache)
+    first = pulled_values(config, nightly)
+    with closing(sqlite3.connect(cache / FILE)) as db, db:
+        db.execute("update reads set issues = ?", (b"[" * 100_000 + b"]" * 100_000,))
+    assert pulled_values(config, nightly) == first == pulled_values(config, jira_env(None))

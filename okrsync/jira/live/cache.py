@@ -162,7 +162,8 @@ class IssueCache:
                             {str(k): [str(m) for m in v] for k, v in members.items()},
                             {str(k): str(v) for k, v in aliases.items()},
                             Site.from_json(row[7]))
-        except (sqlite3.Error, OSError, ValueError, TypeError, KeyError, IndexError):
+        except (sqlite3.Error, OSError, ValueError, TypeError, KeyError, IndexError,
+                RecursionError):  # JSON nested past any sense
             return None  # a damaged cache is rebuilt, never trusted
 
     def save(self, snapshot: Snapshot) -> None:
