@@ -47,7 +47,6 @@ Into = Callable[[dict[str, Any]], Issue]
 """Turns one issue as JIRA answers it into an Issue."""
 
 
-
 def _lenient(shape: Any, items: Any = Any) -> Any:
     """`shape` where JIRA answers an object, and any other JSON value as it is (a list of
     `items`): an odd value is the converting code's to judge, not a reason to refuse the
