@@ -499,7 +499,8 @@ def growth(args: argparse.Namespace) -> None:
             grown, least, _ = scale(size, args.latency, None, nightly=False)
             runs.append(grown[0])
         f = sorted(runs, key=lambda run: run.cpu)[len(runs) // 2]
-        spread = f"{min(r.cpu for r in runs):.1f}–{max(r.cpu for r in runs):.1f}"
+        spread = (f"{min(r.cpu for r in runs):.1f}–{max(r.cpu for r in runs):.1f}"
+                  if repeat > 1 else "–")
         wall = statistics.median(r.wall for r in runs)
         print(f"{size:>6} {wall:8.1f} {f.cpu:6.1f} {spread:>10} "
               f"{f.sheets_reads:>5}/{f.sheets_writes:<5} {f.jira:>9} {least[1]:>10} "
