@@ -154,8 +154,9 @@ def _status_category(status: Any) -> str:
     category = status.get("statusCategory") if isinstance(status, dict) else None
     if not isinstance(category, dict):
         return ""
-    if (key := category.get("key")) in _KEYS:  # as JIRA sends it
-        return str(key)
+    key = category.get("key")
+    if isinstance(key, str) and key in _KEYS:  # as JIRA sends it
+        return key
     for part in ("key", "id", "name"):
         found = category_key(category.get(part))
         if found:

@@ -65,6 +65,20 @@ def test_without_status_categories_done_is_never_guessed():
     assert isinstance(measure(source, Jql("statusCategory = Done"), Kind.COUNT), KRError)
 
 
+
+@pytest.mark.parametrize("odd", [["done"], {"key": "done"}, None])
+def test_a_status_category_no_jira_sends_is_no_category_never_a_crash(tmp_path, odd):
+    """A category key that is a list, an object or null (a broken proxy, a
+    hand-edited file): that issue has no status category, so done is not counted for
+    its link; the file is still read."""
+    document = json.loads((FIXTURES / "server7-epic-no-names.json").read_text())
+    document["issues"][0]["fields"]["status"]["statusCategory"] = {"key": odd}
+    source = ExportSource.load(saved(tmp_path, document))
+    link = Jql(f"project = {source.all[0].project}")
+    answer = measure(source, link, Kind.DONE_RATIO)
+    assert isinstance(answer, KRError) and "status category" in str(answer)
+    assert measure(source, link, Kind.COUNT) == len(source.all)
+
 def test_story_points_come_from_the_field_that_holds_them():
     source = load("cloud-two-story-point-fields.json")
     epic = IssueKeys(("TMSP-70",))

@@ -265,3 +265,4 @@ def test_an_answer_nested_past_any_sense_fails_its_krs_not_the_run(jira, tmp_pat
     sheet = load_workbook(tmp_path / "okr.xlsx").active
     assert sheet["I2"].value is None and sheet["I3"].value is None
     assert sheet["K4"].value == pytest.approx(0.3)  # the manual KR: written
+
