@@ -323,7 +323,7 @@ def _write(
                   standing=_standing(state))
     result.alerts = find_alerts(_remembered(state, config), state.assessments, state.period,
                                 config.alerts.stale_after_days)
-    if (plan.writes or result.alerts) and not dry_run:
+    if (plan.writes or result.alerts or state.backend.writes_a_copy) and not dry_run:
         pull_id = run_id(now)
         log = [
             LogRecord(now.isoformat(timespec="seconds"), pull_id, c.row, c.key_result, c.cell,

@@ -107,6 +107,12 @@ class SheetBackend(ABC):
     def name(self) -> str:
         """Where the sheet is, for messages."""
 
+    @property
+    def writes_a_copy(self) -> bool:
+        """Whether a pull writes a new file (`--output`) even when no value changes: the
+        copy asked for is made all the same."""
+        return False
+
     @abstractmethod
     def read(self, *, for_writing: bool = True) -> Grid:
         """The worksheet's values, merges, formulas, percent formats and fills. Without

@@ -259,6 +259,10 @@ class XlsxSheet(SheetBackend):
             self._values_book.close()  # a streaming read keeps the file open
             self._values_book = None
 
+    @property
+    def writes_a_copy(self) -> bool:
+        return self.output is not None
+
     def write(self, writes: Sequence[CellWrite], log: Sequence[LogRecord],
               header_rows: Sequence[int] = ()) -> WriteReport:
         if self._stamp is None:

@@ -112,6 +112,21 @@ def test_output_keeps_the_original(example, tmp_path):
     assert load_workbook(out)["2024 OKR"]["K8"].value == pytest.approx(0.55)
 
 
+
+def test_output_makes_the_copy_even_when_nothing_changes(example, tmp_path):
+    """`--output` asks for a copy: a pull with no value to change still makes it, and
+    still refuses to replace a file that is not an earlier copy of this workbook."""
+    pull(example)  # everything up to date in place
+    out = tmp_path / "copy.xlsx"
+    again = pull(example, output=out)
+    assert not again.changes and out.exists()
+    assert load_workbook(out)["2024 OKR"]["K8"].value == pytest.approx(0.55)
+    other = tmp_path / "other.xlsx"
+    other.write_bytes(b"someone's own file")
+    with pytest.raises(ConfigError, match="already exists and is not a copy"):
+        pull(example, output=other)
+    assert other.read_bytes() == b"someone's own file"
+
 def test_change_log_records_old_and_new(example):
     pull(example)
     workbook = example.parent / "okr-dashboard.xlsx"
