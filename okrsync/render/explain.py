@@ -77,7 +77,7 @@ def _facts(item: Explanation, lang: str) -> list[tuple[str, str]]:
         if item.url:
             facts.append((t("In JIRA"), item.url))
     else:
-        facts.append((t("JIRA"), t("not linked: the values are typed in the sheet")))
+        facts.append((t("JIRA"), t("not linked (the values are typed in the sheet)")))
     if item.measured is not None:
         facts.append((t("Counted"), item.measured.arithmetic))
         facts += [(t("Caveat"), caveat) for caveat in item.measured.caveats]

@@ -211,7 +211,10 @@ def _caveats(assessments: Sequence[Assessment], t: Words) -> list[Text]:
 def _summary(result: Pull) -> str:
     values = len(result.changes)
     name = result.state.backend.name
-    if result.dry_run:
+    if result.dry_run and not values and not result.recolored:
+        summary = _("Dry run: nothing would change in {sheet}; nothing was written.").format(
+            sheet=name)
+    elif result.dry_run:
         summary = _("Dry run: {values} value(s) and {colors} color(s) would change in {sheet}; "
                     "nothing was written.").format(values=values, colors=result.recolored,
                                                    sheet=name)
@@ -254,9 +257,10 @@ def check_summary(check: CheckResult) -> Group:
         parts.append(Text(_("{problems} problem(s): a pull would be partial.").format(
             problems=len(result.problems)), style="bold"))
     else:
-        parts.append(Text(_("OK: a pull would be clean ({values} value(s) would "
-                            "change).").format(values=len(result.changes)),
-                          style="bold green"))
+        said = (_("OK: a pull would be clean ({values} value(s) would change).").format(
+            values=len(result.changes)) if result.changes
+            else _("OK: a pull would be clean (no value would change)."))
+        parts.append(Text(said, style="bold green"))
     return Group(*parts)
 
 

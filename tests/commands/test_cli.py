@@ -187,6 +187,22 @@ def test_check_shows_the_mapping_and_exits_0_when_clean(example):
     assert sheet["K8"].value is None  # check writes nothing
 
 
+
+@pytest.mark.parametrize(("lang", "dry", "ok"), [
+    ("en", "Dry run: nothing would change in okr-dashboard.xlsx [2024 OKR]; nothing was written.",
+     "OK: a pull would be clean (no value would change)."),
+    ("ko", "미리 보기(저장하지 않음): okr-dashboard.xlsx [2024 OKR]에서 바뀔 값이 없습니다.",
+     "정상: 지금 pull하면 문제없이 끝납니다 (바뀔 값 없음)."),
+])
+def test_nothing_to_change_is_said_without_counting_zeros(example, monkeypatch, lang, dry, ok):
+    assert run("pull", "-c", str(example), *AS_OF).exit_code == 0
+    monkeypatch.setenv("LANG", "ko_KR.UTF-8" if lang == "ko" else "C.UTF-8")
+    result = run("pull", "-c", str(example), *AS_OF, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert dry in " ".join(result.output.split())
+    result = run("check", "-c", str(example), *AS_OF)
+    assert ok in " ".join(result.output.split())
+
 def test_check_lists_problems_and_exits_1(tmp_path):
     make_workbook(tmp_path / "okr.xlsx", [
         EN_HEADER,
