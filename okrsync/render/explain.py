@@ -17,7 +17,7 @@ from okrsync.jira.links import IssueKeys, Jql, Link
 from okrsync.jira.metrics import Measured
 from okrsync.jira.model import Issue, field_name
 from okrsync.kr_table import record
-from okrsync.render.terminal import plain
+from okrsync.render.terminal import metric_name, plain
 from okrsync.render.text import markdown_text, to_json
 
 if TYPE_CHECKING:
@@ -71,7 +71,9 @@ def _facts(item: Explanation, lang: str) -> list[tuple[str, str]]:
     facts: list[tuple[str, str]] = []
     if kr.linked:
         facts.append((t("JIRA"), f"{kr.link} — {_link_kind(item.link, lang)}"))
-        facts.append((t("Metric"), str(item.metric or kr.metric or "done_ratio")))
+        metric = str(item.metric or kr.metric or "done_ratio")
+        named = metric_name(metric, t)
+        facts.append((t("Metric"), named if named == metric else f"{named} ({metric})"))
         if item.query:
             facts.append((t("Search"), item.query))
         if item.url:

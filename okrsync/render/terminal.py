@@ -7,7 +7,7 @@ with control characters made visible and secrets removed (`plain`).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
@@ -314,18 +314,18 @@ def _source(entry: LogRecord) -> str:
         return _("undo of the pull of {when}").format(
             when=_pull_time(entry.source.removeprefix(UNDO_SOURCE)))
     if found := _JIRA_SOURCE.fullmatch(entry.source):
-        return f"JIRA {found['link']} ({_metric_name(found['metric'])})"
+        return f"JIRA {found['link']} ({metric_name(found['metric'])})"
     return entry.source
 
 
-def _metric_name(metric: str) -> str:
-    """A metric as the person's language names it (`done_ratio`, `완료율`)."""
+def metric_name(metric: str, t: Callable[[str], str] = _) -> str:
+    """A metric as `t`'s language names it (`done_ratio`, `완료율`)."""
     if metric.startswith("sum:"):
-        return _("sum:{field}").format(field=metric.removeprefix("sum:"))
-    return {"done_ratio": _("done_ratio"), "done_count": _("done_count"),
-            "count": _("count"), "points_done": _("points_done"),
-            "points_ratio": _("points_ratio"), "weighted": _("weighted"),
-            "weighted_points": _("weighted_points")}.get(metric, metric)
+        return t("sum:{field}").format(field=metric.removeprefix("sum:"))
+    return {"done_ratio": t("done_ratio"), "done_count": t("done_count"),
+            "count": t("count"), "points_done": t("points_done"),
+            "points_ratio": t("points_ratio"), "weighted": t("weighted"),
+            "weighted_points": t("weighted_points")}.get(metric, metric)
 
 
 

@@ -93,3 +93,9 @@ def test_explain_works_on_the_teams_day_as_the_pull_does(tmp_path):
     explained = explain(env, load_config(config), row=2)
     assert pulled.state.period.quarter == explained.period.quarter == 1
     assert pulled.state.period.year.label == explained.period.year.label == 2025
+
+
+def test_the_metric_is_named_in_the_sheets_language_with_its_id(example):
+    result = runner.invoke(app, ["explain", "-c", str(example), "--row", "8", *AS_OF])
+    assert result.exit_code == 0, result.output
+    assert "기준: 완료율 (done_ratio)" in result.output
