@@ -61,7 +61,9 @@ from okrsync.i18n import _, _s
 from okrsync.sheets.base import LOG_HEADER, LOG_TAB, LogRecord, SheetBackend, WriteReport
 from okrsync.sheets.package import check_sizes, lost_on_save, merges_in, sheet_tail
 
-PERCENT_FORMAT = "0.0%"
+PERCENT_FORMAT = "0%"
+"""How a percent okrsync writes into a cell with no percent format shows: a whole percent,
+as every report shows it (a cell someone formatted as a percent keeps its format)."""
 
 COPY_PROPERTY = "okrsync copy of"
 """The custom document property marking a workbook written with --output: the file name

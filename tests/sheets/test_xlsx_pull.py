@@ -127,6 +127,17 @@ def test_output_makes_the_copy_even_when_nothing_changes(example, tmp_path):
         pull(example, output=other)
     assert other.read_bytes() == b"someone's own file"
 
+
+def test_a_percent_written_into_an_unformatted_cell_shows_a_whole_percent(example):
+    """As every report shows achievement: 46.67% reads 47% in the sheet too."""
+    workbook = example.parent / "okr-dashboard.xlsx"
+    before = load_workbook(workbook)["2024 OKR"]
+    assert before["M8"].number_format == "General"
+    pull(example)
+    sheet = load_workbook(workbook)["2024 OKR"]
+    assert sheet["M8"].number_format == "0%"
+    assert sheet["M8"].value == pytest.approx(0.55)
+
 def test_change_log_records_old_and_new(example):
     pull(example)
     workbook = example.parent / "okr-dashboard.xlsx"

@@ -128,7 +128,7 @@ def cell_data(write: CellWrite, is_percent: bool, note: str | None = None
             data["userEnteredValue"] = {"numberValue": value / 100}
             if not is_percent:
                 data.setdefault("userEnteredFormat", {})["numberFormat"] = {
-                    "type": "PERCENT", "pattern": "0.0%"}
+                    "type": "PERCENT", "pattern": "0%"}  # a whole percent, as reports show
                 fields.append("userEnteredFormat.numberFormat")
         else:
             data["userEnteredValue"] = {"numberValue": value}
