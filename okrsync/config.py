@@ -268,7 +268,8 @@ def load_config(path: Path) -> Config:
         raw = tomllib.loads(read_small_file(path).decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError(_(
-            "config file {path} not found (create one from config.example.toml)").format(
+            "config file {path} not found: `okrsync init` makes one (every key is in the "
+            "README's configuration section)").format(
             path=path)) from None
     except (OSError, UnicodeDecodeError, FileRefused) as error:
         raise ConfigError(_("config file {path} cannot be read: {error}").format(

@@ -124,7 +124,7 @@ def test_a_korean_locale_gets_korean_messages(example, korean, tmp_path):
     missing = run("pull", "-c", str(tmp_path / "nowhere.toml"), *AS_OF)
     assert missing.exit_code == ExitCode.USAGE
     assert "오류: 설정 파일을 찾을 수 없습니다: " in missing.output
-    assert "(config.example.toml을 바탕으로 만드세요)" in missing.output
+    assert "(`okrsync init`으로 만드세요. 모든 키는 README의 설정 절에 있습니다)" in missing.output
     check = run("check", "-c", str(example), *AS_OF)
     assert check.exit_code == ExitCode.OK
     assert "찾은 열" in check.output and "정상: 지금 pull하면 문제없이 끝납니다" in check.output
