@@ -275,7 +275,8 @@ def pull(
         "--full", help="Read everything from JIRA, not only what changed since the last "
                        "pull.")] = False,
 ) -> None:
-    """Read the sheet, fetch JIRA progress, and write values, achievement and colors back."""
+    """Read the sheet, fetch JIRA progress, and write values, achievement, status and colors
+    back."""
     with session(log_format) as run:
         from okrsync.commands.pull import PullResult
         from okrsync.commands.pull import pull as run_pull
