@@ -292,9 +292,11 @@ def history_table(result: HistoryResult) -> Any:
     table.add_column(_("Source"), overflow="fold", max_width=24)
     for entry in records:
         unit = logged_unit(entry.column)
+        alarm = entry.pull.startswith(ALARM)  # an alarm remembered, not a cell changed
         table.add_row(plain(entry.time[:16].replace("T", " ")), str(entry.row),
-                      plain(entry.key_result), plain(entry.cell),
-                      plain(f"{cell_value(entry.old, unit)} → {cell_value(entry.new, unit)}"),
+                      plain(entry.key_result), "" if alarm else plain(entry.cell),
+                      "" if alarm else plain(
+                          f"{cell_value(entry.old, unit)} → {cell_value(entry.new, unit)}"),
                       plain(_source(entry)))
     return table
 

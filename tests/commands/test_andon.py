@@ -113,6 +113,8 @@ def test_undo_reverts_the_cells_of_a_pull_not_the_alarms_it_remembered(tmp_path)
     run("pull", "-c", str(config), "--as-of", "2024-08-20")
     history = run("history", "-c", str(config))
     assert "Andon: stale" in history.output
+    alarm = next(line for line in history.output.splitlines() if "Andon: stale" in line)
+    assert "→" not in alarm  # an alarm remembered is not shown as a cell that changed
     undone = run("undo", "-c", str(config))
     assert undone.exit_code == 0 and "written by the pull of 8/20" in undone.output
     assert load_workbook(tmp_path / "okr.xlsx").active["I2"].value is None
