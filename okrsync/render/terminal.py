@@ -6,7 +6,6 @@ with control characters made visible and secrets removed (`plain`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
@@ -27,6 +26,7 @@ from okrsync.kr_table import frame, overall, rollup
 from okrsync.logbook import ALARM, DIGEST, run_time
 from okrsync.render.documents import moves_of
 from okrsync.render.text import (
+    JIRA_SOURCE,
     average,
     bar,
     call_out_text,
@@ -291,7 +291,7 @@ def history_table(result: HistoryResult) -> Any:
     table.add_column(_("Old → New"), overflow="fold")
     table.add_column(_("Source"), overflow="fold", max_width=24)
     for entry in records:
-        unit = logged_unit(entry.column)
+        unit = logged_unit(entry)
         alarm = entry.pull.startswith(ALARM)  # an alarm remembered, not a cell changed
         table.add_row(plain(entry.time[:16].replace("T", " ")), str(entry.row),
                       plain(entry.key_result), "" if alarm else plain(entry.cell),
@@ -299,9 +299,6 @@ def history_table(result: HistoryResult) -> Any:
                           f"{cell_value(entry.old, unit)} → {cell_value(entry.new, unit)}"),
                       plain(_source(entry)))
     return table
-
-
-_JIRA_SOURCE = re.compile(r"JIRA (?P<link>.+) \((?P<metric>[^()]+)\)")
 
 
 def _source(entry: LogRecord) -> str:
@@ -315,7 +312,7 @@ def _source(entry: LogRecord) -> str:
     if entry.source.startswith(UNDO_SOURCE):
         return _("undo of the pull of {when}").format(
             when=_pull_time(entry.source.removeprefix(UNDO_SOURCE)))
-    if found := _JIRA_SOURCE.fullmatch(entry.source):
+    if found := JIRA_SOURCE.fullmatch(entry.source):
         return f"JIRA {found['link']} ({metric_name(found['metric'])})"
     return entry.source
 
@@ -354,7 +351,8 @@ def undo_summary(result: UndoResult) -> Group:
     for entry in result.reverted:
         parts.append(plain("  " + _("{cell} (row {row}, {kr}): {change}").format(
             cell=entry.cell, row=entry.row, kr=entry.key_result,
-            change=f"{cell_value(entry.new)} → {cell_value(entry.old)}")))
+            change=f"{cell_value(entry.new, logged_unit(entry))} → "
+                   f"{cell_value(entry.old, logged_unit(entry))}")))
     if result.refused:
         parts.append(Text(_("Kept (not reverted):"), style="bold yellow"))
         for entry, reason in result.refused:

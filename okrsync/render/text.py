@@ -26,9 +26,12 @@ from okrsync.core.progress import (
 )
 from okrsync.core.text import clean
 from okrsync.core.values import format_number
+from okrsync.errors import KRError
 from okrsync.i18n import Words, _, words
+from okrsync.jira.metrics import parse_metric
 from okrsync.kr_table import ACHIEVEMENT, STATUS, STATUS_ORDER, Move
 from okrsync.redact import scrub
+from okrsync.sheets.base import LogRecord
 
 _SPARK = "▁▂▃▄▅▆▇█"
 
@@ -177,14 +180,27 @@ def cell_value(cell: object, unit: str = "", t: Words | None = None) -> str:
     if cell is None or cell == "":
         t = t or _
         return t("(empty)")
-    if isinstance(cell, float):
+    if isinstance(cell, float) or (unit and isinstance(cell, int)
+                                   and not isinstance(cell, bool)):
         return format_number(round(cell, 2)) + unit
     return shown(cell)
 
 
-def logged_unit(column: str) -> str:
-    """The change log keeps numbers only; an achievement column's are percentages."""
-    return "%" if normalise(column) in ALIASES[Column.ACHIEVEMENT] else ""
+JIRA_SOURCE = re.compile(r"JIRA (?P<link>.+) \((?P<metric>[^()]+)\)")
+"""How the change log names a value JIRA gave: `JIRA CX-100 (done_ratio)`."""
+
+
+def logged_unit(record: LogRecord) -> str:
+    """The change log keeps numbers only: an achievement's, and a value JIRA gave as a
+    share done (`done_ratio`, `points_ratio`…), are percentages."""
+    if normalise(record.column) in ALIASES[Column.ACHIEVEMENT]:
+        return "%"
+    if found := JIRA_SOURCE.fullmatch(record.source):
+        try:
+            return "%" if parse_metric(found["metric"]).gives_share else ""
+        except KRError:
+            return ""
+    return ""
 
 
 def field_name(field: str, t: Words) -> str:
