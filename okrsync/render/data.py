@@ -95,7 +95,7 @@ def _kr(kr: KeyResult) -> dict[str, Any]:
 
 def overlaps_json(result: Overlaps) -> str:
     return to_json({
-        "shared": [{"first": _kr(p.first), "second": _kr(p.second), "count": p.count,
+        "shared_issues": [{"first": _kr(p.first), "second": _kr(p.second), "count": p.count,
                     "sample": list(p.sample)} for p in result.shared],
         "similar": [{"first": _kr(p.first), "second": _kr(p.second), "score": p.score}
                     for p in result.similar],

@@ -226,6 +226,11 @@ def test_overlaps_between_departments(tmp_path):
     assert " 2 " in shared
     assert "KRs that read nearly the same" in result.output
     assert "배포 리드타임" not in result.output
+    data = json.loads(run("overlaps", "-c", str(config), "-f", "json").output)
+    (pair,) = data["shared_issues"]  # for a script: the two KRs, how many, which
+    assert (pair["first"]["row"], pair["second"]["row"], pair["count"]) == (2, 3, 2)
+    assert pair["sample"] == ["A-1", "A-2"]
+    assert [(p["first"]["row"], p["second"]["row"]) for p in data["similar"]] == [(2, 3)]
 
 
 def test_init_without_a_terminal_needs_flags(tmp_path):

@@ -230,7 +230,7 @@ def test_output_into_a_missing_folder_says_so(tmp_path):
 
 def test_output_into_a_read_only_folder_says_so(tmp_path):
     config = dashboard(tmp_path)
-    folder = tmp_path / "shared"
+    folder = tmp_path / "team-drive"
     folder.mkdir()
     folder.chmod(0o555)
     try:
@@ -291,14 +291,14 @@ def test_output_naming_the_workbook_itself_keeps_every_guard(tmp_path, monkeypat
 
 
 def test_a_workbook_reached_through_a_symlink_is_updated_and_stays_a_link(tmp_path):
-    (tmp_path / "shared").mkdir()
-    real = make_workbook(tmp_path / "shared" / "okr.xlsx", [EN_HEADER, KR])
+    (tmp_path / "team-drive").mkdir()
+    real = make_workbook(tmp_path / "team-drive" / "okr.xlsx", [EN_HEADER, KR])
     (tmp_path / "dashboard.xlsx").symlink_to(real)
     config = write_config(tmp_path, "dashboard.xlsx")
-    (tmp_path / "shared" / "~$okr.xlsx").write_bytes(b"someone")  # open, under its own name
+    (tmp_path / "team-drive" / "~$okr.xlsx").write_bytes(b"someone")  # open, under its own name
     result = pull(config)
     assert result.exit_code == 3 and "is open in Excel" in result.output, result.output
-    (tmp_path / "shared" / "~$okr.xlsx").unlink()
+    (tmp_path / "team-drive" / "~$okr.xlsx").unlink()
     assert pull(config).exit_code == 0
     assert (tmp_path / "dashboard.xlsx").is_symlink()
     assert load_workbook(real).active["K2"].value == pytest.approx(0.5)
