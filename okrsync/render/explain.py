@@ -12,7 +12,7 @@ from rich.text import Text
 
 from okrsync.core.progress import status_word
 from okrsync.core.values import format_number
-from okrsync.i18n import words
+from okrsync.i18n import Words, words
 from okrsync.jira.links import IssueKeys, Jql, Link
 from okrsync.jira.metrics import Measured
 from okrsync.jira.model import Issue, field_name
@@ -89,22 +89,28 @@ def _facts(item: Explanation, lang: str) -> list[tuple[str, str]]:
     return facts
 
 
+def _title(item: Explanation, t: Words) -> str:
+    return t("Row {row} · {kr}").format(row=item.kr.sheet_row, kr=item.kr.text)
+
+
+def _header(item: Explanation, t: Words) -> list[str]:
+    """The issue list's columns: the last one is the field the metric reads, if any."""
+    field = item.measured.field if item.measured and item.measured.field else ""
+    return [t("Issue"), t("Summary"), t("Status"), t("Done"), field]
+
+
 def explain_table(result: ExplainResult) -> Group:
     lang = result.language
     t = words(lang)
     parts: list[Any] = []
     for item in result.items:
-        kr = item.kr
-        parts.append(Text(t("Row {row} · {kr}").format(row=kr.sheet_row, kr=kr.text),
-                          style="bold"))
+        parts.append(Text(_title(item, t), style="bold"))
         for label, text in _facts(item, lang):
             parts.append(plain(f"  {label}: {text}"))
         rows = _rows(item, lang)
         if rows:
             table = Table(box=None, padding=(0, 1), pad_edge=False, show_edge=False)
-            for column in (t("Issue"), t("Summary"), t("Status"), t("Done"),
-                           item.measured.field if item.measured and item.measured.field
-                           else ""):
+            for column in _header(item, t):
                 table.add_column(column, overflow="fold")
             for row in rows:
                 table.add_row(*(Text(cell) for cell in row))
@@ -118,16 +124,12 @@ def explain_markdown(result: ExplainResult) -> str:
     t = words(lang)
     lines: list[str] = []
     for item in result.items:
-        kr = item.kr
-        title = t("Row {row} · {kr}").format(row=kr.sheet_row, kr=kr.text)
-        lines += [f"## {markdown_text(title)}", ""]
+        lines += [f"## {markdown_text(_title(item, t))}", ""]
         lines += [f"- **{markdown_text(label)}**: {markdown_text(text)}"
                   for label, text in _facts(item, lang)]
         rows = _rows(item, lang)
         if rows:
-            field = item.measured.field if item.measured and item.measured.field else ""
-            header = [t("Issue"), t("Summary"), t("Status"), t("Done"), field]
-            lines += ["", "| " + " | ".join(map(markdown_text, header)) + " |",
+            lines += ["", "| " + " | ".join(map(markdown_text, _header(item, t))) + " |",
                       "|---|---|---|---|---:|"]
             lines += ["| " + " | ".join(map(markdown_text, row)) + " |" for row in rows]
         lines.append("")

@@ -35,3 +35,15 @@ def test_every_command_result_has_a_table():
     for kind in (CheckResult, DigestResult, ExplainResult, ExportResult, HistoryResult,
                  UndoResult, InitResult, Overlaps, PullResult, ReportResult):
         assert callable(renderer(kind, "table"))
+
+
+@pytest.mark.parametrize(("formats", "kind"), [
+    ("ReportFormat", "ReportResult"), ("DigestFormat", "DigestResult"),
+    ("ExplainFormat", "ExplainResult"), ("HistoryFormat", "HistoryResult"),
+    ("DataFormat", "CheckResult"), ("DataFormat", "Overlaps")])
+def test_every_format_a_command_offers_has_a_renderer(formats, kind):
+    """`--format` choices are the CLI's; the renderers the registry's: they must agree, or
+    a user picks a format the command cannot print."""
+    from okrsync import cli
+
+    assert {f.value for f in getattr(cli, formats)} <= set(RENDERERS[kind])
