@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import stat
 from datetime import date
 from pathlib import Path
@@ -15,6 +16,7 @@ from okrsync.commands.report import report as run_report
 from okrsync.config import load_config
 from okrsync.environment import Environment
 from okrsync.errors import ExitCode, SourceError
+from okrsync.sheets.google import backend, cells
 from okrsync.sheets.refs import parse_spreadsheet
 from okrsync.sync import run_pull
 from tests.helpers import EN_HEADER, GOOGLE_BOOK, google_dashboard, issue
@@ -59,6 +61,34 @@ def test_pull_on_google_gives_the_same_results_as_on_xlsx(api, tmp_path, example
     offline = run_report(env, load_config(example), as_of=AS_OF)
     assert [(a.kr.text, a.achievement, a.status) for a in report.assessments] == [
         (a.kr.text, a.achievement, a.status) for a in offline.assessments]
+
+
+def test_a_large_write_is_split_by_the_bytes_it_is_sent_as(api, tmp_path, example, monkeypatch):
+    """Korean text is 3 bytes a character in UTF-8 and 6 as a JSON \\u escape: batches are
+    sized by the very bytes sent, so none goes over the limit, and split, the pull writes
+    what it writes in one piece."""
+    monkeypatch.setattr(cells, "MAX_REQUEST_BYTES", 4_000)
+    monkeypatch.setattr(backend, "LOG_ROWS_PER_REQUEST", 5)
+    (tmp_path / "google").mkdir()
+    config = google_dashboard(api, tmp_path / "google")
+    result = run_pull(load_config(config), AS_OF)
+    xlsx = run_pull(load_config(example), AS_OF)
+    assert [(c.cell, c.new) for c in result.changes] == [(c.cell, c.new) for c in xlsx.changes]
+    writes = [r for r in api.requests if r.path.endswith(":batchUpdate")]
+    assert len(writes) >= 5
+    assert all(0 < r.size <= 4_000 for r in writes)
+    assert api.values(GOOGLE_BOOK, "2024 OKR")[4][15] == "주의"
+    log = api.values(GOOGLE_BOOK, "okrsync log")
+    assert log[0][:2] == ["time", "pull"] and log[0] not in log[1:]
+    logged = iter(row[4] for row in log[1:])
+    assert all(c.cell in logged for c in result.changes)  # every change, in order
+
+
+@pytest.mark.parametrize("number", [math.nan, math.inf, -math.inf])
+def test_a_number_that_is_not_finite_is_never_sent(number):
+    """JSON has no NaN: sent, it would be null, an emptied cell. It is a bug, said so."""
+    with pytest.raises(ValueError, match="not a finite number"):
+        cells.log_cell(number)
 
 
 def test_request_count_does_not_grow_with_the_number_of_krs(api, tmp_path):

@@ -46,6 +46,8 @@ class Recorded:
     path: str
     params: dict[str, list[str]]
     body: Any
+    size: int = 0
+    """The body's length in bytes, as sent."""
 
 
 def _json_bytes(body: Any) -> bytes:
@@ -144,7 +146,7 @@ class StandIn:
             body = raw.decode() if raw else None
         if self.recorded(path):
             with self.lock:
-                self.requests.append(Recorded(method, path, params, body))
+                self.requests.append(Recorded(method, path, params, body, len(raw)))
                 hook = self.hooks.pop(len(self.requests), None)
                 due = [entry for entry in self.path_hooks
                        if self.matches_path(entry[0], path)]

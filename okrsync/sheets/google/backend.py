@@ -51,6 +51,10 @@ from okrsync.sheets.google.http import GOOGLE_SHEETS, RoutedSession, SheetsHttp,
 from okrsync.sheets.google.locks import Lock, judge, list_source, locks_of, strict_rules
 from okrsync.sheets.refs import SpreadsheetRef
 
+LOG_ROWS_PER_REQUEST = 500
+"""Change-log rows per appendCells request: a pull's writes are split into batches
+under MAX_REQUEST_BYTES between requests, never inside one."""
+
 _CELL_FIELDS = (
     "userEnteredValue,effectiveValue,formattedValue,effectiveFormat.numberFormat,"
     "userEnteredFormat(backgroundColor,backgroundColorStyle,numberFormat)"
@@ -456,8 +460,10 @@ class GoogleSheet(SheetBackend):
                 "gridProperties": {"frozenRowCount": 1}}}})
             rows.insert(0, {"values": [log_cell(v) for v in LOG_HEADER]})
             self._log_sheet_id = new_id
-        requests_.append({"appendCells": {"sheetId": self._log_sheet_id, "rows": rows,
-                                          "fields": "userEnteredValue"}})
+        requests_ += [{"appendCells": {"sheetId": self._log_sheet_id,
+                                       "rows": rows[start:start + LOG_ROWS_PER_REQUEST],
+                                       "fields": "userEnteredValue"}}
+                      for start in range(0, len(rows), LOG_ROWS_PER_REQUEST)]
         return requests_
 
     def close(self) -> None:

@@ -9,10 +9,11 @@ numbers and text as `stringValue`, never parsed, so a text starting with "=" sta
 
 from __future__ import annotations
 
-import json
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+import msgspec
 from gspread.utils import rowcol_to_a1
 
 from okrsync.core.grid import CellWrite, Grid, Merge, ValueKind, is_okrsync_note
@@ -20,6 +21,19 @@ from okrsync.core.values import CellValue
 
 MAX_REQUEST_BYTES = 1_900_000
 """Google recommends at most 2 MB per request; stay under it with a margin."""
+
+
+def encode_body(body: object) -> bytes:
+    """A request's JSON body as sent (UTF-8, not escaped), the one encoding `chunks` sizes
+    and the session sends. A number that is not finite is a bug, never a blank cell (JSON
+    has no NaN: msgspec would write null)."""
+    return msgspec.json.encode(body)
+
+
+def number_value(value: float) -> dict[str, float]:
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number: {value!r}")
+    return {"numberValue": value}
 
 
 def rgb(color: Mapping[str, float] | None) -> str | None:
@@ -125,13 +139,13 @@ def cell_data(write: CellWrite, is_percent: bool, note: str | None = None
             # stringValue is never parsed: a leading "=" stays text, never a formula.
             data["userEnteredValue"] = {"stringValue": str(value)}
         elif write.kind is ValueKind.PERCENT:
-            data["userEnteredValue"] = {"numberValue": value / 100}
+            data["userEnteredValue"] = number_value(value / 100)
             if not is_percent:
                 data.setdefault("userEnteredFormat", {})["numberFormat"] = {
                     "type": "PERCENT", "pattern": "0%"}  # a whole percent, as reports show
                 fields.append("userEnteredFormat.numberFormat")
         else:
-            data["userEnteredValue"] = {"numberValue": value}
+            data["userEnteredValue"] = number_value(value)
     if write.fill is not None:
         data.setdefault("userEnteredFormat", {})["backgroundColorStyle"] = {
             "rgbColor": color(write.fill)}
@@ -145,7 +159,7 @@ def log_cell(value: object) -> dict[str, Any]:
     if isinstance(value, bool):
         return {"userEnteredValue": {"stringValue": str(value)}}
     if isinstance(value, int | float):
-        return {"userEnteredValue": {"numberValue": value}}
+        return {"userEnteredValue": number_value(value)}
     return {"userEnteredValue": {"stringValue": str(value)}}
 
 
@@ -154,7 +168,7 @@ def chunks(requests_: Sequence[dict[str, Any]]) -> Iterator[list[dict[str, Any]]
     batch: list[dict[str, Any]] = []
     size = 0
     for request in requests_:
-        length = len(json.dumps(request, ensure_ascii=False).encode()) + 2
+        length = len(encode_body(request)) + 1  # and a comma
         if batch and size + length > MAX_REQUEST_BYTES:
             yield batch
             batch, size = [], 0

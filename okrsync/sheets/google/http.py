@@ -30,6 +30,7 @@ from okrsync.net.policy import RETRIED_STATUSES, Failure, GaveUp, RetryPolicy
 from okrsync.net.watchdog import RequestTooSlow, timed_session
 from okrsync.redact import redact_url, scrub
 from okrsync.sheets.google.auth import refresh_failure, register_credentials, token_request
+from okrsync.sheets.google.cells import encode_body
 from okrsync.sheets.refs import SpreadsheetRef
 
 GOOGLE_SHEETS = "https://sheets.googleapis.com"
@@ -50,6 +51,12 @@ class RoutedSession(AuthorizedSession):
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         if url.startswith(GOOGLE_SHEETS) and self.endpoint != GOOGLE_SHEETS:
             url = self.endpoint + url[len(GOOGLE_SHEETS):]
+        if kwargs.get("json") is not None and kwargs.get("data") is None:
+            # gspread hands bodies to requests, whose stdlib encoder is slow for a whole
+            # sheet's cells: encode them as `chunks` sized them.
+            kwargs["data"] = encode_body(kwargs.pop("json"))
+            kwargs["headers"] = {**(kwargs.get("headers") or {}),
+                                 "Content-Type": "application/json"}
         try:
             return super().request(method, url, *args, **kwargs)
         finally:
