@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.pull_at_scale import as_installed  # noqa: E402
 from benchmarks.xlsx_at_scale import build  # noqa: E402
 
 AS_OF = ["--as-of", "2024-08-20"]
@@ -74,7 +75,9 @@ def bench(krs: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--krs", type=int, action="append")
-    for krs in parser.parse_args().krs or [1000, 5000]:
+    sizes = parser.parse_args().krs or [1000, 5000]
+    as_installed()
+    for krs in sizes:
         bench(krs)
 
 

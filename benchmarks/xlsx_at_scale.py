@@ -26,7 +26,7 @@ from openpyxl import Workbook, load_workbook
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.pull_at_scale import run_process  # noqa: E402
+from benchmarks.pull_at_scale import as_installed, run_process  # noqa: E402
 
 HEADER_TOP = ["부서", "목표", "Key Result", "Key Result 설명", "담당자", "목표", None,
               "분기별 데이터", None, None, None, "목표값 대비 달성률", "JIRA 연동", "JIRA 기준",
@@ -82,6 +82,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--krs", type=int, default=5000)
     args = parser.parse_args()
+    as_installed()
     folder = Path(tempfile.mkdtemp())
     config = build(folder, args.krs)
     workbook = folder / "okr.xlsx"

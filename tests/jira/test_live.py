@@ -71,6 +71,24 @@ def test_live_pull_gives_the_same_sheet_as_the_offline_export(jira, example, tmp
         assert all(p == "/rest/api/2/search" for p in searched)
 
 
+def test_every_search_is_sent_as_the_jira_session_sends_it(jira, tmp_path):
+    """Searches are sent from one prepared request: each still carries the token, a JSON
+    body of its own, and the cookie JIRA set on an earlier answer (renewed on the first
+    search's answer: the last search carries the new one)."""
+    config = _epics(tmp_path, jira, 3, 400)  # over a page, on Server / DC too
+    jira.before("search", lambda site: setattr(site, "xsrf", "B0_renewed_lin"))
+    result = run_pull(load_config(config), AS_OF)
+    assert result.exit_code is ExitCode.OK, result.problems
+    searches = [r for r in jira.requests if r.method == "POST" and "search" in r.path]
+    assert len(searches) >= 2
+    bodies = [json.dumps(r.body, sort_keys=True) for r in searches]
+    assert len(set(bodies)) == len(bodies)
+    assert all(r.size == len(json.dumps(r.body, separators=(",", ":"),
+                                        ensure_ascii=False).encode()) for r in searches)
+    assert searches[-1].headers["Cookie"] == "atlassian.xsrf.token=B0_renewed_lin"
+    assert all(r.headers.get("Content-Type") == "application/json" for r in searches)
+
+
 def _epics(folder: Path, jira: JiraStandIn, count: int, children: int) -> Path:
     rows = [EN_HEADER]
     for n in range(count):

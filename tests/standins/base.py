@@ -48,6 +48,7 @@ class Recorded:
     body: Any
     size: int = 0
     """The body's length in bytes, as sent."""
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def _json_bytes(body: Any) -> bytes:
@@ -146,7 +147,7 @@ class StandIn:
             body = raw.decode() if raw else None
         if self.recorded(path):
             with self.lock:
-                self.requests.append(Recorded(method, path, params, body, len(raw)))
+                self.requests.append(Recorded(method, path, params, body, len(raw), headers))
                 hook = self.hooks.pop(len(self.requests), None)
                 due = [entry for entry in self.path_hooks
                        if self.matches_path(entry[0], path)]

@@ -64,6 +64,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import secrets
 import threading
 import uuid
 from collections.abc import Callable, Iterable
@@ -303,6 +304,8 @@ class JiraStandIn(StandIn):
         self.cloud = cloud
         self.version = "3" if cloud else "2"
         self.email, self.token = email, token
+        self.xsrf = f"B{secrets.token_hex(8).upper()}_{secrets.token_hex(20)}_lin"
+        """The value of the `atlassian.xsrf.token` cookie JIRA sets on its answers."""
         self.issues: list[dict[str, Any]] = []
         """The issues as JIRA holds them: `{"id", "key", "fields"}` with full shapes."""
         self.filters: dict[int, str] = {}
@@ -673,9 +676,16 @@ class JiraStandIn(StandIn):
             raise errors("You are not authenticated. Authentication required to perform this "
                          "operation.", status=401)
 
+    def answer_headers(self, path: str) -> dict[str, str]:
+        # Cloud marks it Secure (it is served over HTTPS only); a plain-HTTP server cannot.
+        return {"Set-Cookie": f"atlassian.xsrf.token={self.xsrf}; Path=/"}
+
     def route(self, method: str, path: str, params: dict[str, list[str]],
               headers: dict[str, str], body: Any) -> Any:
         self._authenticate(headers)
+        content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+        if method == "POST" and not content_type.startswith("application/json"):
+            raise errors("Unsupported Media Type", status=415)
         match = re.fullmatch(r"/rest/api/(2|3)/(.+)", path)
         if not match:
             raise errors("Not found", status=404)

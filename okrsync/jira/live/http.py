@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import msgspec
 import requests
 from jira import JIRA, JIRAError
+from jira.resilientsession import raise_on_error
 
 from okrsync.core.text import clean
 from okrsync.errors import SourceError
@@ -144,6 +145,9 @@ class JiraHttp:
         self.user = user
         self.policy, self.timeout, self.pacer = policy, timeout, pacer
         self.sleep, self.clock, self.deadline = sleep, clock, deadline
+        self._posts: dict[str, tuple[requests.Session, requests.PreparedRequest,
+                                     dict[str, Any]]] = {}
+        """By URL: the session, its POST prepared once, and how it sends it (see `post`)."""
 
     @staticmethod
     def client_for(server: str, version: str, auth: Mapping[str, Any], timeout: float,
@@ -214,12 +218,33 @@ class JiraHttp:
              decoder: msgspec.json.Decoder[Any] | None = None) -> Any:
         """POST a JSON body to the REST API, as is (the `jira` library would rename fields
         such as `id` after the site's clause names), and decode the answer fast (with
-        `decoder`, only what it keeps): a first pull decodes tens of thousands of issues."""
-        url = self.client._get_url(path)
+        `decoder`, only what it keeps): a first pull decodes tens of thousands of issues.
+
+        A first pull also sends hundreds of searches to the same path: the request is
+        prepared once (the session's headers, token and hooks, as the `jira` session
+        prepares it), and each search sends a copy with its own body and the session's
+        cookies of the moment; an answer other than 2xx raises JIRAError, as the `jira`
+        session does."""
         session = self.client._session
+        url = self.client._get_url(path)
+        known = self._posts.get(url)
+        if known is None or known[0] is not session:  # the client is replaced once known
+            prepared = session.prepare_request(requests.Request("POST", url, data=b"{}"))
+            prepared.headers.pop("Cookie", None)
+            known = self._posts[url] = session, prepared, session.merge_environment_settings(
+                url, {}, None, session.verify, None)
+        _, template, settings = known
         decode = decoder.decode if decoder is not None else msgspec.json.decode
-        return self.call(lambda: decode(
-            session.post(url, data=msgspec.json.encode(body)).content), what)
+
+        def send() -> Any:
+            request = template.copy()
+            request.prepare_body(msgspec.json.encode(body), None)
+            request.prepare_cookies(session.cookies)
+            response = session.send(request, timeout=self.timeout, **settings)
+            raise_on_error(response)
+            return decode(response.content)
+
+        return self.call(send, what)
 
     def _classify(self, error: BaseException) -> Failure | None:
         if isinstance(error, JIRAError):
