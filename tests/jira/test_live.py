@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from okrsync.cli import app
 from okrsync.config import load_config
 from okrsync.errors import ExitCode
+from okrsync.jira.live.source import Site, connect
 from okrsync.sync import run_pull
 from tests.conftest import EXAMPLES
 from tests.helpers import EN_HEADER, JIRA_TOKEN, live_config, make_workbook, snapshot
@@ -329,3 +330,40 @@ def test_a_workbooks_identity_survives_every_save_and_a_copy_to_another_machine(
     assert any('updated >= "-' in jql for jql in _jqls(jira)), _jqls(jira)
     with sqlite3.connect(cache) as db:
         assert len(db.execute("select scope from reads").fetchall()) == 1
+
+
+@pytest.mark.parametrize("status", [301, 302, 307])
+def test_a_search_answered_by_a_redirect_stops_the_pull(jira, tmp_path, status):
+    """Followed, a 301 or 302 turns the search into a GET without its JQL: on Server / DC
+    that answers a page of every issue, which would be counted as the KR's. The run stops
+    and says where JIRA went, without the query the address carried."""
+    config = _epics(tmp_path, jira, 2, 5)
+    before = snapshot(tmp_path / "okr.xlsx")
+    jira.faults.append(Fault(status, match="search", times=-1, headers={
+        "Location": "/jira/rest/api/2/search?os_authType=basic&token=hunter2"}))
+    result = runner.invoke(app, ["pull", "-c", str(config), "--as-of", "2024-08-20"])
+    assert result.exit_code == ExitCode.COULD_NOT_RUN, result.output
+    text = " ".join(result.output.split())
+    assert f"sending okrsync to {jira.url}/jira/rest/api/2/search (HTTP {status})" in text
+    assert "set [jira] server" in text and "nothing was written" in text
+    assert "hunter2" not in text
+    assert snapshot(tmp_path / "okr.xlsx") == before
+    assert not [r for r in jira.requests if r.path.startswith("/jira/")]  # never followed
+
+
+def test_a_search_after_the_session_changed_is_sent_as_the_session_is_now(jira):
+    """The prepared search follows its session: a header or hook added later applies."""
+    jira.add("ST-1", "done")
+    api = connect(Site(jira.url, jira.token, jira.email if jira.cloud else None,
+                       pat=not jira.cloud, allow_http=True))
+    path = "search/jql" if jira.cloud else "search"
+    body = {"jql": "project = ST", "fields": ["status"]}
+    api.http.post(path, body, "searching")
+    session = api.http.client._session
+    seen: list[int] = []
+    session.hooks["response"].append(lambda response, *args, **kwargs: seen.append(1))
+    session.headers["X-Okrsync-Test"] = "later"
+    api.http.post(path, body, "searching")
+    api.http.close()
+    assert seen == [1]
+    assert jira.requests[-1].headers.get("X-Okrsync-Test") == "later"

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import msgspec
 import requests
@@ -145,9 +145,9 @@ class JiraHttp:
         self.user = user
         self.policy, self.timeout, self.pacer = policy, timeout, pacer
         self.sleep, self.clock, self.deadline = sleep, clock, deadline
-        self._posts: dict[str, tuple[requests.Session, requests.PreparedRequest,
+        self._posts: dict[str, tuple[tuple[Any, ...], requests.PreparedRequest,
                                      dict[str, Any]]] = {}
-        """By URL: the session, its POST prepared once, and how it sends it (see `post`)."""
+        """By URL: what the session was, its POST prepared then, how it sends it (`post`)."""
 
     @staticmethod
     def client_for(server: str, version: str, auth: Mapping[str, Any], timeout: float,
@@ -222,16 +222,23 @@ class JiraHttp:
 
         A first pull also sends hundreds of searches to the same path: the request is
         prepared once (the session's headers, token and hooks, as the `jira` session
-        prepares it), and each search sends a copy with its own body and the session's
-        cookies of the moment; an answer other than 2xx raises JIRAError, as the `jira`
-        session does."""
+        prepares it; prepared again should any of them change), and each search sends a
+        copy with its own body and the session's cookies of the moment; an answer other
+        than 2xx raises JIRAError, as the `jira` session does.
+
+        A redirect is never followed: on a 301, 302 or 303 a client asks the new address
+        with a GET and no body, and on Server / DC such a GET of `/search` answers a page
+        of every issue, which would be counted as the search's. The run stops instead,
+        saying where JIRA went."""
         session = self.client._session
         url = self.client._get_url(path)
+        state = (session, session.auth, tuple(session.headers.items()),
+                 tuple(session.hooks["response"]))
         known = self._posts.get(url)
-        if known is None or known[0] is not session:  # the client is replaced once known
+        if known is None or known[0] != state:
             prepared = session.prepare_request(requests.Request("POST", url, data=b"{}"))
             prepared.headers.pop("Cookie", None)
-            known = self._posts[url] = session, prepared, session.merge_environment_settings(
+            known = self._posts[url] = state, prepared, session.merge_environment_settings(
                 url, {}, None, session.verify, None)
         _, template, settings = known
         decode = decoder.decode if decoder is not None else msgspec.json.decode
@@ -240,11 +247,23 @@ class JiraHttp:
             request = template.copy()
             request.prepare_body(msgspec.json.encode(body), None)
             request.prepare_cookies(session.cookies)
-            response = session.send(request, timeout=self.timeout, **settings)
+            response = session.send(request, timeout=self.timeout, allow_redirects=False,
+                                    **settings)
+            if response.is_redirect:
+                raise self._moved(response, what)
             raise_on_error(response)
             return decode(response.content)
 
         return self.call(send, what)
+
+    def _moved(self, response: requests.Response, what: str) -> SourceError:
+        location = redact_url(urljoin(response.url or self.server,
+                                      response.headers.get("Location", "")))
+        return SourceError(_(
+            "JIRA at {server} answered by sending okrsync to {location} (HTTP {status}) while "
+            "{what}: set [jira] server to the address JIRA has now; nothing was written."
+        ).format(server=self.shown, location=location, status=response.status_code,
+                 what=fragment(what)))
 
     def _classify(self, error: BaseException) -> Failure | None:
         if isinstance(error, JIRAError):
