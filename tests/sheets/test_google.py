@@ -84,6 +84,11 @@ def test_a_large_write_is_split_by_the_bytes_it_is_sent_as(api, tmp_path, exampl
     assert all(c.cell in logged for c in result.changes)  # every change, in order
 
 
+def test_text_utf8_cannot_carry_is_sent_as_google_sends_it():
+    body = {"requests": [{"stringValue": "만족도 \ud800 점수"}, {"numberValue": 0.55}]}
+    assert json.loads(cells.encode_body(body)) == body
+
+
 @pytest.mark.parametrize("number", [math.nan, math.inf, -math.inf])
 def test_a_number_that_is_not_finite_is_never_sent(number):
     """JSON has no NaN: sent, it would be null, an emptied cell. It is a bug, said so."""

@@ -9,6 +9,7 @@ numbers and text as `stringValue`, never parsed, so a text starting with "=" sta
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -26,8 +27,12 @@ MAX_REQUEST_BYTES = 1_900_000
 def encode_body(body: object) -> bytes:
     """A request's JSON body as sent (UTF-8, not escaped), the one encoding `chunks` sizes
     and the session sends. A number that is not finite is a bug, never a blank cell (JSON
-    has no NaN: msgspec would write null)."""
-    return msgspec.json.encode(body)
+    has no NaN: msgspec would write null). Text UTF-8 cannot carry (a lone surrogate,
+    which a Google cell can hold) goes as a \\u escape, as Google itself sends it."""
+    try:
+        return msgspec.json.encode(body)
+    except UnicodeEncodeError:
+        return json.dumps(body, allow_nan=False).encode()
 
 
 def number_value(value: float) -> dict[str, float]:
