@@ -51,12 +51,13 @@ def field_name(text: str) -> str:
 _NO_NUMBERS: Mapping[str, float] = MappingProxyType({})
 
 
-class Issue(msgspec.Struct, frozen=True, gc=False):
+class Issue(msgspec.Struct, frozen=True, gc=False, omit_defaults=True):
     """One JIRA issue, reduced to what links and metrics look at.
 
     A frozen msgspec Struct rather than a dataclass: a first pull makes tens of thousands
     of them, several times faster; it holds only texts, numbers and tuples (never a
-    cycle), so Python's cycle collector need not track it."""
+    cycle), so Python's cycle collector need not track it. Encoded (only in the issue
+    cache), it holds the fields that differ from their defaults."""
 
     key: str
     status_category: str

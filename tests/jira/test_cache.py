@@ -5,6 +5,7 @@ import sqlite3
 from contextlib import closing
 from datetime import UTC, datetime
 
+import msgspec
 import pytest
 
 from okrsync.jira.live.cache import IssueCache, Site, Snapshot
@@ -62,4 +63,26 @@ def test_a_cache_nested_past_any_sense_is_not_trusted(tmp_path, column):
     with closing(sqlite3.connect(path)) as db, db:
         db.execute(f"update reads set {column} = ?",  # noqa: S608 (a fixed column name)
                    (deep.decode() if column == "site" else deep,))
+    assert cache.load() is None
+
+
+def test_the_cache_keeps_no_summary(tmp_path):
+    """Summaries are read only to show a reader which issues made a number: the file on
+    disk never holds them."""
+    path = tmp_path / "cache.sqlite3"
+    cache = IssueCache(path, "scope")
+    cache.save(Snapshot(Cursor("sig", NOW, NOW),
+                        {"1": Issue("A-1", "done", id="1", summary="극비 인수 검토")}))
+    loaded = cache.load()
+    assert loaded is not None and loaded.issues["1"] == Issue("A-1", "done", id="1")
+    assert "극비 인수 검토".encode() not in path.read_bytes()
+
+
+def test_stored_issues_of_another_shape_are_not_trusted(tmp_path):
+    path = tmp_path / "cache.sqlite3"
+    cache = IssueCache(path, "scope")
+    cache.save(Snapshot(Cursor("sig", NOW, NOW), {"1": Issue("A-1", "done", id="1")}))
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("update reads set issues = ?",
+                   (msgspec.msgpack.encode([{"key": 5, "status_category": "done"}]),))
     assert cache.load() is None

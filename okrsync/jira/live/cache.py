@@ -17,7 +17,6 @@ removed.
 from __future__ import annotations
 
 import json
-import math
 import os
 import sqlite3
 import time
@@ -31,9 +30,9 @@ from typing import Any
 import msgspec
 
 from okrsync.jira.live.cursor import Cursor
-from okrsync.jira.model import Issue, interned
+from okrsync.jira.model import Issue
 
-SCHEMA = 6
+SCHEMA = 7
 """Bumped when what is stored changes: an older cache is then rebuilt, never read."""
 
 FILE = "jira-cache.sqlite3"
@@ -85,45 +84,30 @@ class Snapshot:
     site: Site = field(default_factory=Site)
 
 
-_FIELDS = ("id", "key", "status_category", "status", "status_id", "project", "project_name",
-           "issuetype", "parent", "parent_id", "epic", "labels", "components",
-           "fix_versions", "points", "numbers", "unreadable")
-"""What is kept of an issue, in this order (the summary is not: no metric reads it)."""
+def _plain(value: Any) -> Any:
+    """What msgpack cannot hold as it is: an issue's empty `points` or `numbers` (a
+    read-only mapping), as a dict."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise NotImplementedError(type(value).__name__)
 
 
-def _numbers(values: Mapping[str, float]) -> dict[str, float | str] | None:
-    """A field's numbers as JSON holds them: a non-finite one (kept so that the metric
-    reading it reports it) as its text, `inf` or `nan`."""
-    if not values:
-        return None
-    if all(map(math.isfinite, values.values())):
-        return dict(values)
-    return {k: v if math.isfinite(v) else str(v) for k, v in values.items()}
+_encode = msgspec.msgpack.Encoder(enc_hook=_plain).encode
+_decode_issues = msgspec.msgpack.Decoder(list[Issue]).decode
+"""Issues are stored as msgpack, each as the Issue it is (the fields it holds other than
+their defaults; numbers in full, `inf` and `nan` included) and read back typed: a
+nightly pull loads tens of thousands of them."""
 
 
-def _row(issue: Issue) -> tuple[Any, ...]:
-    return (issue.id, issue.key, issue.status_category, issue.status, issue.status_id,
-            issue.project, issue.project_name, issue.issuetype, issue.parent, issue.parent_id,
-            issue.epic, issue.labels, issue.components, issue.fix_versions,
-            _numbers(issue.points) if issue.points else None,
-            _numbers(issue.numbers) if issue.numbers else None,
-            sorted(issue.unreadable) if issue.unreadable else None)
-
-
-def _issue(row: list[Any]) -> Issue:
-    data = dict(zip(_FIELDS, row, strict=True))
-    for name in ("labels", "components", "fix_versions"):
-        data[name] = tuple(data[name] or ())
-    for name in ("points", "numbers"):
-        data[name] = {k: float(v) for k, v in (data[name] or {}).items()}
-    data["unreadable"] = interned(set(data["unreadable"] or ()))
-    return Issue(**data)
+def _kept(issue: Issue) -> Issue:
+    """An issue as it is stored: without its summary (no metric reads it)."""
+    return msgspec.structs.replace(issue, summary="") if issue.summary else issue
 
 
 class IssueCache:
     """The SQLite file; `scope` tells the site, account and sheet apart inside it. Each
-    scope is one row: the cursor, and the issues, members and keys as JSON (a nightly
-    pull rewrites them all at once: faster than tens of thousands of rows)."""
+    scope is one row: the cursor, the issues (msgpack), and the members and keys (JSON);
+    a nightly pull rewrites them all at once: faster than tens of thousands of rows."""
 
     def __init__(self, path: Path, scope: str) -> None:
         self.path = path
@@ -151,13 +135,13 @@ class IssueCache:
                                  (self.scope,)).fetchone()
             if row is None or row[0] != SCHEMA:
                 return None
-            rows, members, aliases = map(msgspec.json.decode, row[4:7])
-            if not (isinstance(rows, list) and isinstance(members, dict)
-                    and isinstance(aliases, dict)):
+            stored = _decode_issues(row[4])
+            members, aliases = map(msgspec.json.decode, row[5:7])
+            if not (isinstance(members, dict) and isinstance(aliases, dict)):
                 return None
             cursor = Cursor(row[1], datetime.fromisoformat(row[2]),
                             datetime.fromisoformat(row[3]))
-            issues = {issue.id: issue for issue in map(_issue, rows)}
+            issues = {issue.id: issue for issue in stored}
             return Snapshot(cursor, issues,
                             {str(k): [str(m) for m in v] for k, v in members.items()},
                             {str(k): str(v) for k, v in aliases.items()},
@@ -170,7 +154,7 @@ class IssueCache:
         """Store `snapshot` in one transaction."""
         cursor = snapshot.cursor
         try:
-            issues = msgspec.json.encode([_row(issue) for issue in snapshot.issues.values()])
+            issues = _encode([_kept(issue) for issue in snapshot.issues.values()])
             with closing(self._connect()) as db:
                 with db:
                     db.execute("insert or replace into reads values "
