@@ -31,6 +31,10 @@ class RequestTooSlow(requests.exceptions.ReadTimeout):
 _current = threading.local()
 
 
+BODY_CHUNK = 1 << 20
+"""An answer's body is read in pieces of up to this many bytes (requests reads 10 KB at
+a time): a search page of 100 issues comes in one read, not five."""
+
 IDLE_WATCHDOG = 0.5
 """Seconds the watchdog thread waits for another request before it ends."""
 
@@ -259,8 +263,9 @@ class TimedAdapter(HTTPAdapter):
         try:
             response = super().send(request, stream=True, timeout=(limit, limit),
                                     verify=verify, cert=cert, proxies=proxies)
-            if not stream:
-                _body = response.content  # the body is read under the watch too
+            if not stream:  # the body is read under the watch too, as `content` reads it
+                response._content = b"".join(response.iter_content(BODY_CHUNK)) or b""
+                response._content_consumed = True
         except Exception as error:
             if watch.fired:
                 raise RequestTooSlow(_("the answer took longer than {seconds}").format(
