@@ -12,7 +12,6 @@ cache, a pull reads only what changed since the last one (`reader.py`).
 from __future__ import annotations
 
 import contextvars
-import functools
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -203,11 +202,11 @@ class LiveSource(IssueSource):
         points = self._points_fields() if any(m.needs_points for m in metrics) else None
         epic = api.epic_field()
         keep_numbers = any(m.kind is Kind.SUM for m in metrics)
-        into: Callable[[dict[str, Any]], Issue] = functools.partial(
-            issue_from_rest, names=names, points_fields=points, epic_field=epic,
-            keep_numbers=keep_numbers)
-        if self.raw is not None:
-            into = _teed(into, self.raw)
+
+        def issue(item: dict[str, Any]) -> Issue:  # by position: called for every issue
+            return issue_from_rest(item, names, points, epic, None, keep_numbers)
+
+        into = issue if self.raw is None else _teed(issue, self.raw)
         reader = Reader(api, self.cache, fields=fields, into=into, signature=signature({
             "site": api.http.server, "cloud": api.cloud, "fields": fields, "epic": epic,
             "points": points, "numbers": keep_numbers, "names": bool(names)}),

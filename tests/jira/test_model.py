@@ -1,0 +1,44 @@
+"""An issue as JIRA's REST API answers it becomes an Issue with each field in its place."""
+
+from okrsync.jira.model import Issue, issue_from_rest
+
+
+def test_every_field_of_a_rest_issue_lands_in_its_own_place():
+    item = {
+        "id": "10042", "key": "pay-7",
+        "fields": {
+            "summary": "결제 재시도 정책",
+            "status": {"id": "3", "name": "진행 중",
+                       "statusCategory": {"key": "indeterminate", "id": 4}},
+            "project": {"key": "PAY", "name": "결제"},
+            "issuetype": {"name": "Story"},
+            "parent": {"id": "10001", "key": "pay-1"},
+            "customfield_10014": "pay-2",
+            "labels": ["kr-3", "q3"],
+            "components": [{"name": "API"}],
+            "fixVersions": [{"name": "2024.3"}],
+            "customfield_10016": 5,
+            "customfield_10020": "3 pts",
+            "customfield_10030": 1.5,
+        },
+    }
+    issue = issue_from_rest(
+        item, {"customfield_10016": "Story Points", "customfield_10020": "Estimate",
+               "customfield_10030": "Cost"},
+        {"customfield_10016": "Story Points", "customfield_10020": "Estimate"},
+        "customfield_10014", keep_numbers=False)
+    assert issue == Issue(
+        key="PAY-7", id="10042", status_category="indeterminate", status="진행 중",
+        status_id="3", summary="결제 재시도 정책", project="PAY", project_name="결제",
+        issuetype="Story", parent="PAY-1", parent_id="10001", epic="PAY-2",
+        labels=("kr-3", "q3"), components=("API",), fix_versions=("2024.3",),
+        points={"Story Points": 5.0}, unreadable=frozenset({"points:Estimate"}))
+
+    numbers = issue_from_rest(item, {"customfield_10030": "Cost"}, None, None).numbers
+    assert numbers == {"customfield_10016": 5.0, "customfield_10030": 1.5, "cost": 1.5}
+
+
+def test_an_issue_with_only_a_key_has_every_other_field_empty():
+    issue = issue_from_rest({"key": "A-1"}, {}, None, None)
+    assert issue == Issue("A-1", "")
+    assert (issue.points, issue.numbers, issue.unreadable) == ({}, {}, frozenset())
