@@ -116,6 +116,8 @@ class Reader:
         self.full, self.full_refresh_days = full, full_refresh_days
         self.run = run
         self.lock = threading.Lock()
+        self._named_as: dict[str, set[str]] = {}
+        self._named_for: Site | None = None
 
     # -- the whole read
 
@@ -591,12 +593,19 @@ class Reader:
         assert previous is not None
         tasks: list[Task] = []
         decided: list[tuple[Query, list[str]]] = []
+        changed = set(self.changed)
+        in_project: dict[str, list[tuple[str, Issue]]] = {}
+        for number, issue in self.changed.items():
+            in_project.setdefault(_project_key(issue.key), []).append((number, issue))
         for query in queries:
             exact = exact_predicate(query.text)
             if exact is not None and not self._case_in_doubt(exact[1]):
                 predicate = exact[0]
-                before = set(previous.members[query.key]) - set(self.changed)
-                now = {n for n, issue in self.changed.items() if predicate(issue)}
+                before = set(previous.members[query.key]) - changed
+                reach = self._reach([query])  # an issue elsewhere cannot match
+                candidates = (self.changed.items() if reach is None else
+                              [pair for key in reach for pair in in_project.get(key, ())])
+                now = {n for n, issue in candidates if predicate(issue)}
                 decided.append((query, sorted(before | now)))
             elif counted[query.text]:  # a count needs no members: one page, as in full
                 tasks.append(functools.partial(self._query_in_full, query, True, found))
@@ -639,17 +648,30 @@ class Reader:
         """The keys (lower-cased) of the projects the queries can match in, as an issue's
         key tells them; None when any project, or one the site does not know by the name,
         key or id a query gives it."""
-        projects = [Project(*p) for p in self.site.projects]
+        named_as = self._projects_named()
         reach: set[str] = set()
         for query in queries:
             if query.projects is None:
                 return None
             for named in query.projects:
-                keys = {p.key.lower() for p in projects if p.named([named])}
+                keys = named_as.get(named)
                 if not keys:
                     return None
                 reach |= keys
         return reach
+
+    def _projects_named(self) -> dict[str, set[str]]:
+        """Each project's id, key and name (lower-cased) → the keys (lower-cased) of the
+        projects so named, for the site of this read."""
+        site = self.site
+        if self._named_for is not site:
+            named_as: dict[str, set[str]] = {}
+            for project in (Project(*p) for p in site.projects):
+                key = project.key.lower()
+                for name in (project.id, key, project.name.lower()):
+                    named_as.setdefault(name, set()).add(key)
+            self._named_as, self._named_for = named_as, site
+        return self._named_as
 
     def _match(self, queries: list[Query], counted: Mapping[str, bool],
                found: dict[str, Answer]) -> None:
@@ -658,7 +680,7 @@ class Reader:
         assert previous is not None
         reach = self._reach(queries)
         candidates = {number for number, key in self.changed_keys.items()
-                      if reach is None or key.rpartition("-")[0].lower() in reach}
+                      if reach is None or _project_key(key) in reach}
         for query in queries:
             candidates |= set(previous.members[query.key])
         try:
@@ -686,6 +708,11 @@ class Reader:
                 self.state.issues[issue.id] = issue
             found[query.text] = [self.state.issues[n] for n in members
                                  if n in self.state.issues]
+
+
+def _project_key(issue_key: str) -> str:
+    """The key (lower-cased) of the project an issue is in, as its key tells it."""
+    return issue_key.rpartition("-")[0].lower()
 
 
 def _merged(link: IssueKeys, children: Mapping[str, list[Issue] | KRError]
