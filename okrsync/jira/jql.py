@@ -595,9 +595,11 @@ def _bound(node: Node) -> frozenset[str] | None:
             if all(not v.empty and v.function is None and v.items is None for v in values):
                 return frozenset(v.text.lower() for v in values)
         return None
-    if isinstance(node, And):
+    if isinstance(node, And):  # every match is within each part's bound: the least will do
+        # (never their intersection: `project = W AND project = "Wallet"` names one project
+        # twice, and the two spellings have nothing in common)
         bounds = [b for b in map(_bound, node.parts) if b is not None]
-        return frozenset.intersection(*bounds) if bounds else None
+        return min(bounds, key=len) if bounds else None
     if isinstance(node, Or):
         found: set[str] = set()
         for part in node.parts:

@@ -86,3 +86,11 @@ def test_stored_issues_of_another_shape_are_not_trusted(tmp_path):
         db.execute("update reads set issues = ?",
                    (msgspec.msgpack.encode([{"key": 5, "status_category": "done"}]),))
     assert cache.load() is None
+
+
+def test_an_issue_the_cache_cannot_hold_drops_the_cache_not_the_pull(tmp_path):
+    cache = IssueCache(tmp_path / "cache.sqlite3", "scope")
+    cache.save(Snapshot(Cursor("sig", NOW, NOW), {"1": Issue("A-1", "done", id="1")}))
+    cache.save(Snapshot(Cursor("sig", NOW, NOW),
+                        {"1": Issue("A-1", "done", id="1", labels=(object(),))}))  # type: ignore[arg-type]
+    assert cache.load() is None  # the next pull reads everything again

@@ -89,7 +89,7 @@ def _plain(value: Any) -> Any:
     read-only mapping), as a dict."""
     if isinstance(value, Mapping):
         return dict(value)
-    raise NotImplementedError(type(value).__name__)
+    raise TypeError(f"an issue holds a {type(value).__name__}")  # the cache is dropped
 
 
 _encode = msgspec.msgpack.Encoder(enc_hook=_plain).encode
