@@ -349,10 +349,10 @@ def undo_summary(result: UndoResult) -> Group:
                                           when=_pull_time(result.pull),
                                           sheet=result.sheet), style="bold")]
     for entry in result.reverted:
+        unit = logged_unit(entry)
         parts.append(plain("  " + _("{cell} (row {row}, {kr}): {change}").format(
             cell=entry.cell, row=entry.row, kr=entry.key_result,
-            change=f"{cell_value(entry.new, logged_unit(entry))} → "
-                   f"{cell_value(entry.old, logged_unit(entry))}")))
+            change=f"{cell_value(entry.new, unit)} → {cell_value(entry.old, unit)}")))
     if result.refused:
         parts.append(Text(_("Kept (not reverted):"), style="bold yellow"))
         for entry, reason in result.refused:

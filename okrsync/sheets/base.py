@@ -99,6 +99,12 @@ class WriteReport:
     """(row, col) → reason, 0-based."""
 
 
+PERCENT_FORMAT = "0%"
+"""How okrsync formats a percent cell it writes or lays out (a dashboard's columns, a cell
+with no percent format): a whole percent, as every report shows it. A cell someone
+formatted as a percent keeps its format."""
+
+
 class SheetBackend(ABC):
     """Reads one worksheet as a Grid, and writes owned cells plus log lines back."""
 

@@ -58,12 +58,15 @@ from okrsync.core.template import Template
 from okrsync.core.values import CellValue
 from okrsync.errors import ConfigError, SourceError, log
 from okrsync.i18n import _, _s
-from okrsync.sheets.base import LOG_HEADER, LOG_TAB, LogRecord, SheetBackend, WriteReport
+from okrsync.sheets.base import (
+    LOG_HEADER,
+    LOG_TAB,
+    PERCENT_FORMAT,
+    LogRecord,
+    SheetBackend,
+    WriteReport,
+)
 from okrsync.sheets.package import check_sizes, lost_on_save, merges_in, sheet_tail
-
-PERCENT_FORMAT = "0%"
-"""How a percent okrsync writes into a cell with no percent format shows: a whole percent,
-as every report shows it (a cell someone formatted as a percent keeps its format)."""
 
 COPY_PROPERTY = "okrsync copy of"
 """The custom document property marking a workbook written with --output: the file name
@@ -469,7 +472,7 @@ class XlsxSheet(SheetBackend):
             sheet.column_dimensions[get_column_letter(c)].width = width
         for col in template.percent_columns:
             for r in range(3, 203):
-                sheet.cell(r, col + 1).number_format = "0%"
+                sheet.cell(r, col + 1).number_format = PERCENT_FORMAT
         sheet.freeze_panes = "D3"
         book.save(self.path)
 

@@ -116,8 +116,6 @@ class Reader:
         self.full, self.full_refresh_days = full, full_refresh_days
         self.run = run
         self.lock = threading.Lock()
-        self._named_as: dict[str, set[str]] = {}
-        self._named_for: Site | None = None
 
     # -- the whole read
 
@@ -142,6 +140,7 @@ class Reader:
         previous = stored if isinstance(decision, ChangesSince) and keeping else None
         self.previous = previous
         self.site = site
+        self.named_as = _projects_named(site)
         for query in queries.values():
             if isinstance(query, Query):
                 query.key = query.member_key(site)
@@ -648,30 +647,16 @@ class Reader:
         """The keys (lower-cased) of the projects the queries can match in, as an issue's
         key tells them; None when any project, or one the site does not know by the name,
         key or id a query gives it."""
-        named_as = self._projects_named()
         reach: set[str] = set()
         for query in queries:
             if query.projects is None:
                 return None
             for named in query.projects:
-                keys = named_as.get(named)
+                keys = self.named_as.get(named)
                 if not keys:
                     return None
                 reach |= keys
         return reach
-
-    def _projects_named(self) -> dict[str, set[str]]:
-        """Each project's id, key and name (lower-cased) → the keys (lower-cased) of the
-        projects so named, for the site of this read."""
-        site = self.site
-        if self._named_for is not site:
-            named_as: dict[str, set[str]] = {}
-            for project in (Project(*p) for p in site.projects):
-                key = project.key.lower()
-                for name in (project.id, key, project.name.lower()):
-                    named_as.setdefault(name, set()).add(key)
-            self._named_as, self._named_for = named_as, site
-        return self._named_as
 
     def _match(self, queries: list[Query], counted: Mapping[str, bool],
                found: dict[str, Answer]) -> None:
@@ -708,6 +693,17 @@ class Reader:
                 self.state.issues[issue.id] = issue
             found[query.text] = [self.state.issues[n] for n in members
                                  if n in self.state.issues]
+
+
+def _projects_named(site: Site) -> dict[str, set[str]]:
+    """Each project's id, key and name (lower-cased) → the keys (lower-cased) of the
+    projects so named."""
+    named_as: dict[str, set[str]] = {}
+    for project in (Project(*p) for p in site.projects):
+        key = project.key.lower()
+        for name in (project.id, key, project.name.lower()):
+            named_as.setdefault(name, set()).add(key)
+    return named_as
 
 
 def _project_key(issue_key: str) -> str:

@@ -36,7 +36,14 @@ from okrsync.i18n import _, _s
 from okrsync.net.deadline import Deadline
 from okrsync.net.guard import refuse_plain_http
 from okrsync.net.policy import RetryPolicy
-from okrsync.sheets.base import LOG_HEADER, LOG_TAB, LogRecord, SheetBackend, WriteReport
+from okrsync.sheets.base import (
+    LOG_HEADER,
+    LOG_TAB,
+    PERCENT_FORMAT,
+    LogRecord,
+    SheetBackend,
+    WriteReport,
+)
 from okrsync.sheets.google.auth import account_of
 from okrsync.sheets.google.cells import (
     cell_data,
@@ -263,7 +270,7 @@ class GoogleSheet(SheetBackend):
             "range": {"sheetId": new_id, "startRowIndex": len(template.rows),
                       "endRowIndex": 1000, "startColumnIndex": c, "endColumnIndex": c + 1},
             "cell": {"userEnteredFormat": {"numberFormat": {"type": "PERCENT",
-                                                            "pattern": "0%"}}},
+                                                            "pattern": PERCENT_FORMAT}}},
             "fields": "userEnteredFormat.numberFormat"}} for c in template.percent_columns]
         body = {"requests": requests_}
         self.http.call("creating the dashboard tab",

@@ -19,6 +19,7 @@ from gspread.utils import rowcol_to_a1
 
 from okrsync.core.grid import CellWrite, Grid, Merge, ValueKind, is_okrsync_note
 from okrsync.core.values import CellValue
+from okrsync.sheets.base import PERCENT_FORMAT
 
 MAX_REQUEST_BYTES = 1_900_000
 """Google recommends at most 2 MB per request; stay under it with a margin."""
@@ -147,7 +148,7 @@ def cell_data(write: CellWrite, is_percent: bool, note: str | None = None
             data["userEnteredValue"] = number_value(value / 100)
             if not is_percent:
                 data.setdefault("userEnteredFormat", {})["numberFormat"] = {
-                    "type": "PERCENT", "pattern": "0%"}  # a whole percent, as reports show
+                    "type": "PERCENT", "pattern": PERCENT_FORMAT}
                 fields.append("userEnteredFormat.numberFormat")
         else:
             data["userEnteredValue"] = number_value(value)
