@@ -42,6 +42,7 @@ from okrsync.jira.model import (
     interned,
     issue_from_rest,
     points_fields_of,
+    rest_issue,
 )
 from okrsync.jira.source import IssueSource
 
@@ -491,7 +492,7 @@ def _from_json(document: Any, points_field: str | None, name: str) -> Contents:
         candidates[points_field] = points_field
     points = points_fields_of(candidates, points_field)
     seen: set[str] = set()
-    issues = [issue_from_rest(item, names, points, epic_field, seen) for item in raw]
+    issues = [issue_from_rest(rest_issue(item), names, points, epic_field, seen) for item in raw]
     manifest = _manifest(document, {issue.id for issue in issues}, name)
     if manifest is None and cloud and len(pages) > 1:
         log.warning(_("the JIRA export {name} was saved by hand from JIRA Cloud in {count} "

@@ -144,22 +144,61 @@ _NONE: frozenset[str] = frozenset()
 _SETS: dict[frozenset[str], frozenset[str]] = {}
 
 
+Plain = str | int | float | bool | None
+Odd = list[Any] | Plain
+"""Any JSON value other than an object, kept as it is."""
+
+
+class RestObject(msgspec.Struct, gc=False):
+    """What okrsync reads of any object in an issue's fields: a status (with its
+    category), project, issue type, parent, component, version, or a custom field's
+    option. Everything else in it (a parent's own fields, every `self` and icon URL) is
+    skipped while decoding, never built."""
+
+    id: Any = None
+    key: Any = None
+    name: Any = None
+    value: Any = None
+    statusCategory: RestObject | Odd = None  # noqa: N815 (JIRA's name)
+
+
+Value = RestObject | list[RestObject | list[Any] | Plain] | Plain
+"""A field's value as okrsync reads it: objects, alone or in a list (components and
+versions come so), as RestObjects; anything else as it is."""
+
+
+class RestIssue(msgspec.Struct, gc=False):
+    """One issue as JIRA's REST API answers it (`{"id", "key", "fields": {...}}`), as
+    okrsync reads it. Any JSON is taken where JIRA answers an object, so an odd value is
+    the converting code's to judge, not a reason to refuse the whole page; only an issue
+    without a key is refused."""
+
+    key: Any
+    id: Any = None
+    fields: dict[str, Value] | Odd = None
+
+
+def rest_issue(item: Mapping[str, Any]) -> RestIssue:
+    """An issue decoded as plain JSON (an export file), as okrsync reads it."""
+    return msgspec.convert(item, RestIssue)
+
+
 def _name(value: Any) -> str:
-    if isinstance(value, dict):
-        return str(value.get("name") or value.get("key") or value.get("value") or "")
+    if type(value) is RestObject:
+        return str(value.name or value.key or value.value or "")
     return "" if value is None else str(value)
 
 
 def _status_category(status: Any) -> str:
     """The category key of a REST `status` object; "" when it has none."""
-    category = status.get("statusCategory") if isinstance(status, dict) else None
-    if not isinstance(category, dict):
+    category = status.statusCategory if type(status) is RestObject else None
+    if type(category) is not RestObject:
         return ""
-    key = category.get("key")
-    if isinstance(key, str) and key in _KEYS:  # as JIRA sends it
+    key = category.key
+    if type(key) is str and key in _KEYS:  # as JIRA sends it
         return key
-    for part in ("key", "id", "name"):
-        found = category_key(category.get(part))
+    for part in (key, category.id, category.name):
+        found = category_key(part)
         if found:
             return found
     return ""
@@ -171,19 +210,25 @@ def _key(value: Any) -> str | None:
 
 def _interned(value: Any) -> str:
     """A short text repeated on many issues (a status, project or type name), kept once."""
-    return sys.intern(value if isinstance(value, str) else _name(value))
+    return sys.intern(value if type(value) is str else _name(value))
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    """The names in a field holding a list (labels, components, versions); a value
+    given alone counts as a list of one, and an empty name as none."""
+    values = value if type(value) is list else (value,)
+    return tuple(name for item in values if (name := _interned(item)))
 
 
 def issue_from_rest(
-    item: Mapping[str, Any],
+    item: RestIssue,
     names: Mapping[str, str],
     points_fields: Mapping[str, str] | str | None,
     epic_field: str | None,
     seen_fields: set[str] | None = None,
     keep_numbers: bool = True,
 ) -> Issue:
-    """An issue as JIRA's REST API returns it (`{"id", "key", "fields": {...}}`, decoded
-    JSON).
+    """An issue as JIRA's REST API returns it.
 
     `names` maps field ids to names (`expand=names` or `GET /field`); `points_fields`
     maps the ids of fields that may hold story points to how they are shown;
@@ -191,10 +236,10 @@ def issue_from_rest(
     `keep_numbers` the other numeric fields are not kept (no `sum:` metric needs
     them), and repeated texts are shared: a pull over hundreds of thousands of issues
     stays small. A first pull turns tens of thousands of issues into Issues here, so
-    it checks plain `dict`s (what JSON decodes to), never the slower abstract Mapping.
+    it checks exact types (what decoding makes), never the slower abstract Mapping.
     """
-    fields = item.get("fields")
-    if not isinstance(fields, dict):
+    fields = item.fields
+    if type(fields) is not dict:
         fields = {}
     get = fields.get
     numbers: Mapping[str, float] = _NO_NUMBERS
@@ -213,40 +258,52 @@ def issue_from_rest(
                 unreadable.add(UNREADABLE_POINTS + shown)
     parent = get("parent")
     parent_key = parent_id = None
-    if isinstance(parent, dict):
-        parent_key = _key(parent.get("key"))
-        parent_id = str(parent["id"]) if parent.get("id") is not None else None
+    if type(parent) is RestObject:
+        parent_key = _key(parent.key)
+        parent_id = str(parent.id) if parent.id is not None else None
     project = get("project")
-    if not isinstance(project, dict):
+    if type(project) is not RestObject:
         project = None
     status = get("status")
-    status_id = status.get("id") if isinstance(status, dict) else None
+    if type(status) is RestObject:  # as JIRA sends it: a category key and a name
+        category = status.statusCategory
+        status_category = category.key if type(category) is RestObject else None
+        if type(status_category) is not str or status_category not in _KEYS:
+            status_category = _status_category(status)
+        status_name = status.name
+        if type(status_name) is not str or not status_name:
+            status_name = _name(status)
+        status_id = "" if status.id is None else sys.intern(str(status.id))
+    else:
+        status_category = status_id = ""
+        status_name = "" if status is None else _name(status)
     labels = get("labels")
     components = get("components")
     versions = get("fixVersions")
     issuetype = get("issuetype")
     summary = get("summary")
+    key = item.key
     # By position, in Issue's field order: a first pull makes tens of thousands, and
     # naming each of 18 fields costs three times the making (tests check every field).
     return Issue(
-        str(item["key"]).upper(),
-        _status_category(status),
-        _interned(status) if status is not None else "",
+        (key if type(key) is str else str(key)).upper(),
+        status_category,
+        sys.intern(status_name),
         str(summary) if summary else "",
-        _interned(project.get("key") or "") if project else "",
-        _interned(project.get("name") or "") if project else "",
+        _interned(project.key or "") if project else "",
+        _interned(project.name or "") if project else "",
         _interned(issuetype) if issuetype is not None else "",
         parent_key,
         _key(get(epic_field)) if epic_field else None,
-        tuple(sys.intern(str(label)) for label in labels) if labels else (),
-        tuple(_name(c) for c in components) if components else (),
-        tuple(_name(v) for v in versions) if versions else (),
+        _names(labels) if labels else (),
+        _names(components) if components else (),
+        _names(versions) if versions else (),
         points or _NO_NUMBERS,
         numbers,
-        str(item.get("id") or ""),
+        str(item.id or ""),
         parent_id,
         interned(unreadable) if unreadable else _NONE,
-        sys.intern(str(status_id)) if status_id is not None else "",
+        status_id,
     )
 
 
@@ -269,7 +326,7 @@ def _numbers(fields: Mapping[str, Any], names: Mapping[str, str],
             seen_fields.update(keys)
         if is_blank(value):
             continue
-        number = None if isinstance(value, str | dict | list) else as_number(value)
+        number = None if isinstance(value, str | list | RestObject) else as_number(value)
         if number is not None:
             numbers[keys[0]] = number
             numbers[keys[1]] = number

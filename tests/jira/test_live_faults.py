@@ -245,12 +245,15 @@ DEEP = b"[" * 200_000 + b"]" * 200_000
     (b'{"issues": ' + DEEP + b"}",
      "could not be read (not the answer JIRA gives to it: Expected `object`, got `array` - "
      "at `$.issues[0]`)"),
-], ids=["in-an-issue", "beside-the-issues", "issues-of-arrays"])
-def test_an_answer_nested_past_any_sense_fails_its_krs_not_the_run(jira, tmp_path, body,
-                                                                   said):
+    (b'{"issues": [{"id": "1", "fields": {}}], "total": 1, "isLast": true}',
+     "could not be read (not the answer JIRA gives to it: Object missing required field "
+     "`key` - at `$.issues[0]`)"),
+], ids=["in-an-issue", "beside-the-issues", "issues-of-arrays", "an-issue-without-key"])
+def test_an_answer_nested_past_any_sense_or_of_another_shape_fails_its_krs_not_the_run(
+        jira, tmp_path, body, said):
     """A search answered with JSON nested 200,000 deep, or in a shape no search has (a
-    broken proxy, a hostile server): those KRs fail with a clear problem; the manual KR is
-    still written."""
+    broken proxy, a hostile server, an issue without a key): those KRs fail with a clear
+    problem; the manual KR is still written."""
     _issues(jira)
     config = _sheet(tmp_path, jira.url, cloud=jira.cloud)
     jira.faults.append(Fault(200, times=-1, match="search", body=body))

@@ -1,6 +1,6 @@
 """An issue as JIRA's REST API answers it becomes an Issue with each field in its place."""
 
-from okrsync.jira.model import Issue, issue_from_rest
+from okrsync.jira.model import Issue, issue_from_rest, rest_issue
 
 
 def test_every_field_of_a_rest_issue_lands_in_its_own_place():
@@ -23,7 +23,7 @@ def test_every_field_of_a_rest_issue_lands_in_its_own_place():
         },
     }
     issue = issue_from_rest(
-        item, {"customfield_10016": "Story Points", "customfield_10020": "Estimate",
+        rest_issue(item), {"customfield_10016": "Story Points", "customfield_10020": "Estimate",
                "customfield_10030": "Cost"},
         {"customfield_10016": "Story Points", "customfield_10020": "Estimate"},
         "customfield_10014", keep_numbers=False)
@@ -34,11 +34,11 @@ def test_every_field_of_a_rest_issue_lands_in_its_own_place():
         labels=("kr-3", "q3"), components=("API",), fix_versions=("2024.3",),
         points={"Story Points": 5.0}, unreadable=frozenset({"points:Estimate"}))
 
-    numbers = issue_from_rest(item, {"customfield_10030": "Cost"}, None, None).numbers
+    numbers = issue_from_rest(rest_issue(item), {"customfield_10030": "Cost"}, None, None).numbers
     assert numbers == {"customfield_10016": 5.0, "customfield_10030": 1.5, "cost": 1.5}
 
 
 def test_an_issue_with_only_a_key_has_every_other_field_empty():
-    issue = issue_from_rest({"key": "A-1"}, {}, None, None)
+    issue = issue_from_rest(rest_issue({"key": "A-1"}), {}, None, None)
     assert issue == Issue("A-1", "")
     assert (issue.points, issue.numbers, issue.unreadable) == ({}, {}, frozenset())

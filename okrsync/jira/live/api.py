@@ -15,20 +15,19 @@ JQL in bulk).
 
 from __future__ import annotations
 
-import functools
 import re
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, TypedDict
+from typing import Any, ClassVar
 
 import msgspec
 
 from okrsync.errors import KRError
 from okrsync.jira.live.http import JiraHttp, JiraRefused, bounded
-from okrsync.jira.model import Issue, field_name
+from okrsync.jira.model import Issue, RestIssue, field_name
 
 KEY_CHUNK = 200
 """At most this many keys or ids in one JQL list: keeps the query well under JIRA's
@@ -43,47 +42,36 @@ MATCH_LIMIT = 1000
 FILTERS_PER_SEARCH = 100
 """Saved filters asked per GET /filter/search (JIRA takes up to 200 ids)."""
 
-Into = Callable[[dict[str, Any]], Issue]
+Into = Callable[[RestIssue], Issue]
 """Turns one issue as JIRA answers it into an Issue."""
 
 
-def _lenient(shape: Any, items: Any = Any) -> Any:
-    """`shape` where JIRA answers an object, and any other JSON value as it is (a list of
-    `items`): an odd value is the converting code's to judge, not a reason to refuse the
-    whole page."""
-    return shape | list[items] | str | int | float | bool | None
+class SearchPage(msgspec.Struct, gc=False):
+    """One page of a search (`/search/jql` on Cloud, `/search` on Server / DC) as okrsync
+    reads it: its issues are decoded straight into RestIssues (a first pull decodes tens
+    of thousands, and half of each is a parent's nested fields, skipped unbuilt)."""
+
+    issues: list[RestIssue] | None = None
+    nextPageToken: Any = None  # noqa: N815 (JIRA's names)
+    isLast: Any = None  # noqa: N815
+    total: int | None = None
 
 
-_shape: Any = TypedDict
-"""Shapes are values made at run time, from other shapes and from the fields a read asks
-for (so made by calling TypedDict, which a type checker reads only as a declaration)."""
-
-_NAMED = _shape("_NAMED", {"id": Any, "key": Any, "name": Any, "value": Any}, total=False)
-_STATUS = _shape("_STATUS", {"id": Any, "key": Any, "name": Any, "value": Any,
-                             "statusCategory": _lenient(_NAMED)}, total=False)
-_SHAPES: dict[str, Any] = {
-    "status": _lenient(_STATUS), "parent": _lenient(_NAMED), "project": _lenient(_NAMED),
-    "issuetype": _lenient(_NAMED), "components": _lenient(_NAMED, _lenient(_NAMED)),
-    "fixVersions": _lenient(_NAMED, _lenient(_NAMED)),
-}
-"""What okrsync reads of JIRA's objects for these fields (`model.issue_from_rest`): a
-status's id, name and category, a parent's id and key. The rest (a parent's own status,
-priority and type, every `self` and icon URL) is skipped while decoding, never built."""
+decode_page = msgspec.json.Decoder(SearchPage).decode
 
 
-@functools.lru_cache(maxsize=64)
-def page_decoder(fields: tuple[str, ...]) -> msgspec.json.Decoder[Any]:
-    """Decodes a search page keeping only what okrsync reads of the asked `fields`: a
-    first pull decodes tens of thousands of issues, and half of each is a parent's
-    nested fields. The result is plain dicts and lists, as a whole decode gives."""
-    fields_shape = _shape("_FIELDS", {name: _SHAPES.get(name, Any) for name in fields},
-                          total=False)
-    issue = _shape("_ISSUE", {"id": Any, "key": Any, "fields": _lenient(fields_shape)},
-                   total=False)
-    issues: Any = list[issue]  # type: ignore[valid-type]
-    page = _shape("_PAGE", {"issues": issues, "nextPageToken": Any, "isLast": Any,
-                            "total": Any}, total=False)
-    return msgspec.json.Decoder(page)
+class Matched(msgspec.Struct, gc=False):
+    """What `POST /jql/match` says of one query: the issues it matches, or its errors."""
+
+    matchedIssues: list[int | str] | None = None  # noqa: N815 (JIRA's name)
+    errors: list[Any] | None = None
+
+
+class MatchAnswer(msgspec.Struct, gc=False):
+    matches: list[Matched] | None = None
+
+
+decode_match = msgspec.json.Decoder(MatchAnswer).decode
 
 
 _MISSING = re.compile(r"(?:An issue with key|The issue key) '([^']+)'")
@@ -151,9 +139,9 @@ def _by_id(issues: Iterable[Issue]) -> list[Issue]:
     return list({issue.id or issue.key: issue for issue in issues}.values())
 
 
-def _keys(raw: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+def _keys(raw: Iterable[RestIssue]) -> dict[str, str]:
     """Id → key of issues as JIRA answers them."""
-    return {str(item.get("id") or ""): str(item["key"]).upper() for item in raw}
+    return {str(item.id or ""): str(item.key).upper() for item in raw}
 
 
 class JiraApi(ABC):
@@ -172,9 +160,9 @@ class JiraApi(ABC):
         `server_time` (time spent since widens a window JIRA counts back from its now)."""
         self._fields: list[dict[str, Any]] | None = None
         self._fields_lock = threading.Lock()
-        self.shaped = True
-        """Search pages keep only what okrsync reads (`page_decoder`); off, each issue is
-        kept whole, as JIRA answered it (`okrsync export` saves it so)."""
+        self.answered: Callable[[dict[str, Any]], None] | None = None
+        """Handed every issue a search finds, whole, as JIRA answered it (`okrsync export`
+        saves them)."""
 
     @property
     def shown(self) -> str:
@@ -210,8 +198,15 @@ class JiraApi(ABC):
 
     # -- searching
 
-    def _decoder(self, fields: Sequence[str]) -> msgspec.json.Decoder[Any] | None:
-        return page_decoder(tuple(fields)) if self.shaped else None
+    def _found(self, body: bytes) -> SearchPage:
+        """A page of a search for issues; each is also handed to `answered`, whole."""
+        if self.answered is None:
+            return decode_page(body)
+        answer: dict[str, Any] = msgspec.json.decode(body)
+        page = msgspec.convert(answer, SearchPage)
+        for item in answer.get("issues") or ():
+            self.answered(item)
+        return page
 
     @abstractmethod
     def search(self, jql: str, fields: Sequence[str], into: Into) -> list[Issue]:
@@ -362,21 +357,21 @@ class CloudApi(JiraApi):
     KEY_PAGE = 5000
     """Ids per page when only ids are asked (Cloud's most)."""
 
-    def _pages(self, jql: str, fields: Sequence[str], size: int) -> Iterator[dict[str, Any]]:
+    def _pages(self, jql: str, fields: Sequence[str], size: int,
+               decode: Callable[[bytes], SearchPage] = decode_page) -> Iterator[RestIssue]:
         """Every issue matching `jql` as JIRA answers it, page after page (each page is
         asked when the one before is used up)."""
         body: dict[str, Any] = {"jql": jql, "fields": list(fields), "maxResults": size}
-        decoder = self._decoder(fields)
         while True:
-            page = self.http.post("search/jql", body, "searching", decoder)
-            yield from page.get("issues") or []
-            token = page.get("nextPageToken")
-            if not token or page.get("isLast"):
+            page = self.http.post("search/jql", body, "searching", decode)
+            yield from page.issues or ()
+            token = page.nextPageToken
+            if not token or page.isLast:
                 return
             body["nextPageToken"] = token
 
     def search(self, jql: str, fields: Sequence[str], into: Into) -> list[Issue]:
-        return _by_id(map(into, self._pages(jql, fields, PAGE_SIZE)))
+        return _by_id(map(into, self._pages(jql, fields, PAGE_SIZE, self._found)))
 
     def ids(self, jql: str) -> dict[str, str]:
         return _keys(self._pages(jql, ["id"], self.KEY_PAGE))
@@ -389,14 +384,15 @@ class CloudApi(JiraApi):
             chunk = list(queries[start:start + MATCH_LIMIT])
             for first in range(0, len(numbers), MATCH_LIMIT):
                 body = {"issueIds": numbers[first:first + MATCH_LIMIT], "jqls": chunk}
-                answer = self.http.post("jql/match", body, "checking changed issues")
-                for offset, entry in enumerate(answer.get("matches") or []):
+                answer = self.http.post("jql/match", body, "checking changed issues",
+                                        decode_match)
+                for offset, entry in enumerate(answer.matches or ()):
                     index = start + offset
                     known = matched[index]
-                    if entry.get("errors"):
-                        matched[index] = KRError(bounded("; ".join(map(str, entry["errors"]))))
+                    if entry.errors:
+                        matched[index] = KRError(bounded("; ".join(map(str, entry.errors))))
                     elif isinstance(known, set):
-                        known |= {str(i) for i in entry.get("matchedIssues") or []}
+                        known |= {str(i) for i in entry.matchedIssues or ()}
         return matched
 
     def children_jql(self, keys: Sequence[str]) -> str:
@@ -436,31 +432,32 @@ class ServerApi(JiraApi):
     can_match = False
 
     def _page(self, jql: str, fields: Sequence[str], start: int, *, size: int = PAGE_SIZE,
-              what: str = "searching", validate: bool = False
-              ) -> tuple[list[dict[str, Any]], int]:
+              what: str = "searching", validate: bool = False,
+              decode: Callable[[bytes], SearchPage] = decode_page
+              ) -> tuple[list[RestIssue], int]:
         """One page of the issues matching `jql`, from the `start`-th, as JIRA answers
         them, and how many match in all (`total`)."""
         body: dict[str, Any] = {"jql": jql, "fields": list(fields), "maxResults": size,
                                 "startAt": start}
         if validate:
             body["validateQuery"] = True
-        page = self.http.post("search", body, what, self._decoder(fields))
-        return page.get("issues") or [], int(page.get("total") or 0)
+        page = self.http.post("search", body, what, decode)
+        return page.issues or [], page.total or 0
 
-    def _pages(self, jql: str, fields: Sequence[str], *, validate: bool = False
-               ) -> Iterator[dict[str, Any]]:
+    def _pages(self, jql: str, fields: Sequence[str], *, validate: bool = False,
+               decode: Callable[[bytes], SearchPage] = decode_page) -> Iterator[RestIssue]:
         """Every issue matching `jql` as JIRA answers it, page after page (each page is
         asked when the one before is used up)."""
         start = 0
         while True:
-            batch, total = self._page(jql, fields, start, validate=validate)
+            batch, total = self._page(jql, fields, start, validate=validate, decode=decode)
             yield from batch
             start += len(batch)
             if not batch or start >= total:
                 return
 
     def search(self, jql: str, fields: Sequence[str], into: Into) -> list[Issue]:
-        return _by_id(map(into, self._pages(jql, fields, validate=True)))
+        return _by_id(map(into, self._pages(jql, fields, validate=True, decode=self._found)))
 
     def ids(self, jql: str) -> dict[str, str]:
         return _keys(self._pages(jql, ["id"]))

@@ -215,10 +215,11 @@ class JiraHttp:
             session.get(url, params=dict(params or {})).content), what)
 
     def post(self, path: str, body: Mapping[str, Any], what: str,
-             decoder: msgspec.json.Decoder[Any] | None = None) -> Any:
+             decode: Callable[[bytes], T] = msgspec.json.decode) -> T:
         """POST a JSON body to the REST API, as is (the `jira` library would rename fields
-        such as `id` after the site's clause names), and decode the answer fast (with
-        `decoder`, only what it keeps): a first pull decodes tens of thousands of issues.
+        such as `id` after the site's clause names), and `decode` the answer (a search's
+        decoder keeps only what okrsync reads): a first pull decodes tens of thousands of
+        issues.
 
         A first pull also sends hundreds of searches to the same path: the request is
         prepared once (the session's headers, token and hooks, as the `jira` session
@@ -241,9 +242,8 @@ class JiraHttp:
             known = self._posts[url] = state, prepared, session.merge_environment_settings(
                 url, {}, None, session.verify, None)
         _, template, settings = known
-        decode = decoder.decode if decoder is not None else msgspec.json.decode
 
-        def send() -> Any:
+        def send() -> T:
             request = template.copy()
             request.prepare_body(msgspec.json.encode(body), None)
             request.prepare_cookies(session.cookies)

@@ -27,7 +27,7 @@ from okrsync.jira.live.cache import IssueCache, signature
 from okrsync.jira.live.http import JiraHttp, JiraRefused, JiraUnavailable, jira_policy
 from okrsync.jira.live.reader import Answer, Reader, ReadResult, Task
 from okrsync.jira.metrics import Kind, Metric
-from okrsync.jira.model import Issue, issue_from_rest, points_fields_of
+from okrsync.jira.model import Issue, RestIssue, issue_from_rest, points_fields_of
 from okrsync.jira.source import IssueSource, Measurement
 from okrsync.net.deadline import Deadline
 from okrsync.net.guard import refuse_plain_http
@@ -104,14 +104,6 @@ def connect(site: Site, *, deadline: Deadline | None = None,
     return (CloudApi if cloud else ServerApi)(http, info)
 
 
-def _teed(into: Callable[[dict[str, Any]], Issue], raw: Callable[[dict[str, Any]], None]
-          ) -> Callable[[dict[str, Any]], Issue]:
-    def both(item: dict[str, Any]) -> Issue:
-        raw(item)
-        return into(item)
-    return both
-
-
 class LiveSource(IssueSource):
     """Issues searched on a JIRA site, all links of a pull at once."""
 
@@ -130,7 +122,7 @@ class LiveSource(IssueSource):
         self.full, self.full_refresh_days = full, full_refresh_days
         self.summaries = summaries
         self.raw = raw
-        api.shaped = raw is None  # what is saved is each issue as JIRA answered it
+        api.answered = raw
         self.last: ReadResult | None = None
         """How the last read went (full, or only what changed, and why)."""
 
@@ -203,11 +195,10 @@ class LiveSource(IssueSource):
         epic = api.epic_field()
         keep_numbers = any(m.kind is Kind.SUM for m in metrics)
 
-        def issue(item: dict[str, Any]) -> Issue:  # by position: called for every issue
+        def issue(item: RestIssue) -> Issue:  # by position: called for every issue
             return issue_from_rest(item, names, points, epic, None, keep_numbers)
 
-        into = issue if self.raw is None else _teed(issue, self.raw)
-        reader = Reader(api, self.cache, fields=fields, into=into, signature=signature({
+        reader = Reader(api, self.cache, fields=fields, into=issue, signature=signature({
             "site": api.http.server, "cloud": api.cloud, "fields": fields, "epic": epic,
             "points": points, "numbers": keep_numbers, "names": bool(names)}),
             full=self.full, full_refresh_days=self.full_refresh_days, run=self._run,
