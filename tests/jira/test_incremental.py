@@ -32,6 +32,7 @@ from tests.helpers import (
     live_dashboard,
     pulled_values,
 )
+from tests.standins.base import Fault
 from tests.standins.jira import JiraStandIn
 
 AS_OF = date(2024, 8, 20)
@@ -375,6 +376,30 @@ def test_a_query_naming_its_project_by_name_finds_an_issue_added_overnight(tmp_p
         (assessment,) = result.state.assessments
         assert result.state.source.last.how == "changes"
         assert assessment.jira_value == 4 == _value(config, jira_env(None))
+
+
+@pytest.mark.parametrize("matches", [[], [{"matchedIssues": [], "errors": []}] * 3],
+                         ids=["none", "one-too-many"])
+def test_a_match_answer_that_cannot_say_which_query_is_which_is_not_used(tmp_path, matches):
+    """JIRA answers POST /jql/match with one entry per query, in order. An answer with
+    another number of entries (a broken proxy, a changed API) is not guessed from: the
+    queries are read in full, and the numbers are those a full read writes."""
+    with JiraStandIn(cloud=True) as jira:
+        for number in range(1, 4):
+            jira.add(f"W-{number}", "new", labels=("okr",))
+        config = live_dashboard(tmp_path, jira, [("project = W AND labels = okr", "count",
+                                                  0, 100),
+                                                 ("labels = okr", "done_count", 0, 100)])
+        nightly = jira_env(tmp_path / "cache")
+        assert [v for v, _ in pulled_values(config, nightly).values()] == [3, 0]
+        jira.advance(60)
+        jira.add("W-4", "new", labels=("okr",))
+        jira.change("W-1", category="done")
+        jira.faults.append(Fault(200, times=-1, match="jql/match", body={"matches": matches}))
+        values = pulled_values(config, nightly)
+        assert any(r.path.endswith("jql/match") for r in jira.requests)
+        assert [v for v, _ in values.values()] == [4, 1]
+        assert values == pulled_values(config, jira_env(None))
 
 
 def test_full_refresh_days_0_reads_everything_every_time(jira, tmp_path):

@@ -42,3 +42,17 @@ def test_an_issue_with_only_a_key_has_every_other_field_empty():
     issue = issue_from_rest(rest_issue({"key": "A-1"}), {}, None, None)
     assert issue == Issue("A-1", "")
     assert (issue.points, issue.numbers, issue.unreadable) == ({}, {}, frozenset())
+
+
+def test_a_lone_label_component_or_version_is_a_list_of_one():
+    """JIRA answers these fields as lists; a value given alone (an export edited by hand,
+    an odd proxy) counts as one, never split into letters, and an empty name as none."""
+    issue = issue_from_rest(rest_issue({"key": "A-1", "fields": {
+        "labels": "kr-3", "components": {"name": "API"}, "fixVersions": 2024,
+    }}), {}, None, None)
+    assert (issue.labels, issue.components, issue.fix_versions) == (("kr-3",), ("API",),
+                                                                     ("2024",))
+    issue = issue_from_rest(rest_issue({"key": "A-1", "fields": {
+        "labels": [None, "", "q3"], "components": [{"id": "7"}, {"name": "Web"}],
+    }}), {}, None, None)
+    assert (issue.labels, issue.components) == (("q3",), ("Web",))

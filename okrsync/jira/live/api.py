@@ -71,7 +71,20 @@ class MatchAnswer(msgspec.Struct, gc=False):
     matches: list[Matched] | None = None
 
 
-decode_match = msgspec.json.Decoder(MatchAnswer).decode
+_decode_match = msgspec.json.Decoder(MatchAnswer).decode
+
+
+def match_decoder(queries: int) -> Callable[[bytes], MatchAnswer]:
+    """Decodes a `POST /jql/match` answer for `queries` queries: JIRA answers one entry
+    per query, in their order, so an answer with another number of entries cannot tell
+    which is which."""
+    def decode(body: bytes) -> MatchAnswer:
+        answer = _decode_match(body)
+        if len(answer.matches or ()) != queries:
+            raise msgspec.ValidationError(
+                f"{len(answer.matches or ())} results for {queries} queries")
+        return answer
+    return decode
 
 
 _MISSING = re.compile(r"(?:An issue with key|The issue key) '([^']+)'")
@@ -385,7 +398,7 @@ class CloudApi(JiraApi):
             for first in range(0, len(numbers), MATCH_LIMIT):
                 body = {"issueIds": numbers[first:first + MATCH_LIMIT], "jqls": chunk}
                 answer = self.http.post("jql/match", body, "checking changed issues",
-                                        decode_match)
+                                        match_decoder(len(chunk)))
                 for offset, entry in enumerate(answer.matches or ()):
                     index = start + offset
                     known = matched[index]
