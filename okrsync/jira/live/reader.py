@@ -252,8 +252,9 @@ class Reader:
     def _save(self) -> None:
         assert self.cache is not None
         state = self.state
-        members = {number for ids in state.members.values() for number in ids}
-        state.issues = {n: issue for n, issue in state.issues.items() if n in members}
+        members = set().union(*state.members.values())
+        if not members.issuperset(state.issues):
+            state.issues = {n: issue for n, issue in state.issues.items() if n in members}
         anchors = {key.removeprefix("parent:") for key in state.members
                    if key.startswith("parent:")}
         state.aliases = {key: n for key, n in state.aliases.items() if n in anchors}
