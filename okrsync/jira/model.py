@@ -252,7 +252,9 @@ def issue_from_rest(
     if points_fields:
         for field_id, shown in points_fields.items():
             value = get(field_id)
-            if (number := as_number(value)) is not None:
+            if type(value) is float:  # as JIRA sends an estimate
+                points[shown] = value
+            elif (number := as_number(value)) is not None:
                 points[shown] = number
             elif not is_blank(value):
                 unreadable.add(UNREADABLE_POINTS + shown)

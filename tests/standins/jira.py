@@ -430,8 +430,8 @@ class JiraStandIn(StandIn):
         if category is not None:
             fields["status"] = self._status(category, None)
             fields["resolution"] = self._resolution() if category == "done" else None
-        if points is not None:
-            fields["customfield_10016" if self.cloud else "customfield_10002"] = points
+        if points is not None:  # a number field holds a double: JIRA sends 5.0, not 5
+            fields["customfield_10016" if self.cloud else "customfield_10002"] = float(points)
         if epic is not None:
             if self.cloud:
                 fields["parent"] = self._link(epic)
@@ -501,8 +501,8 @@ class JiraStandIn(StandIn):
         for field_id, value in extra.items():
             self._declare(field_id, value)
         points_field = "customfield_10016" if self.cloud else "customfield_10002"
-        if points is not None:
-            fields[points_field] = points
+        if points is not None:  # a number field holds a double: JIRA sends 5.0, not 5
+            fields[points_field] = float(points)
         parent_key = subtask_of or (parent or epic if self.cloud else None)
         if parent_key:
             fields["parent"] = self._link(parent_key)
