@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -184,9 +184,17 @@ def rest_issue(item: Mapping[str, Any]) -> RestIssue:
 
 
 def _name(value: Any) -> str:
+    """The text of a value where a name belongs: an object's name (or key, or value), a
+    text or number as it is; nothing for a list, null, or an object without one."""
+    if type(value) is str:
+        return value
     if type(value) is RestObject:
-        return str(value.name or value.key or value.value or "")
-    return "" if value is None else str(value)
+        value = value.name or value.key or value.value
+    elif type(value) is dict:  # an object inside an object's member
+        value = value.get("name") or value.get("key") or value.get("value")
+    if value is None or isinstance(value, list | dict | RestObject):
+        return ""
+    return value if type(value) is str else str(value)
 
 
 def _status_category(status: Any) -> str:
@@ -210,7 +218,7 @@ def _key(value: Any) -> str | None:
 
 def _interned(value: Any) -> str:
     """A short text repeated on many issues (a status, project or type name), kept once."""
-    return sys.intern(value if type(value) is str else _name(value))
+    return sys.intern(_name(value))
 
 
 def _names(value: Any) -> tuple[str, ...]:
@@ -227,6 +235,7 @@ def issue_from_rest(
     epic_field: str | None,
     seen_fields: set[str] | None = None,
     keep_numbers: bool = True,
+    asked: Container[str] | None = None,
 ) -> Issue:
     """An issue as JIRA's REST API returns it.
 
@@ -234,7 +243,9 @@ def issue_from_rest(
     maps the ids of fields that may hold story points to how they are shown;
     `seen_fields`, when given, collects every field id and name met. Without
     `keep_numbers` the other numeric fields are not kept (no `sum:` metric needs
-    them), and repeated texts are shared: a pull over hundreds of thousands of issues
+    them); with `asked` (the fields a search asked for), no other field JIRA sent is
+    (another field of the same name would stand in for the asked one). Repeated texts
+    are shared: a pull over hundreds of thousands of issues
     stays small. A first pull turns tens of thousands of issues into Issues here, so
     it checks exact types (what decoding makes), never the slower abstract Mapping.
     """
@@ -245,7 +256,7 @@ def issue_from_rest(
     numbers: Mapping[str, float] = _NO_NUMBERS
     unreadable: set[str] = set()
     if keep_numbers or seen_fields is not None:
-        numbers = _numbers(fields, names, seen_fields, unreadable)
+        numbers = _numbers(fields, names, seen_fields, unreadable, asked)
     if isinstance(points_fields, str):
         points_fields = {points_fields: names.get(points_fields, points_fields)}
     points: dict[str, float] = {}
@@ -291,9 +302,9 @@ def issue_from_rest(
         (key if type(key) is str else str(key)).upper(),
         status_category,
         sys.intern(status_name),
-        str(summary) if summary else "",
-        _interned(project.key or "") if project else "",
-        _interned(project.name or "") if project else "",
+        _name(summary),
+        _interned(project.key) if project else "",
+        _interned(project.name) if project else "",
         _interned(issuetype) if issuetype is not None else "",
         parent_key,
         _key(get(epic_field)) if epic_field else None,
@@ -314,11 +325,15 @@ _FIELD_KEYS: dict[tuple[str, str], tuple[str, str]] = {}
 
 
 def _numbers(fields: Mapping[str, Any], names: Mapping[str, str],
-             seen_fields: set[str] | None, unreadable: set[str]) -> Mapping[str, float]:
-    """The fields holding numbers, by id and by name; the names of those holding
-    something else go into `unreadable` (a `sum:` over one fails its KR)."""
+             seen_fields: set[str] | None, unreadable: set[str],
+             asked: Container[str] | None = None) -> Mapping[str, float]:
+    """The fields holding numbers (of those `asked`, when given), by id and by name; the
+    names of those holding something else go into `unreadable` (a `sum:` over one fails
+    its KR)."""
     numbers: dict[str, float] = {}
     for field_id, value in fields.items():
+        if asked is not None and field_id not in asked:
+            continue
         label = names.get(field_id, field_id)
         keys = _FIELD_KEYS.get((field_id, label))
         if keys is None:

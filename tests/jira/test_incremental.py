@@ -378,12 +378,14 @@ def test_a_query_naming_its_project_by_name_finds_an_issue_added_overnight(tmp_p
         assert assessment.jira_value == 4 == _value(config, jira_env(None))
 
 
-@pytest.mark.parametrize("matches", [[], [{"matchedIssues": [], "errors": []}] * 3],
-                         ids=["none", "one-too-many"])
+@pytest.mark.parametrize("matches", [[], [{"matchedIssues": [], "errors": []}] * 3, [{}] * 2,
+                                     [{"matchedIssues": None, "errors": None}] * 2],
+                         ids=["none", "one-too-many", "empty-entries", "null-entries"])
 def test_a_match_answer_that_cannot_say_which_query_is_which_is_not_used(tmp_path, matches):
-    """JIRA answers POST /jql/match with one entry per query, in order. An answer with
-    another number of entries (a broken proxy, a changed API) is not guessed from: the
-    queries are read in full, and the numbers are those a full read writes."""
+    """JIRA answers POST /jql/match with one entry per query, in order, each with its
+    matched issues and errors. An answer with another number of entries, or entries
+    without them (a broken proxy, a changed API), is not guessed from: the queries are
+    read in full, and the numbers are those a full read writes."""
     with JiraStandIn(cloud=True) as jira:
         for number in range(1, 4):
             jira.add(f"W-{number}", "new", labels=("okr",))

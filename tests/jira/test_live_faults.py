@@ -248,7 +248,11 @@ DEEP = b"[" * 200_000 + b"]" * 200_000
     (b'{"issues": [{"id": "1", "fields": {}}], "total": 1, "isLast": true}',
      "could not be read (not the answer JIRA gives to it: Object missing required field "
      "`key` - at `$.issues[0]`)"),
-], ids=["in-an-issue", "beside-the-issues", "issues-of-arrays", "an-issue-without-key"])
+    (b'{"issues": null, "total": 0, "isLast": true}',
+     "could not be read (not the answer JIRA gives to it: Expected `array`, got `null` - "
+     "at `$.issues`)"),
+], ids=["in-an-issue", "beside-the-issues", "issues-of-arrays", "an-issue-without-key",
+        "issues-null"])
 def test_an_answer_nested_past_any_sense_or_of_another_shape_fails_its_krs_not_the_run(
         jira, tmp_path, body, said):
     """A search answered with JSON nested 200,000 deep, or in a shape no search has (a
@@ -269,3 +273,23 @@ def test_an_answer_nested_past_any_sense_or_of_another_shape_fails_its_krs_not_t
     assert sheet["I2"].value is None and sheet["I3"].value is None
     assert sheet["K4"].value == pytest.approx(0.3)  # the manual KR: written
 
+
+def test_a_server_page_without_its_total_fails_its_krs(tmp_path, monkeypatch):
+    """Server / DC pages a search by `startAt` up to the answer's `total`: a page without
+    one cannot say whether more follow. Reading on as if it were the last would count
+    only the first page; those KRs fail instead."""
+    monkeypatch.setenv("OKRSYNC_TEST_TOKEN", TOKEN)
+    with JiraStandIn(cloud=False, email=EMAIL, token=TOKEN) as jira:
+        _issues(jira)
+        config = _sheet(tmp_path, jira.url, cloud=False)
+        jira.faults.append(Fault(200, times=-1, match="search", body={
+            "startAt": 0, "maxResults": 1000,
+            "issues": [{"id": "10005", "key": "OPS-1", "fields": {}}]}))
+        result = pull(config, "--log-format", "json")
+    assert result.exit_code == 1, result.output
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    problems = {e["row"]: e["message"] for e in events if e["event"] == "problem"}
+    assert set(problems) == {2, 3}
+    assert "Object missing required field `total`" in problems[3]
+    sheet = load_workbook(tmp_path / "okr.xlsx").active
+    assert sheet["I2"].value is None and sheet["I3"].value is None

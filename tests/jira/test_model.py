@@ -56,3 +56,30 @@ def test_a_lone_label_component_or_version_is_a_list_of_one():
         "labels": [None, "", "q3"], "components": [{"id": "7"}, {"name": "Web"}],
     }}), {}, None, None)
     assert (issue.labels, issue.components) == (("q3",), ("Web",))
+
+
+def test_only_the_fields_a_search_asked_for_are_read_as_numbers():
+    """Two fields named Effort; the search asked for customfield_2. Another field JIRA
+    (or a proxy) sent anyway never stands in for it, nor makes it unreadable."""
+    names = {"customfield_2": "Effort", "customfield_3": "Effort"}
+    for other in (100, "x"):
+        item = rest_issue({"key": "A-1", "fields": {"customfield_2": 5,
+                                                    "customfield_3": other}})
+        issue = issue_from_rest(item, names, None, None, asked={"customfield_2"})
+        assert issue.numbers == {"customfield_2": 5.0, "effort": 5.0}
+        assert issue.unreadable == frozenset()
+
+
+def test_odd_values_where_a_name_belongs_read_as_their_name_or_nothing():
+    """A summary, status, type or project given as an object or a list (never JIRA's own
+    shape) reads as the object's name, or as nothing: never as Python's text of it."""
+    issue = issue_from_rest(rest_issue({"key": "A-1", "fields": {
+        "summary": {}, "status": ["Done"], "issuetype": {"id": "7"},
+        "project": {"key": {"name": "PAY"}, "name": ["결제"]},
+    }}), {}, None, None)
+    assert (issue.summary, issue.status, issue.issuetype) == ("", "", "")
+    assert (issue.project, issue.project_name) == ("PAY", "")
+    issue = issue_from_rest(rest_issue({"key": "A-1", "fields": {
+        "summary": {"value": "결제 재시도"}, "status": "Done", "issuetype": 5}}),
+        {}, None, None)
+    assert (issue.summary, issue.status, issue.issuetype) == ("결제 재시도", "Done", "5")

@@ -46,29 +46,39 @@ Into = Callable[[RestIssue], Issue]
 """Turns one issue as JIRA answers it into an Issue."""
 
 
-class SearchPage(msgspec.Struct, gc=False):
-    """One page of a search (`/search/jql` on Cloud, `/search` on Server / DC) as okrsync
-    reads it: its issues are decoded straight into RestIssues (a first pull decodes tens
-    of thousands, and half of each is a parent's nested fields, skipped unbuilt)."""
+class SearchPage(msgspec.Struct, kw_only=True, gc=False):
+    """One page of Cloud's `/search/jql` as okrsync reads it: its issues are decoded
+    straight into RestIssues (a first pull decodes tens of thousands, and half of each is
+    a parent's nested fields, skipped unbuilt). A page without `issues` has none; one
+    whose `issues` is not a list (null) is not a search's answer."""
 
-    issues: list[RestIssue] | None = None
+    issues: list[RestIssue] = msgspec.field(default_factory=list)
     nextPageToken: Any = None  # noqa: N815 (JIRA's names)
     isLast: Any = None  # noqa: N815
-    total: int | None = None
 
 
-decode_page = msgspec.json.Decoder(SearchPage).decode
+class CountedPage(SearchPage, kw_only=True):
+    """One page of Server / DC's `/search`: paged by `startAt` up to its `total`, so a page
+    without a total cannot be paged (reading on as if it were the last would drop the
+    rest unseen)."""
+
+    total: int
+
+
+decode_search = msgspec.json.Decoder(SearchPage).decode
+decode_counted = msgspec.json.Decoder(CountedPage).decode
 
 
 class Matched(msgspec.Struct, gc=False):
-    """What `POST /jql/match` says of one query: the issues it matches, or its errors."""
+    """What `POST /jql/match` says of one query: the issues it matches and its errors
+    (JIRA always sends both; an entry without them cannot say the query matched none)."""
 
-    matchedIssues: list[int | str] | None = None  # noqa: N815 (JIRA's name)
-    errors: list[Any] | None = None
+    matchedIssues: list[int]  # noqa: N815 (JIRA's name)
+    errors: list[str]
 
 
 class MatchAnswer(msgspec.Struct, gc=False):
-    matches: list[Matched] | None = None
+    matches: list[Matched]
 
 
 _decode_match = msgspec.json.Decoder(MatchAnswer).decode
@@ -80,9 +90,8 @@ def match_decoder(queries: int) -> Callable[[bytes], MatchAnswer]:
     which is which."""
     def decode(body: bytes) -> MatchAnswer:
         answer = _decode_match(body)
-        if len(answer.matches or ()) != queries:
-            raise msgspec.ValidationError(
-                f"{len(answer.matches or ())} results for {queries} queries")
+        if len(answer.matches) != queries:
+            raise msgspec.ValidationError(f"{len(answer.matches)} results for {queries} queries")
         return answer
     return decode
 
@@ -211,12 +220,19 @@ class JiraApi(ABC):
 
     # -- searching
 
+    page: ClassVar[type[SearchPage]]
+    """What a page of the site's searches holds."""
+
+    @classmethod
+    def _decode(cls, body: bytes) -> SearchPage:
+        return (decode_search if cls.page is SearchPage else decode_counted)(body)
+
     def _found(self, body: bytes) -> SearchPage:
         """A page of a search for issues; each is also handed to `answered`, whole."""
         if self.answered is None:
-            return decode_page(body)
+            return self._decode(body)
         answer: dict[str, Any] = msgspec.json.decode(body)
-        page = msgspec.convert(answer, SearchPage)
+        page = msgspec.convert(answer, self.page)
         for item in answer.get("issues") or ():
             self.answered(item)
         return page
@@ -366,18 +382,19 @@ class JiraApi(ABC):
 class CloudApi(JiraApi):
     cloud = True
     can_match = True
+    page = SearchPage
 
     KEY_PAGE = 5000
     """Ids per page when only ids are asked (Cloud's most)."""
 
     def _pages(self, jql: str, fields: Sequence[str], size: int,
-               decode: Callable[[bytes], SearchPage] = decode_page) -> Iterator[RestIssue]:
+               decode: Callable[[bytes], SearchPage] = decode_search) -> Iterator[RestIssue]:
         """Every issue matching `jql` as JIRA answers it, page after page (each page is
         asked when the one before is used up)."""
         body: dict[str, Any] = {"jql": jql, "fields": list(fields), "maxResults": size}
         while True:
             page = self.http.post("search/jql", body, "searching", decode)
-            yield from page.issues or ()
+            yield from page.issues
             token = page.nextPageToken
             if not token or page.isLast:
                 return
@@ -399,13 +416,13 @@ class CloudApi(JiraApi):
                 body = {"issueIds": numbers[first:first + MATCH_LIMIT], "jqls": chunk}
                 answer = self.http.post("jql/match", body, "checking changed issues",
                                         match_decoder(len(chunk)))
-                for offset, entry in enumerate(answer.matches or ()):
+                for offset, entry in enumerate(answer.matches):
                     index = start + offset
                     known = matched[index]
                     if entry.errors:
                         matched[index] = KRError(bounded("; ".join(map(str, entry.errors))))
                     elif isinstance(known, set):
-                        known |= {str(i) for i in entry.matchedIssues or ()}
+                        known |= {str(i) for i in entry.matchedIssues}
         return matched
 
     def children_jql(self, keys: Sequence[str]) -> str:
@@ -443,10 +460,11 @@ class CloudApi(JiraApi):
 class ServerApi(JiraApi):
     cloud = False
     can_match = False
+    page = CountedPage
 
     def _page(self, jql: str, fields: Sequence[str], start: int, *, size: int = PAGE_SIZE,
               what: str = "searching", validate: bool = False,
-              decode: Callable[[bytes], SearchPage] = decode_page
+              decode: Callable[[bytes], SearchPage] = decode_counted
               ) -> tuple[list[RestIssue], int]:
         """One page of the issues matching `jql`, from the `start`-th, as JIRA answers
         them, and how many match in all (`total`)."""
@@ -455,10 +473,12 @@ class ServerApi(JiraApi):
         if validate:
             body["validateQuery"] = True
         page = self.http.post("search", body, what, decode)
-        return page.issues or [], page.total or 0
+        assert isinstance(page, CountedPage)  # as the site's pages are decoded (`page`)
+        return page.issues, page.total
 
     def _pages(self, jql: str, fields: Sequence[str], *, validate: bool = False,
-               decode: Callable[[bytes], SearchPage] = decode_page) -> Iterator[RestIssue]:
+               decode: Callable[[bytes], SearchPage] = decode_counted
+               ) -> Iterator[RestIssue]:
         """Every issue matching `jql` as JIRA answers it, page after page (each page is
         asked when the one before is used up)."""
         start = 0

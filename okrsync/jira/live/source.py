@@ -195,8 +195,10 @@ class LiveSource(IssueSource):
         epic = api.epic_field()
         keep_numbers = any(m.kind is Kind.SUM for m in metrics)
 
+        asked = frozenset(fields)
+
         def issue(item: RestIssue) -> Issue:  # by position: called for every issue
-            return issue_from_rest(item, names, points, epic, None, keep_numbers)
+            return issue_from_rest(item, names, points, epic, None, keep_numbers, asked)
 
         reader = Reader(api, self.cache, fields=fields, into=issue, signature=signature({
             "site": api.http.server, "cloud": api.cloud, "fields": fields, "epic": epic,
