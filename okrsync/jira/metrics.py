@@ -108,6 +108,15 @@ def _finite(value: float, what: str) -> float:
     return value
 
 
+def _each_finite(values: list[float], issues: Sequence[Issue], field: str) -> list[float]:
+    """`values` (one per issue), each checked as `_finite` checks it; the message naming
+    the issue is made only for a value that fails."""
+    for issue, value in zip(issues, values, strict=True):
+        if not math.isfinite(value):
+            _finite(value, _field_of(field, issue.key))
+    return values
+
+
 def _total(values: Iterable[float], what: str) -> float:
     try:
         return _finite(math.fsum(values), what)
@@ -165,8 +174,7 @@ def _points(issues: Sequence[Issue]) -> tuple[str, list[float], list[str]]:
                          "set [jira] story_points_field to the one this KR counts").format(
             count=len(holding), fields=", ".join(holding)))
     name = holding[0]
-    every = [_finite(issue.points.get(name, 0.0), _field_of(name, issue.key))
-             for issue in issues]
+    every = _each_finite([issue.points.get(name, 0.0) for issue in issues], issues, name)
     negative = [issue.key for issue, points in zip(issues, every, strict=True) if points < 0]
     if negative:
         raise KRError(_s("{field} is negative on {keys}; fix it in JIRA").format(
@@ -259,8 +267,8 @@ def compute(metric: Metric, issues: Sequence[Issue],
             raise KRError(_s("none of the {count} linked issues has a number in {field}, so "
                              "there is nothing to add up").format(count=len(issues),
                                                                   field=metric.field))
-        total = _total((_finite(issue.numbers.get(wanted, 0.0),
-                                _field_of(metric.field, issue.key)) for issue in issues),
+        total = _total(_each_finite([issue.numbers.get(wanted, 0.0) for issue in issues],
+                                    issues, metric.field),
                        _s("the sum of {field}").format(field=metric.field))
         empty = [issue.key for issue in issues if wanted not in issue.numbers]
         caveats: tuple[str, ...] = (_s(
