@@ -27,6 +27,7 @@ from typing import Any
 from google.auth.credentials import Credentials
 from gspread import Client
 from gspread.exceptions import APIError
+from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
 from gspread.utils import absolute_range_name
 
 from okrsync.core.grid import CellWrite, Grid, a1
@@ -46,8 +47,8 @@ from okrsync.sheets.base import (
 )
 from okrsync.sheets.google.auth import account_of
 from okrsync.sheets.google.cells import (
+    batches,
     cell_data,
-    chunks,
     color,
     column_letters,
     grid_from_data,
@@ -348,11 +349,12 @@ class GoogleSheet(SheetBackend):
         skipped_cells = {a1(r, c) for r, c in report.skipped}
         lines = [record for record in log if record.cell not in skipped_cells]
         requests_ = self._cell_requests(kept) + self._log_requests(lines)
-        http = self.client.http_client
-        for batch in chunks(requests_):
-            body = {"requests": batch}
-            self.http.call("writing to the sheet",
-                       functools.partial(http.batch_update, self.ref.id, body), idempotent=False)
+        send = functools.partial(self.client.http_client.request, "post",
+                                 SPREADSHEET_BATCH_UPDATE_URL % self.ref.id,
+                                 headers={"Content-Type": "application/json"})
+        for body in batches(requests_):
+            self.http.call("writing to the sheet", functools.partial(send, data=body),
+                           idempotent=False)
         return report
 
     def _log_locked(self) -> bool:

@@ -26,7 +26,7 @@ MAX_REQUEST_BYTES = 1_900_000
 
 
 def encode_body(body: object) -> bytes:
-    """A request's JSON body as sent (UTF-8, not escaped), the one encoding `chunks` sizes
+    """A request's JSON body as sent (UTF-8, not escaped), the one encoding `batches` sizes
     and the session sends. A number that is not finite is a bug, never a blank cell (JSON
     has no NaN: msgspec would write null). Text UTF-8 cannot carry (a lone surrogate,
     which a Google cell can hold) goes as a \\u escape, as Google itself sends it."""
@@ -169,21 +169,24 @@ def log_cell(value: object) -> dict[str, Any]:
     return {"userEnteredValue": {"stringValue": str(value)}}
 
 
-def chunks(requests_: Sequence[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    """Batches of requests, each under MAX_REQUEST_BYTES once serialized."""
-    batch: list[dict[str, Any]] = []
-    size = 0
+_HEAD, _TAIL = b'{"requests":[', b"]}"
+
+
+def batches(requests_: Sequence[dict[str, Any]]) -> Iterator[bytes]:
+    """The bodies of batchUpdate calls that send `requests_` in order, each under
+    MAX_REQUEST_BYTES: every request is encoded once, and a body is the very bytes of its
+    requests."""
+    parts: list[bytes] = []
+    size = len(_HEAD) + len(_TAIL)
     for request in requests_:
-        length = len(encode_body(request)) + 1  # and a comma
-        if batch and size + length > MAX_REQUEST_BYTES:
-            yield batch
-            batch, size = [], 0
-        batch.append(request)
-        size += length
-    if batch:
-        yield batch
-
-
+        part = encode_body(request)
+        if parts and size + len(part) + 1 > MAX_REQUEST_BYTES:
+            yield _HEAD + b",".join(parts) + _TAIL
+            parts, size = [], len(_HEAD) + len(_TAIL)
+        parts.append(part)
+        size += len(part) + 1  # and a comma
+    if parts:
+        yield _HEAD + b",".join(parts) + _TAIL
 
 
 def column_letters(index: int) -> str:

@@ -53,7 +53,7 @@ class RoutedSession(AuthorizedSession):
             url = self.endpoint + url[len(GOOGLE_SHEETS):]
         if kwargs.get("json") is not None and kwargs.get("data") is None:
             # gspread hands bodies to requests, whose stdlib encoder is slow for a whole
-            # sheet's cells: encode them as `chunks` sized them.
+            # sheet's cells (a pull's cell writes come encoded already, as `batches`).
             kwargs["data"] = encode_body(kwargs.pop("json"))
             kwargs["headers"] = {**(kwargs.get("headers") or {}),
                                  "Content-Type": "application/json"}
