@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -108,13 +108,14 @@ def _finite(value: float, what: str) -> float:
     return value
 
 
-def _each_finite(values: list[float], issues: Sequence[Issue], field: str) -> list[float]:
-    """`values` (one per issue), each checked as `_finite` checks it; the message naming
-    the issue is made only for a value that fails."""
+def _each_finite(values: Iterable[float], issues: Sequence[Issue], field: str
+                 ) -> Iterator[float]:
+    """`values` (one per issue), each checked as it is taken, as `_finite` checks it; the
+    message naming the issue is made only for a value that fails."""
     for issue, value in zip(issues, values, strict=True):
         if not math.isfinite(value):
             _finite(value, _field_of(field, issue.key))
-    return values
+        yield value
 
 
 def _total(values: Iterable[float], what: str) -> float:
@@ -174,7 +175,8 @@ def _points(issues: Sequence[Issue]) -> tuple[str, list[float], list[str]]:
                          "set [jira] story_points_field to the one this KR counts").format(
             count=len(holding), fields=", ".join(holding)))
     name = holding[0]
-    every = _each_finite([issue.points.get(name, 0.0) for issue in issues], issues, name)
+    every = list(_each_finite([issue.points.get(name, 0.0) for issue in issues], issues,
+                              name))
     negative = [issue.key for issue, points in zip(issues, every, strict=True) if points < 0]
     if negative:
         raise KRError(_s("{field} is negative on {keys}; fix it in JIRA").format(
@@ -267,7 +269,7 @@ def compute(metric: Metric, issues: Sequence[Issue],
             raise KRError(_s("none of the {count} linked issues has a number in {field}, so "
                              "there is nothing to add up").format(count=len(issues),
                                                                   field=metric.field))
-        total = _total(_each_finite([issue.numbers.get(wanted, 0.0) for issue in issues],
+        total = _total(_each_finite((issue.numbers.get(wanted, 0.0) for issue in issues),
                                     issues, metric.field),
                        _s("the sum of {field}").format(field=metric.field))
         empty = [issue.key for issue in issues if wanted not in issue.numbers]

@@ -1,4 +1,5 @@
 import json
+import math
 
 import pytest
 
@@ -101,6 +102,18 @@ def test_the_arithmetic_says_how_the_number_follows_from_the_issues():
     assert summed.caveats == ("2 issue(s) (A-2, A-4) have no Revenue, counted as 0",)
     twice = [ISSUES[0], Issue("A-1", "done", points={"Story Points": 3})]
     assert compute(Metric(Kind.COUNT), twice).value == 1  # one issue, whatever it is read as
+
+
+def test_a_sum_past_the_largest_number_is_said_as_such_before_a_later_bad_value():
+    """The values are added in order: a total that overflows is named as the total, even
+    when an issue further on holds a value that is not finite."""
+    issues = [Issue("C-1", "done", numbers={"cost": 1e308}),
+              Issue("C-2", "done", numbers={"cost": 1e308}),
+              Issue("C-3", "done", numbers={"cost": math.inf})]
+    with pytest.raises(KRError, match="the sum of Cost is not a finite number"):
+        compute(Metric(Kind.SUM, "Cost"), issues)
+    with pytest.raises(KRError, match=r"Cost of C-3 is not a finite number \(inf\)"):
+        compute(Metric(Kind.SUM, "Cost"), issues[1:])
 
 
 def test_values_that_are_not_numbers_fail_the_kr_never_count_as_nothing():

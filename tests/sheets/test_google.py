@@ -242,6 +242,19 @@ def test_a_cell_edited_between_read_and_write_keeps_the_persons_value(api, tmp_p
     assert "K8" not in [c.cell for c in result.changes]
 
 
+def test_a_write_answered_by_something_other_than_google_is_never_taken_as_done(
+        api, tmp_path):
+    """A 200 whose body is not Google's answer (a proxy's login page after a redirect) is
+    no proof the cells were written: the pull says the write may not have been applied,
+    never that it wrote them."""
+    config = google_dashboard(api, tmp_path)
+    api.faults.append(Fault(200, method="POST", match=":batchUpdate",
+                            body=b"<html>login</html>"))
+    with pytest.raises(SourceError, match="may or may not have been applied"):
+        run_pull(load_config(config), AS_OF)
+    assert api.values(GOOGLE_BOOK, "2024 OKR")[7][10] is None
+
+
 def test_quota_errors_are_retried(api, tmp_path, fake_time):
     config = google_dashboard(api, tmp_path)
     api.faults.append(Fault(429, times=2, headers={"Retry-After": "0"}))

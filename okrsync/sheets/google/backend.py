@@ -349,13 +349,18 @@ class GoogleSheet(SheetBackend):
         skipped_cells = {a1(r, c) for r, c in report.skipped}
         lines = [record for record in log if record.cell not in skipped_cells]
         requests_ = self._cell_requests(kept) + self._log_requests(lines)
-        send = functools.partial(self.client.http_client.request, "post",
-                                 SPREADSHEET_BATCH_UPDATE_URL % self.ref.id,
-                                 headers={"Content-Type": "application/json"})
         for body in batches(requests_):
-            self.http.call("writing to the sheet", functools.partial(send, data=body),
+            self.http.call("writing to the sheet", functools.partial(self._batch_update, body),
                            idempotent=False)
         return report
+
+    def _batch_update(self, body: bytes) -> Any:
+        """gspread's `batch_update`, sent as the very bytes `batches` sized; Google's answer
+        is read as gspread reads it: a 2xx that is not Google's JSON (a proxy's login page,
+        an empty answer) is no proof the write was applied."""
+        return self.client.http_client.request(
+            "post", SPREADSHEET_BATCH_UPDATE_URL % self.ref.id, data=body,
+            headers={"Content-Type": "application/json"}).json()
 
     def _log_locked(self) -> bool:
         """Whether appending to the log tab would touch a range locking okrsync out (a
