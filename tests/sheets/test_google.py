@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from okrsync.cli import app
 from okrsync.commands.report import report as run_report
 from okrsync.config import load_config
+from okrsync.core.grid import a1
 from okrsync.environment import Environment
 from okrsync.errors import ExitCode, SourceError
 from okrsync.sheets.google import backend, cells
@@ -82,6 +83,34 @@ def test_a_large_write_is_split_by_the_bytes_it_is_sent_as(api, tmp_path, exampl
     assert log[0][:2] == ["time", "pull"] and log[0] not in log[1:]
     logged = iter(row[4] for row in log[1:])
     assert all(c.cell in logged for c in result.changes)  # every change, in order
+
+
+def test_a_write_in_several_batches_logs_every_cell_of_the_batches_google_took(
+        api, tmp_path, monkeypatch):
+    """Google applies a batch whole or not at all. A write split into batches carries
+    each batch's log lines in that batch: when Google refuses a later one, every cell the
+    earlier ones wrote is in the log, and no log line names a cell left unwritten."""
+    monkeypatch.setattr(cells, "MAX_REQUEST_BYTES", 4_000)
+    monkeypatch.setattr(backend, "LOG_ROWS_PER_REQUEST", 5)
+    config = google_dashboard(api, tmp_path)
+    before = api.values(GOOGLE_BOOK, "2024 OKR")
+    whole = {c.cell for c in run_pull(load_config(config), AS_OF, dry_run=True).changes}
+
+    def refuse_the_second(server):
+        server.before(":batchUpdate", lambda s: s.faults.append(
+            Fault(400, times=-1, method="POST", match=":batchUpdate")))
+
+    api.before(":batchUpdate", refuse_the_second)
+    with pytest.raises(SourceError):
+        run_pull(load_config(config), AS_OF)
+    after = api.values(GOOGLE_BOOK, "2024 OKR")
+    changed = {a1(r, c) for r, row in enumerate(after) for c, value in enumerate(row)
+               if value != (before[r][c] if r < len(before) and c < len(before[r]) else None)}
+    log = api.values(GOOGLE_BOOK, "okrsync log")
+    assert log[0][:2] == ["time", "pull"]
+    logged = {row[4] for row in log[1:]}
+    assert changed and changed <= logged  # what the first batch wrote is logged
+    assert whole - logged and not (whole - changed) & logged  # the rest neither
 
 
 def test_text_utf8_cannot_carry_is_sent_as_google_sends_it():

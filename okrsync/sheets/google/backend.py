@@ -348,11 +348,33 @@ class GoogleSheet(SheetBackend):
             return report
         skipped_cells = {a1(r, c) for r, c in report.skipped}
         lines = [record for record in log if record.cell not in skipped_cells]
-        requests_ = self._cell_requests(kept) + self._log_requests(lines)
-        for body in batches(requests_):
+        new_tab = bool(lines) and self._log_sheet_id is None
+        if new_tab:
+            self._log_sheet_id = self._new_sheet_id()
+        for body in self._bodies(kept, lines, new_tab):
             self.http.call("writing to the sheet", functools.partial(self._batch_update, body),
                            idempotent=False)
         return report
+
+    def _bodies(self, writes: Sequence[CellWrite], lines: Sequence[LogRecord],
+                new_tab: bool) -> list[bytes]:
+        """The batchUpdate bodies that write `writes` and log `lines`. Google applies a
+        batch whole or not at all, so a write too big for one is split by rows, and each
+        batch carries the log lines of its own cells: should a later batch fail, every
+        cell written is logged (the first batch makes the log tab, when there is none)."""
+        bodies = list(batches(self._cell_requests(writes)
+                              + self._log_requests(lines, new_tab)))
+        rows = sorted({w.row for w in writes})
+        if len(bodies) <= 1 or len(rows) <= 1:
+            return bodies
+        middle = rows[len(rows) // 2]
+        first = [w for w in writes if w.row < middle]
+        firsts = {a1(w.row, w.col) for w in first}
+        seconds = {a1(w.row, w.col) for w in writes if w.row >= middle}
+        return (self._bodies(first, [r for r in lines if r.cell not in seconds], new_tab)
+                + self._bodies([w for w in writes if w.row >= middle],
+                               [r for r in lines if r.cell in seconds and r.cell not in firsts],
+                               False))
 
     def _batch_update(self, body: bytes) -> Any:
         """gspread's `batch_update`, sent as the very bytes `batches` sized; Google's answer
@@ -460,20 +482,25 @@ class GoogleSheet(SheetBackend):
         flush()
         return result
 
-    def _log_requests(self, lines: Sequence[LogRecord]) -> list[dict[str, Any]]:
-        if not lines:
+    def _new_sheet_id(self) -> int:
+        new_id = random.randint(1_000_000, 2_000_000_000)  # noqa: S311
+        while new_id in self._sheet_ids:
+            new_id = random.randint(1_000_000, 2_000_000_000)  # noqa: S311
+        return new_id
+
+    def _log_requests(self, lines: Sequence[LogRecord], new_tab: bool = False
+                      ) -> list[dict[str, Any]]:
+        """Requests appending `lines` to the log tab (`_log_sheet_id`); with `new_tab`,
+        making the tab first, with its header row."""
+        if not lines and not new_tab:
             return []
         requests_: list[dict[str, Any]] = []
         rows = [{"values": [log_cell(v) for v in line.as_row()]} for line in lines]
-        if self._log_sheet_id is None:
-            new_id = random.randint(1_000_000, 2_000_000_000)  # noqa: S311
-            while new_id in self._sheet_ids:
-                new_id = random.randint(1_000_000, 2_000_000_000)  # noqa: S311
+        if new_tab:
             requests_.append({"addSheet": {"properties": {
-                "sheetId": new_id, "title": LOG_TAB,
+                "sheetId": self._log_sheet_id, "title": LOG_TAB,
                 "gridProperties": {"frozenRowCount": 1}}}})
             rows.insert(0, {"values": [log_cell(v) for v in LOG_HEADER]})
-            self._log_sheet_id = new_id
         requests_ += [{"appendCells": {"sheetId": self._log_sheet_id,
                                        "rows": rows[start:start + LOG_ROWS_PER_REQUEST],
                                        "fields": "userEnteredValue"}}
