@@ -63,6 +63,9 @@ LOG_ROWS_PER_REQUEST = 500
 """Change-log rows per appendCells request: a pull's writes are split into batches
 under MAX_REQUEST_BYTES between requests, never inside one."""
 
+_CellItem = tuple[int, int, dict[str, Any], tuple[str, ...]]
+"""A cell to write: its column, row, cell data and field mask."""
+
 _CELL_FIELDS = (
     "userEnteredValue,effectiveValue,formattedValue,effectiveFormat.numberFormat,"
     "userEnteredFormat(backgroundColor,backgroundColorStyle,numberFormat)"
@@ -351,29 +354,31 @@ class GoogleSheet(SheetBackend):
         new_tab = bool(lines) and self._log_sheet_id is None
         if new_tab:
             self._log_sheet_id = self._new_sheet_id()
-        for body in self._bodies(kept, lines, new_tab):
+        logged = [(line.cell, {"values": [log_cell(v) for v in line.as_row()]})
+                  for line in lines]
+        for body in self._bodies(self._cell_items(kept), logged, new_tab):
             self.http.call("writing to the sheet", functools.partial(self._batch_update, body),
                            idempotent=False)
         return report
 
-    def _bodies(self, writes: Sequence[CellWrite], lines: Sequence[LogRecord],
+    def _bodies(self, items: Sequence[_CellItem], logged: Sequence[tuple[str, dict[str, Any]]],
                 new_tab: bool) -> list[bytes]:
-        """The batchUpdate bodies that write `writes` and log `lines`. Google applies a
-        batch whole or not at all, so a write too big for one is split by rows, and each
-        batch carries the log lines of its own cells: should a later batch fail, every
-        cell written is logged (the first batch makes the log tab, when there is none)."""
-        bodies = list(batches(self._cell_requests(writes)
-                              + self._log_requests(lines, new_tab)))
-        rows = sorted({w.row for w in writes})
+        """The batchUpdate bodies that write the cells (`_cell_items`) and append the log
+        rows (each with the cell it names). Google applies a batch whole or not at all, so
+        a write too big for one is split by rows, and each batch carries the log rows of
+        its own cells: should a later batch fail, every cell written is logged (the first
+        batch makes the log tab, when there is none)."""
+        bodies = list(batches(self._cell_requests(items)
+                              + self._log_requests([row for _, row in logged], new_tab)))
+        rows = sorted({item[1] for item in items})
         if len(bodies) <= 1 or len(rows) <= 1:
             return bodies
         middle = rows[len(rows) // 2]
-        first = [w for w in writes if w.row < middle]
-        firsts = {a1(w.row, w.col) for w in first}
-        seconds = {a1(w.row, w.col) for w in writes if w.row >= middle}
-        return (self._bodies(first, [r for r in lines if r.cell not in seconds], new_tab)
-                + self._bodies([w for w in writes if w.row >= middle],
-                               [r for r in lines if r.cell in seconds and r.cell not in firsts],
+        second = [item for item in items if item[1] >= middle]
+        seconds = {a1(item[1], item[0]) for item in second}
+        return (self._bodies([item for item in items if item[1] < middle],
+                             [entry for entry in logged if entry[0] not in seconds], new_tab)
+                + self._bodies(second, [entry for entry in logged if entry[0] in seconds],
                                False))
 
     def _batch_update(self, body: bytes) -> Any:
@@ -449,17 +454,21 @@ class GoogleSheet(SheetBackend):
         return {source: Grid(entry.get("values") or [])
                 for source, entry in zip(sources, found, strict=False)}
 
-    def _cell_requests(self, writes: Sequence[CellWrite]) -> list[dict[str, Any]]:
-        """updateCells requests: one per run of adjacent rows in a column with one mask."""
+    def _cell_items(self, writes: Sequence[CellWrite]) -> list[_CellItem]:
+        """Each write as (column, row, its cell data, its field mask), in the order
+        `_cell_requests` merges them."""
         assert self._grid is not None
-        prepared = sorted(
+        return sorted(
             ((w.col, w.row, *cell_data(w, (w.row, w.col) in self._grid.percent,
                                        self._notes.get((w.row, w.col))))
              for w in writes),
             key=lambda item: (item[0], item[3], item[1]),
         )
+
+    def _cell_requests(self, prepared: Sequence[_CellItem]) -> list[dict[str, Any]]:
+        """updateCells requests: one per run of adjacent rows in a column with one mask."""
         result: list[dict[str, Any]] = []
-        run: list[tuple[int, int, dict[str, Any], tuple[str, ...]]] = []
+        run: list[_CellItem] = []
 
         def flush() -> None:
             if not run:
@@ -488,14 +497,14 @@ class GoogleSheet(SheetBackend):
             new_id = random.randint(1_000_000, 2_000_000_000)  # noqa: S311
         return new_id
 
-    def _log_requests(self, lines: Sequence[LogRecord], new_tab: bool = False
+    def _log_requests(self, rows: Sequence[dict[str, Any]], new_tab: bool = False
                       ) -> list[dict[str, Any]]:
-        """Requests appending `lines` to the log tab (`_log_sheet_id`); with `new_tab`,
+        """Requests appending `rows` to the log tab (`_log_sheet_id`); with `new_tab`,
         making the tab first, with its header row."""
-        if not lines and not new_tab:
+        if not rows and not new_tab:
             return []
         requests_: list[dict[str, Any]] = []
-        rows = [{"values": [log_cell(v) for v in line.as_row()]} for line in lines]
+        rows = list(rows)
         if new_tab:
             requests_.append({"addSheet": {"properties": {
                 "sheetId": self._log_sheet_id, "title": LOG_TAB,
