@@ -113,6 +113,43 @@ def test_a_write_in_several_batches_logs_every_cell_of_the_batches_google_took(
     assert whole - logged and not (whole - changed) & logged  # the rest neither
 
 
+def test_a_pull_whose_later_batch_fails_raises_its_alarms_again_next_time(
+        api, tmp_path, monkeypatch):
+    """The Andon alarms' log lines travel in the last batch, as in one: a pull that fails
+    part way shows and posts no alarm, and none is taken as raised already."""
+    monkeypatch.setattr(cells, "MAX_REQUEST_BYTES", 4_000)
+    monkeypatch.setattr(backend, "LOG_ROWS_PER_REQUEST", 5)
+    config = google_dashboard(api, tmp_path)
+    raised = sorted((a.key_result, a.alarm.value)
+                    for a in run_pull(load_config(config), AS_OF, dry_run=True).alerts)
+    assert raised
+
+    def refuse_the_second(server):
+        server.before(":batchUpdate", lambda s: s.faults.append(
+            Fault(400, times=1, method="POST", match=":batchUpdate")))
+
+    api.before(":batchUpdate", refuse_the_second)
+    with pytest.raises(SourceError):
+        run_pull(load_config(config), AS_OF)
+    again = run_pull(load_config(config), AS_OF)
+    assert sorted((a.key_result, a.alarm.value) for a in again.alerts) == raised
+
+
+def test_a_write_split_into_batches_logs_what_one_batch_logs_in_the_same_order(
+        tmp_path, monkeypatch):
+    logs = []
+    for limit, rows in ((1_900_000, 500), (4_000, 5)):
+        monkeypatch.setattr(cells, "MAX_REQUEST_BYTES", limit)
+        monkeypatch.setattr(backend, "LOG_ROWS_PER_REQUEST", rows)
+        with SheetsStandIn() as server:
+            (tmp_path / str(limit)).mkdir()
+            run_pull(load_config(google_dashboard(server, tmp_path / str(limit))), AS_OF)
+            assert len([r for r in server.requests if r.path.endswith(":batchUpdate")]) == (
+                1 if limit > 10_000 else 10)
+            logs.append([row[2:] for row in server.values(GOOGLE_BOOK, "okrsync log")])
+    assert logs[0] == logs[1] and len(logs[0]) > 20
+
+
 def test_text_utf8_cannot_carry_is_sent_as_google_sends_it():
     body = {"requests": [{"stringValue": "만족도 \ud800 점수"}, {"numberValue": 0.55}]}
     assert json.loads(cells.encode_body(body)) == body

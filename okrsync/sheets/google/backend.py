@@ -45,12 +45,14 @@ from okrsync.sheets.base import (
     SheetBackend,
     WriteReport,
 )
+from okrsync.sheets.google import cells
 from okrsync.sheets.google.auth import account_of
 from okrsync.sheets.google.cells import (
     batches,
     cell_data,
     color,
     column_letters,
+    encode_body,
     grid_from_data,
     log_cell,
     notes_of,
@@ -356,30 +358,70 @@ class GoogleSheet(SheetBackend):
             self._log_sheet_id = self._new_sheet_id()
         logged = [(line.cell, {"values": [log_cell(v) for v in line.as_row()]})
                   for line in lines]
-        for body in self._bodies(self._cell_items(kept), logged, new_tab):
-            self.http.call("writing to the sheet", functools.partial(self._batch_update, body),
-                           idempotent=False)
+        try:
+            for body in self._bodies(self._cell_items(kept), logged, new_tab):
+                self.http.call("writing to the sheet",
+                               functools.partial(self._batch_update, body), idempotent=False)
+                new_tab = False
+        except BaseException:
+            if new_tab:  # the log tab was never made
+                self._log_sheet_id = None
+            raise
         return report
 
     def _bodies(self, items: Sequence[_CellItem], logged: Sequence[tuple[str, dict[str, Any]]],
                 new_tab: bool) -> list[bytes]:
         """The batchUpdate bodies that write the cells (`_cell_items`) and append the log
-        rows (each with the cell it names). Google applies a batch whole or not at all, so
-        a write too big for one is split by rows, and each batch carries the log rows of
-        its own cells: should a later batch fail, every cell written is logged (the first
-        batch makes the log tab, when there is none)."""
-        bodies = list(batches(self._cell_requests(items)
-                              + self._log_requests([row for _, row in logged], new_tab)))
-        rows = sorted({item[1] for item in items})
-        if len(bodies) <= 1 or len(rows) <= 1:
-            return bodies
-        middle = rows[len(rows) // 2]
-        second = [item for item in items if item[1] >= middle]
-        seconds = {a1(item[1], item[0]) for item in second}
-        return (self._bodies([item for item in items if item[1] < middle],
-                             [entry for entry in logged if entry[0] not in seconds], new_tab)
-                + self._bodies(second, [entry for entry in logged if entry[0] in seconds],
-                               False))
+        rows, each with the cell it names: usually one. Google applies a batch whole or not
+        at all, so a write too big for one is split between rows, in the order of the
+        rows, and each batch carries the log rows of its own cells; the log rows that name
+        no cell written (the Andon alarms) come last, as in one batch. Should a later batch
+        fail, every cell written is logged and nothing unwritten is. A new log tab and its
+        header row open the first batch."""
+        head = self._log_requests([], new_tab)
+        rows_of = {a1(item[1], item[0]): item[1] for item in items}
+        whole = list(batches(head + self._cell_requests(items)
+                             + self._log_requests([row for _, row in logged])))
+        if len(whole) <= 1 or len(set(rows_of.values())) <= 1:
+            return whole
+        groups: dict[int, tuple[list[_CellItem], list[dict[str, Any]]]] = {}
+        for item in items:
+            groups.setdefault(item[1], ([], []))[0].append(item)
+        unwritten: list[dict[str, Any]] = []
+        for cell, row in logged:
+            (groups[rows_of[cell]][1] if cell in rows_of else unwritten).append(row)
+        ordered = [groups[row] for row in sorted(groups)] + [([], unwritten)]
+
+        bodies: list[bytes] = []
+        part_items: list[_CellItem] = []
+        part_rows: list[dict[str, Any]] = []
+        size = sum(len(encode_body(request)) + 1 for request in head)
+
+        def overhead(log_rows: int) -> int:  # the envelope, and each appendCells' own
+            return 16 + 120 * (log_rows // LOG_ROWS_PER_REQUEST + 1)
+
+        for cells_, log_rows in ordered:
+            if not cells_ and not log_rows:
+                continue
+            grows = sum(len(encode_body(request)) + 1
+                        for request in self._cell_requests(cells_)) + sum(
+                len(encode_body(row)) + 1 for row in log_rows)
+            if (part_items or part_rows) and size + grows + overhead(
+                    len(part_rows) + len(log_rows)) > cells.MAX_REQUEST_BYTES:
+                bodies.extend(self._packed(head, part_items, part_rows))
+                head, part_items, part_rows, size = [], [], [], 0
+            part_items += cells_
+            part_rows += log_rows
+            size += grows
+        bodies.extend(self._packed(head, part_items, part_rows))
+        return bodies
+
+    def _packed(self, head: list[dict[str, Any]], items: list[_CellItem],
+                rows: list[dict[str, Any]]) -> list[bytes]:
+        """One body (as sized by `_bodies`): its cells, merged as `_cell_requests` merges
+        them, then its log rows."""
+        items.sort(key=lambda item: (item[0], item[3], item[1]))
+        return list(batches(head + self._cell_requests(items) + self._log_requests(rows)))
 
     def _batch_update(self, body: bytes) -> Any:
         """gspread's `batch_update`, sent as the very bytes `batches` sized; Google's answer
