@@ -420,7 +420,7 @@ class CloudApi(JiraApi):
                     index = start + offset
                     known = matched[index]
                     if entry.errors:
-                        matched[index] = KRError(bounded("; ".join(map(str, entry.errors))))
+                        matched[index] = KRError(bounded("; ".join(entry.errors)))
                     elif isinstance(known, set):
                         known |= {str(i) for i in entry.matchedIssues}
         return matched

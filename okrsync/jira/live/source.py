@@ -121,7 +121,6 @@ class LiveSource(IssueSource):
         self.max_workers, self.show_progress = max_workers, show_progress
         self.full, self.full_refresh_days = full, full_refresh_days
         self.summaries = summaries
-        self.raw = raw
         api.answered = raw
         self.last: ReadResult | None = None
         """How the last read went (full, or only what changed, and why)."""
@@ -194,7 +193,6 @@ class LiveSource(IssueSource):
         points = self._points_fields() if any(m.needs_points for m in metrics) else None
         epic = api.epic_field()
         keep_numbers = any(m.kind is Kind.SUM for m in metrics)
-
         asked = frozenset(fields)
 
         def issue(item: RestIssue) -> Issue:  # by position: called for every issue
